@@ -1,0 +1,89 @@
+# mmusim - cycle-approximate MMU/TLB simulator.
+# make demo | test | check | bench | deps | all | clean   (see README.md)
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers -Werror
+STD     := -std=c11 -D_GNU_SOURCE
+BUILD   ?= build
+
+# iniparser has no pkg-config file on Debian 12 (its headers are under
+# /usr/include/iniparser); zlib and libelf have one.
+INI_CFLAGS := $(shell pkg-config --cflags iniparser 2>/dev/null || echo -I/usr/include/iniparser)
+INI_LIBS   := $(shell pkg-config --libs iniparser 2>/dev/null || echo -liniparser)
+PC_CFLAGS  := $(shell pkg-config --cflags zlib libelf 2>/dev/null)
+PC_LIBS    := $(shell pkg-config --libs zlib libelf 2>/dev/null || echo -lz -lelf)
+
+ALL_CFLAGS := $(STD) $(WARN) $(CFLAGS) $(INI_CFLAGS) $(PC_CFLAGS) -I. -I$(BUILD)/gen -MMD -MP
+LDLIBS     := $(INI_LIBS) $(PC_LIBS) -lm
+
+LIB_SRC  := $(filter-out mmu/main.c,$(wildcard mmu/*.c tlb/*.c walkers/*.c workloads/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_ini.o
+TEST_SRC := $(wildcard test/unit/*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+BENCH_OBJ := $(BUILD)/test/bench/bench.o
+
+DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev pkg-config valgrind
+
+.PHONY: all test check bench demo deps clean
+all: $(BUILD)/mmusim $(BUILD)/test_runner
+
+# Installs the Debian packages the build needs, only when one is missing.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+$(BUILD)/gen/default_ini.c: configs/default.ini mmu/embed.sh
+	@mkdir -p $(dir $@)
+	sh mmu/embed.sh cfg_default_ini < $< > $@
+
+$(BUILD)/gen/default_ini.o: $(BUILD)/gen/default_ini.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libmmusim.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/mmusim: $(BUILD)/mmu/main.o $(BUILD)/libmmusim.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test_runner: $(TEST_OBJ) $(BUILD)/libmmusim.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/mmusim-bench: $(BENCH_OBJ) $(BUILD)/libmmusim.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The two set-up commands of README.md.
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/mmusim
+	$(BUILD)/mmusim demo
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/test_runner
+
+# The suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build-san \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" build-san/mmusim build-san/test_runner
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-san/test_runner
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/mmusim $(BUILD)/mmusim-bench
+	$(BUILD)/mmusim-bench
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) build-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,95 @@
+/*
+ * cfg.h - the simulator configuration, loaded from INI files.
+ *
+ * Layering: the embedded default (a copy of configs/default.ini compiled
+ * into the binary) is loaded first; `-c FILE` overlays the keys it sets;
+ * each `-s section.key=value` overlays one key. Every key of every layer
+ * must be known (a schema table in cfg.c), every value must parse and be
+ * possible; the whole configuration is validated once, at load time, and
+ * then trusted by the hot loop. Errors print one line naming the source
+ * (file name, "embedded default" or "command line") and `[section] key`.
+ *
+ * The source of each default value is given next to it in
+ * configs/default.ini and in docs/config.md.
+ */
+#ifndef MMUSIM_CFG_H
+#define MMUSIM_CFG_H
+
+#include "types.h"
+#include "../tlb/sa.h"
+
+#define CFG_NAME_MAX 64
+#define PT_LEVELS_MAX 5
+
+enum thp_mode { THP_NEVER = 0, THP_ALWAYS = 1 };
+
+struct cfg_tlb {
+	/* [tlb.l1d] / [tlb.l1i]: entries, ways, policy, latency describe the
+	 * 4K array; entries_2m, ways_2m, entries_1g, ways_1g the per-size
+	 * arrays (0 entries: pages of that size are not cached at L1). The
+	 * policy and latency are shared by the arrays of one level. */
+	struct sa_geom l1d[PS_NR];
+	struct sa_geom l1i[PS_NR];
+	/* [tlb.l2]: entries/ways: the unified 4K+2M array (STLB);
+	 * entries_1g/ways_1g: a separate 1G array (0: none). */
+	struct sa_geom l2;
+	struct sa_geom l2_1g;
+};
+
+struct cfg_pwc {
+	bool enabled;
+	/* Indexed by the level of the cached entry: [5] PML5E, [4] PML4E,
+	 * [3] PDPTE, [2] PDE. [0] and [1] are unused (a PTE is a leaf and is
+	 * cached by the TLB). Keys pml5_entries/pml5_ways ... pd_entries/pd_ways;
+	 * policy and latency are shared. */
+	struct sa_geom lvl[PT_LEVELS_MAX + 1];
+};
+
+struct cfg_cache {
+	bool enabled;          /* false: every walk reference costs dram_latency */
+	u32 line;              /* bytes, power of two */
+	u32 dram_latency;
+	/* [cache.l1] [cache.l2] [cache.llc]: size (bytes; entries = size/line),
+	 * ways, policy, latency (load-to-use cycles of a hit at that level). */
+	struct sa_geom lvl[3];
+};
+
+struct cfg_os {
+	enum thp_mode thp;
+	u32 levels;            /* 4 or 5 */
+	bool strict;           /* access outside every MAP'd region: fault */
+	bool pcid;             /* CR3 writes keep TLB entries of other PCIDs */
+};
+
+struct cfg_host {
+	u64 ram;               /* bytes of simulated physical memory */
+	u32 max_order;         /* buddy allocator: largest block 2^max_order pages */
+};
+
+struct cfg {
+	struct cfg_tlb tlb;
+	struct cfg_pwc pwc;
+	struct cfg_cache cache;
+	struct cfg_os os;
+	struct cfg_host host;
+	struct { u64 seed; } sim;
+	struct { char name[CFG_NAME_MAX]; } walker;
+	struct { double ghz; } cpu;
+};
+
+/* One `-s section.key=value` override. */
+struct cfg_override {
+	const char *text;      /* "tlb.l1d.entries=128" as typed */
+};
+
+/* Loads embedded default, then `file` (may be NULL), then the overrides.
+ * 0, or -EINVAL after printing one line "mmusim: <src>: [sec] key: why". */
+int cfg_load(struct cfg *c, const char *file, const char *const *overrides, int n_overrides);
+/* Just the embedded default (tests, bench). Never fails: SIM_BUG_ON. */
+void cfg_default(struct cfg *c);
+/* The embedded default INI text (a copy of configs/default.ini). */
+extern const char cfg_default_ini[];
+/* Print the effective configuration as INI (for reports / `mmusim config`). */
+void cfg_dump(const struct cfg *c, void *file /* FILE* */);
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * machine.c - the functional machine (see machine.h for the model notes).
+ */
+#include "machine.h"
+#include "mmu.h"
+#include "pte.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RESERVED_LOW (1ull << 20)   /* first 1 MiB: legacy PC area */
+
+int machine_init(struct machine *m, const struct cfg *c)
+{
+	u64 nframes = c->host.ram >> PAGE_SHIFT, f;
+	int r;
+
+	memset(m, 0, sizeof *m);
+	m->cfg = *c;
+	r = physmem_init(&m->mem);
+	if (r)
+		return r;
+	r = buddy_init(&m->frames, nframes, c->host.max_order);
+	if (r) {
+		physmem_destroy(&m->mem);
+		return r;
+	}
+	for (f = 0; f < (RESERVED_LOW >> PAGE_SHIFT) && f < nframes; f++)
+		SIM_BUG_ON(!buddy_alloc_at(&m->frames, f, 0));
+	r = os_init(&m->os, m, c);
+	if (r) {
+		machine_destroy(m);
+		return r;
+	}
+	return 0;
+}
+
+void machine_destroy(struct machine *m)
+{
+	os_destroy(&m->os);
+	buddy_destroy(&m->frames);
+	physmem_destroy(&m->mem);
+	free(m->mmus);
+	free(m->ad);
+	memset(m, 0, sizeof *m);
+}
+
+void machine_attach(struct machine *m, struct mmu *u)
+{
+	struct mmu **n = realloc(m->mmus, (m->nmmus + 1) * sizeof *n);
+	SIM_BUG_ON(!n);
+	m->mmus = n;
+	m->mmus[m->nmmus++] = u;
+	mmu_cr3(u, m->os.cur->pcid, m->os.cur->root, true);
+}
+
+u64 machine_frame_alloc(struct machine *m, u32 order)
+{
+	if (order > m->frames.max_order)
+		return BUDDY_NONE;
+	return buddy_alloc(&m->frames, order);
+}
+
+void machine_frame_free(struct machine *m, u64 frame, u32 order)
+{
+	buddy_free(&m->frames, frame, order);
+}
+
+gpa_t machine_pt_alloc(struct machine *m)
+{
+	u64 f = machine_frame_alloc(m, 0);
+	if (f == BUDDY_NONE)
+		return mk_gpa(0);
+	if (!physmem_page_make(&m->mem, f))
+		return mk_gpa(0);
+	return mk_gpa(f << PAGE_SHIFT);
+}
+
+void machine_pt_free(struct machine *m, gpa_t a)
+{
+	hpa_t h = machine_gpa_hpa(m, a);
+	physmem_drop(&m->mem, h.v >> PAGE_SHIFT);
+	machine_frame_free(m, a.v >> PAGE_SHIFT, 0);
+}
+
+u64 machine_pt_read(struct machine *m, gpa_t a)
+{
+	return physmem_read64(&m->mem, machine_gpa_hpa(m, a));
+}
+
+void machine_pt_write(struct machine *m, u32 pid, gpa_t a, int level, u64 val)
+{
+	hpa_t h = machine_gpa_hpa(m, a);
+	struct pt_update pu = { pid, a, level, physmem_read64(&m->mem, h), val };
+	u32 i;
+
+	physmem_write64(&m->mem, h, val);
+	m->os.st.pt_writes++;
+	for (i = 0; i < m->nmmus; i++)
+		mmu_pt_write(m->mmus[i], &pu);
+}
+
+void machine_invlpg(struct machine *m, u32 ctx, u64 va)
+{
+	u32 i;
+	m->os.st.invlpg++;
+	for (i = 0; i < m->nmmus; i++)
+		mmu_invlpg(m->mmus[i], ctx, va);
+}
+
+void machine_flush_ctx(struct machine *m, u32 ctx)
+{
+	u32 i;
+	m->os.st.flushes++;
+	for (i = 0; i < m->nmmus; i++)
+		mmu_flush_ctx(m->mmus[i], ctx);
+}
+
+void machine_cr3(struct machine *m, u32 ctx, gpa_t root, bool flush)
+{
+	u32 i;
+	for (i = 0; i < m->nmmus; i++)
+		mmu_cr3(m->mmus[i], ctx, root, flush);
+}
+
+void machine_defer_ad(struct machine *m, hpa_t a, u64 bits)
+{
+	if (m->nad == m->capad) {
+		u32 cap = m->capad ? 2 * m->capad : 64;
+		struct ad_update *n = realloc(m->ad, cap * sizeof *n);
+		SIM_BUG_ON(!n);
+		m->ad = n;
+		m->capad = cap;
+	}
+	m->ad[m->nad++] = (struct ad_update){ a, bits };
+}
+
+void machine_commit_ad(struct machine *m)
+{
+	u32 i;
+	for (i = 0; i < m->nad; i++) {
+		u64 old = physmem_read64(&m->mem, m->ad[i].a);
+		/* The entry may have been rewritten by the OS since the walk
+		 * (a fault handled in the same event): only set bits on a
+		 * still-present entry, as a locked update would. */
+		if ((old & PTE_P) && (old | m->ad[i].bits) != old) {
+			physmem_write64(&m->mem, m->ad[i].a, old | m->ad[i].bits);
+			m->ad_commits++;
+		}
+	}
+	m->nad = 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * machine.h - the functional machine: simulated physical memory holding
+ * real page tables, the physical frame allocator, the guest-OS model, and
+ * the MMU instances that observe it.
+ *
+ * Model notes
+ *   The machine owns truth: the page tables in physmem, built by the OS
+ *   model. MMU instances (one per walker in `compare`) register with it and
+ *   are told of every TLB invalidation (INVLPG, CR3 write, INVPCID) and
+ *   every page-table write, so each keeps its own TLBs, caches and private
+ *   walker state consistent over the same tables.
+ *   Accessed/dirty updates made by walks are deferred to the end of each
+ *   event (machine_commit_ad), so that every MMU instance sees the same
+ *   page-table state for the same event; with one instance this equals
+ *   setting them during the walk, since one event walks once (retries after
+ *   a fault come after a commit).
+ *   Physical memory: [host] ram bytes of 4 KiB frames from a buddy
+ *   allocator ([host] max_order). The first 1 MiB is reserved (legacy
+ *   real-mode area on PCs), so no page table or page sits at address 0.
+ *   For a native machine guest-physical equals host-physical.
+ */
+#ifndef MMUSIM_MACHINE_H
+#define MMUSIM_MACHINE_H
+
+#include "buddy.h"
+#include "cfg.h"
+#include "os.h"
+#include "physmem.h"
+#include "../walkers/walker.h"
+
+struct ad_update {
+	hpa_t a;
+	u64 bits;
+};
+
+struct machine {
+	struct cfg cfg;
+	struct physmem mem;
+	struct buddy frames;
+	struct os os;
+	struct mmu **mmus;
+	u32 nmmus;
+	struct ad_update *ad;
+	u32 nad, capad;
+	u64 ad_commits;      /* entries whose A/D bits changed */
+};
+
+int machine_init(struct machine *m, const struct cfg *c);
+void machine_destroy(struct machine *m);
+void machine_attach(struct machine *m, struct mmu *u);
+
+/* guest-physical -> host-physical for the OS's own table writes and the
+ * oracle (identity on a native machine). */
+static inline hpa_t machine_gpa_hpa(const struct machine *m, gpa_t a) { (void)m; return mk_hpa(a.v); }
+
+/* Frames: order 0 = 4K. BUDDY_NONE on exhaustion. */
+u64 machine_frame_alloc(struct machine *m, u32 order);
+void machine_frame_free(struct machine *m, u64 frame, u32 order);
+
+/* Page-table pages of the OS (guest-physical). Zeroed. 0 on exhaustion. */
+gpa_t machine_pt_alloc(struct machine *m);
+void machine_pt_free(struct machine *m, gpa_t a);
+u64 machine_pt_read(struct machine *m, gpa_t a);
+/* An OS write of a page-table entry: stores it and tells every walker. */
+void machine_pt_write(struct machine *m, u32 pid, gpa_t a, int level, u64 val);
+
+/* Broadcast to every MMU instance. */
+void machine_invlpg(struct machine *m, u32 ctx, u64 va);
+void machine_flush_ctx(struct machine *m, u32 ctx);
+void machine_cr3(struct machine *m, u32 ctx, gpa_t root, bool flush);
+
+/* A walk wants bits set in the entry at a (deferred to the commit). */
+void machine_defer_ad(struct machine *m, hpa_t a, u64 bits);
+void machine_commit_ad(struct machine *m);
+
+#endif

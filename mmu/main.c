@@ -1,0 +1,436 @@
+/*
+ * main.c - the mmusim command line.
+ *
+ *   mmusim run     [options] TRACE | --gen SPEC
+ *   mmusim compare -w a,b,... [options] TRACE | --gen SPEC
+ *   mmusim explain [options] [--warm TRACE | --warm-gen SPEC] VA
+ *   mmusim gen     SPEC [-o FILE] [--format text|bin] [--plain]
+ *   mmusim config  [-c FILE] [-s section.key=value]...
+ *   mmusim demo
+ *
+ * Exit status: 0 success, 1 runtime error (bad input, bad config, I/O),
+ * 2 usage error.
+ */
+#include "sim.h"
+#include "../workloads/trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+#define OVERRIDES_MAX 256
+
+/* The embedded default workload of `mmusim demo`: a skewed (zipf) access
+ * pattern over 4 GiB, 30% writes, some instruction fetches. */
+#define DEMO_SPEC "zipf:footprint=4G,n=2000000,alpha=0.99,rw=0.3,ifrac=0.1,seed=42"
+
+struct opts {
+	const char *cfg_file;
+	const char *ovr[OVERRIDES_MAX];
+	int novr;
+	char *walkers;
+	bool json, check, cold, plain;
+	const char *format;
+	const char *gen;
+	const char *out;
+	const char *warm, *warm_gen;
+	const char *access;
+	const char *pid;
+	const char *positional[4];
+	int npos;
+};
+
+static const char usage_main[] =
+	"usage: mmusim COMMAND [options]\n"
+	"\n"
+	"commands:\n"
+	"  run      run a trace (or a generator) through one walker and report\n"
+	"  compare  run one trace through several walkers in one pass\n"
+	"  explain  print every page-walk reference of one translation\n"
+	"  gen      write a synthetic generator's events to a trace file\n"
+	"  config   print the effective configuration\n"
+	"  demo     run the embedded default workload on the default machine\n"
+	"\n"
+	"common options:\n"
+	"  -c FILE              load an INI configuration over the embedded default\n"
+	"  -s SECTION.KEY=VAL   override one key (repeatable)\n"
+	"  -w WALKER[,WALKER]   walker(s) (run: one; compare: several)\n"
+	"  --json               one JSON object instead of the table\n"
+	"  --check              compare every translation with the reference translator\n"
+	"  --format FMT         force the trace format: auto text bin lackey\n"
+	"  --gen SPEC           use a synthetic generator instead of a trace file\n"
+	"TRACE may be '-' for standard input (e.g. valgrind lackey piped in).\n"
+	"'mmusim help COMMAND' describes one command.\n";
+
+static void help_walkers(FILE *f)
+{
+	fprintf(f, "\nwalkers:\n");
+	walker_list(f);
+}
+
+static int cmd_help(const char *cmd, FILE *f)
+{
+	if (!cmd) {
+		fputs(usage_main, f);
+		help_walkers(f);
+		fprintf(f, "\ngenerators (--gen NAME:key=val,...):\n");
+		trace_gen_help(f);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		fputs("usage: mmusim run [-c FILE] [-s K=V]... [-w WALKER] [--json] [--check] [--format FMT] TRACE|--gen SPEC\n"
+		      "Runs every event through one MMU instance and prints its statistics.\n", f);
+	else if (!strcmp(cmd, "compare"))
+		fputs("usage: mmusim compare -w A,B,... [-c FILE] [-s K=V]... [--json] [--check] TRACE|--gen SPEC\n"
+		      "Decodes the trace once and feeds each event to one MMU instance per walker, each\n"
+		      "with its own TLBs and caches, over the same page tables.\n", f);
+	else if (!strcmp(cmd, "explain"))
+		fputs("usage: mmusim explain [-w WALKER] [-c FILE] [-s K=V]... [--warm TRACE | --warm-gen SPEC]\n"
+		      "                      [--access R|W|I] [--pid N] [--cold] VA\n"
+		      "Runs the optional warm-up, drops VA from the TLBs (paging-structure and PTE caches\n"
+		      "keep their state unless --cold empties them) and prints every reference of the\n"
+		      "walk that translates VA: dimension, level, address, value, where it was served, cycles.\n"
+		      "If VA is not mapped yet, the faulting walk and the demand fault are shown first.\n", f);
+	else if (!strcmp(cmd, "gen"))
+		fputs("usage: mmusim gen SPEC [-o FILE] [--format text|bin] [--plain]\n"
+		      "Writes the generator's events (default: binary, gzip-compressed, to standard output\n"
+		      "if no -o; --plain writes the binary format uncompressed).\n", f);
+	else if (!strcmp(cmd, "config"))
+		fputs("usage: mmusim config [-c FILE] [-s K=V]...\nPrints the effective configuration as INI.\n", f);
+	else if (!strcmp(cmd, "demo"))
+		fputs("usage: mmusim demo\nRuns the embedded workload " DEMO_SPEC "\non the embedded default configuration.\n", f);
+	else {
+		fprintf(stderr, "mmusim: unknown command '%s'\n", cmd);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mmusim: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see 'mmusim help %s')\n", cmd);
+	return -EXIT_USAGE;
+}
+
+/* Returns 0, 1 (--help printed) or -EXIT_USAGE. */
+static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
+{
+	int i;
+	memset(o, 0, sizeof *o);
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+#define NEED_ARG() do { if (i + 1 >= argc) return usage_error(cmd, "option %s needs an argument", a); } while (0)
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			cmd_help(cmd, stdout);
+			return 1;
+		} else if (!strcmp(a, "-c")) {
+			NEED_ARG();
+			o->cfg_file = argv[++i];
+		} else if (!strcmp(a, "-s")) {
+			NEED_ARG();
+			if (o->novr == OVERRIDES_MAX)
+				return usage_error(cmd, "%s", "too many -s overrides");
+			o->ovr[o->novr++] = argv[++i];
+		} else if (!strcmp(a, "-w")) {
+			NEED_ARG();
+			o->walkers = argv[++i];
+		} else if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else if (!strcmp(a, "--check")) {
+			o->check = true;
+		} else if (!strcmp(a, "--cold")) {
+			o->cold = true;
+		} else if (!strcmp(a, "--plain")) {
+			o->plain = true;
+		} else if (!strcmp(a, "--format")) {
+			NEED_ARG();
+			o->format = argv[++i];
+		} else if (!strcmp(a, "--gen")) {
+			NEED_ARG();
+			o->gen = argv[++i];
+		} else if (!strcmp(a, "-o")) {
+			NEED_ARG();
+			o->out = argv[++i];
+		} else if (!strcmp(a, "--warm")) {
+			NEED_ARG();
+			o->warm = argv[++i];
+		} else if (!strcmp(a, "--warm-gen")) {
+			NEED_ARG();
+			o->warm_gen = argv[++i];
+		} else if (!strcmp(a, "--access")) {
+			NEED_ARG();
+			o->access = argv[++i];
+		} else if (!strcmp(a, "--pid")) {
+			NEED_ARG();
+			o->pid = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error(cmd, "unknown option '%s'", a);
+		} else {
+			if (o->npos == (int)ARRAY_SIZE(o->positional))
+				return usage_error(cmd, "unexpected argument '%s'", a);
+			o->positional[o->npos++] = a;
+		}
+#undef NEED_ARG
+	}
+	return 0;
+}
+
+static int load_cfg(const struct opts *o, struct cfg *c)
+{
+	return cfg_load(c, o->cfg_file, o->ovr, o->novr) ? -EXIT_RUNTIME : 0;
+}
+
+/* Opens the workload: a generator spec or a trace file. */
+static int open_workload(const char *cmd, const struct opts *o, struct trace **t)
+{
+	enum trace_fmt fmt = FMT_AUTO;
+	if (o->gen) {
+		if (o->npos)
+			return usage_error(cmd, "give either --gen or a trace file, not both ('%s')", o->positional[0]);
+		return trace_open_gen(t, o->gen) ? -EXIT_RUNTIME : 0;
+	}
+	if (o->npos != 1)
+		return usage_error(cmd, "%s", o->npos ? "one trace file only" : "a trace file or --gen SPEC is needed");
+	if (o->format && trace_fmt_parse(o->format, &fmt))
+		return usage_error(cmd, "unknown format '%s' (auto, text, bin, lackey)", o->format);
+	return trace_open(t, o->positional[0], fmt) ? -EXIT_RUNTIME : 0;
+}
+
+static int run_sim(const char *cmd, const struct opts *o, bool many)
+{
+	const char *names[SIM_WALKERS_MAX];
+	struct cfg c;
+	struct sim s;
+	struct trace *t = NULL;
+	int n, r;
+
+	if ((r = load_cfg(o, &c)))
+		return r;
+	if (o->walkers) {
+		n = sim_parse_walkers(o->walkers, names, SIM_WALKERS_MAX);
+		if (n < 0)
+			return usage_error(cmd, "bad walker list '%s'", o->walkers);
+		if (!many && n != 1)
+			return usage_error(cmd, "run takes one walker ('%s'); use compare", o->walkers);
+	} else {
+		if (many)
+			return usage_error(cmd, "%s", "compare needs -w WALKER,WALKER,...");
+		names[0] = c.walker.name;
+		n = 1;
+	}
+	if ((r = open_workload(cmd, o, &t)))
+		return r;
+	if (sim_init(&s, &c, names, n, o->check)) {
+		trace_close(t);
+		return -EXIT_RUNTIME;
+	}
+	r = sim_run(&s, t);
+	if (!r) {
+		if (o->json)
+			sim_report_json(&s, stdout);
+		else
+			sim_report_text(&s, stdout);
+	}
+	trace_close(t);
+	sim_destroy(&s);
+	return r ? -EXIT_RUNTIME : 0;
+}
+
+static int cmd_explain(const struct opts *o)
+{
+	const char *name;
+	struct cfg c;
+	struct sim s;
+	struct trace *t = NULL;
+	enum acc a = ACC_R;
+	u64 va, pid = 0;
+	struct xlate_out out;
+	struct walk_fault f;
+	struct mmu *u;
+	int r;
+
+	if ((r = load_cfg(o, &c)))
+		return r;
+	name = o->walkers ? o->walkers : c.walker.name;
+	if (strchr(name, ','))
+		return usage_error("explain", "explain takes one walker ('%s')", name);
+	if (o->npos != 1)
+		return usage_error("explain", "%s", "one virtual address is needed");
+	if (parse_hex(o->positional[0], &va) || va >> VA_BITS_MAX)
+		return usage_error("explain", "bad virtual address '%s' (hex, below 2^57)", o->positional[0]);
+	if (o->access) {
+		if (!strcmp(o->access, "R") || !strcmp(o->access, "r"))
+			a = ACC_R;
+		else if (!strcmp(o->access, "W") || !strcmp(o->access, "w"))
+			a = ACC_W;
+		else if (!strcmp(o->access, "I") || !strcmp(o->access, "i"))
+			a = ACC_I;
+		else
+			return usage_error("explain", "bad access type '%s' (R, W or I)", o->access);
+	}
+	if (o->pid) {
+		char *end;
+		pid = strtoull(o->pid, &end, 0);
+		if (*end || !*o->pid || pid > UINT32_MAX)
+			return usage_error("explain", "bad pid '%s'", o->pid);
+	}
+	if (o->warm && o->warm_gen)
+		return usage_error("explain", "%s", "give --warm or --warm-gen, not both");
+	if (sim_init(&s, &c, &name, 1, true))
+		return -EXIT_RUNTIME;
+	u = &s.mmu[0];
+	if (o->warm || o->warm_gen) {
+		r = o->warm ? trace_open(&t, o->warm, FMT_AUTO) : trace_open_gen(&t, o->warm_gen);
+		if (!r) {
+			r = sim_run(&s, t);
+			trace_close(t);
+		}
+		if (r) {
+			sim_destroy(&s);
+			return -EXIT_RUNTIME;
+		}
+	}
+	if (os_switch(&s.m.os, (u32)pid)) {
+		sim_destroy(&s);
+		return -EXIT_RUNTIME;
+	}
+	/* The translation must walk: drop VA from the TLBs only. */
+	tlb_invalidate_va(&u->tlb, va, u->ctx);
+	u->fp[0].valid = u->fp[1].valid = false;
+	if (o->cold) {
+		pwc_flush_all(&u->pwc);
+		memport_flush(&u->port);
+	}
+	printf("explain: walker %s, %c 0x%llx, pid %llu, %u-level paging%s%s\n", u->name, "RWIM"[a],
+	       (unsigned long long)va, (unsigned long long)pid, c.os.levels,
+	       o->warm || o->warm_gen ? ", after warm-up" : "", o->cold ? ", cold caches" : "");
+	r = 0;
+	if (!mmu_translate(u, va, a, &out, &f)) {
+		machine_commit_ad(&s.m);
+		printf("walk 1 faults: %s at %s level %d\n", fault_kind_name(f.kind),
+		       f.dim == DIM_G ? "guest" : "host", f.level);
+		sim_explain_log(&s, 0, stdout);
+		switch (os_fault(&s.m.os, va, a)) {
+		case OS_MAPPED:
+			printf("the OS maps the page (demand paging); the access retries%s:\n",
+			       o->cold ? " (caches emptied again)" : "");
+			if (o->cold) {
+				pwc_flush_all(&u->pwc);
+				memport_flush(&u->port);
+			}
+			if (!mmu_translate(u, va, a, &out, &f)) {
+				printf("walk 2 faults: %s\n", fault_kind_name(f.kind));
+				sim_explain_log(&s, 0, stdout);
+				r = -EXIT_RUNTIME;
+				goto done;
+			}
+			machine_commit_ad(&s.m);
+			break;
+		case OS_SEGV:
+			printf("the OS delivers the fault to the program (no mapping allowed here)\n");
+			goto done;
+		case OS_OOM:
+			fprintf(stderr, "mmusim: simulated physical memory exhausted\n");
+			r = -EXIT_RUNTIME;
+			goto done;
+		}
+	}
+	printf("walk: 0x%llx -> 0x%llx (%s page, %s%s%s)\n", (unsigned long long)va,
+	       (unsigned long long)out.pa.v, psize_name(out.ps), out.perms & PERM_W ? "rw" : "r-",
+	       out.perms & PERM_X ? "x" : "-", out.perms & PERM_U ? ", user" : "");
+	sim_explain_log(&s, 0, stdout);
+done:
+	sim_destroy(&s);
+	return r;
+}
+
+static int cmd_gen(const struct opts *o)
+{
+	struct trace *t;
+	struct trace_writer *w;
+	enum trace_fmt fmt = FMT_BIN;
+	struct ev buf[4096];
+	int n, r = 0, i;
+
+	if (o->npos != 1)
+		return usage_error("gen", "%s", "one generator SPEC is needed");
+	if (o->format && (trace_fmt_parse(o->format, &fmt) || (fmt != FMT_TEXT && fmt != FMT_BIN)))
+		return usage_error("gen", "gen writes text or bin, not '%s'", o->format);
+	if (trace_open_gen(&t, o->positional[0]))
+		return -EXIT_RUNTIME;
+	if (trace_writer_open(&w, o->out ? o->out : "-", fmt, fmt == FMT_BIN && !o->plain)) {
+		trace_close(t);
+		return -EXIT_RUNTIME;
+	}
+	while (!r && (n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0)
+		for (i = 0; i < n && !r; i++)
+			r = trace_writer_put(w, &buf[i]);
+	if (n < 0)
+		r = n;
+	if (trace_writer_close(w) && !r)
+		r = -EIO;
+	trace_close(t);
+	return r ? -EXIT_RUNTIME : 0;
+}
+
+static int cmd_config(const struct opts *o)
+{
+	struct cfg c;
+	int r;
+	if (o->npos)
+		return usage_error("config", "unexpected argument '%s'", o->positional[0]);
+	if ((r = load_cfg(o, &c)))
+		return r;
+	cfg_dump(&c, stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	const char *cmd;
+	int r;
+
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help"))
+		return cmd_help(argc > 2 ? argv[2] : NULL, stdout);
+	if (!strcmp(cmd, "--version")) {
+		printf("mmusim 0.1\n");
+		return 0;
+	}
+	r = parse_opts(cmd, argc - 2, argv + 2, &o);
+	if (r == 1)
+		return 0;
+	if (r < 0)
+		return -r;
+	if (!strcmp(cmd, "run"))
+		r = run_sim(cmd, &o, false);
+	else if (!strcmp(cmd, "compare"))
+		r = run_sim(cmd, &o, true);
+	else if (!strcmp(cmd, "explain"))
+		r = cmd_explain(&o);
+	else if (!strcmp(cmd, "gen"))
+		r = cmd_gen(&o);
+	else if (!strcmp(cmd, "config"))
+		r = cmd_config(&o);
+	else if (!strcmp(cmd, "demo")) {
+		if (o.npos || o.gen)
+			return usage_error("demo", "%s", "demo takes no workload") ? EXIT_USAGE : EXIT_USAGE;
+		o.gen = DEMO_SPEC;
+		printf("mmusim demo: embedded workload %s on the embedded default machine\n\n", DEMO_SPEC);
+		r = run_sim("run", &o, false);
+	} else {
+		fprintf(stderr, "mmusim: unknown command '%s' (see 'mmusim --help')\n", cmd);
+		return EXIT_USAGE;
+	}
+	return r < 0 ? -r : 0;
+}

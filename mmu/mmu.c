@@ -1,0 +1,216 @@
+/*
+ * mmu.c - one MMU instance (model notes in mmu.h).
+ */
+#include "mmu.h"
+#include "machine.h"
+#include "pte.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Every MMU instance seeds its random-replacement tables alike, so that in
+ * `compare` walkers differ only in how they walk. */
+enum { SEED_TLB = 1, SEED_PWC = 2, SEED_PORT = 3 };
+
+int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const struct cfg *c)
+{
+	const struct walker_ops *ops = walker_find(walker_name);
+	int r;
+
+	memset(u, 0, sizeof *u);
+	if (!ops) {
+		fprintf(stderr, "mmusim: [walker] name: unknown walker '%s' (see mmusim --help)\n", walker_name);
+		return -EINVAL;
+	}
+	snprintf(u->name, sizeof u->name, "%s", ops->name);
+	u->m = m;
+	u->levels = (int)c->os.levels;
+	u->va_limit = va_user_limit(u->levels);
+	if ((r = tlb_init(&u->tlb, &c->tlb, c->sim.seed * 8 + SEED_TLB)))
+		return r;
+	if ((r = pwc_init(&u->pwc, &c->pwc, c->sim.seed * 8 + SEED_PWC)))
+		goto out_tlb;
+	if ((r = memport_init(&u->port, &c->cache, c->sim.seed * 8 + SEED_PORT)))
+		goto out_pwc;
+	u->w.ops = ops;
+	u->w.mmu = u;
+	u->w.m = m;
+	if ((r = ops->init(&u->w, c)))
+		goto out_port;
+	machine_attach(m, u);
+	return 0;
+out_port:
+	memport_destroy(&u->port);
+out_pwc:
+	pwc_destroy(&u->pwc);
+out_tlb:
+	tlb_destroy(&u->tlb);
+	return r;
+}
+
+void mmu_destroy(struct mmu *u)
+{
+	if (u->w.ops && u->w.ops->destroy)
+		u->w.ops->destroy(&u->w);
+	memport_destroy(&u->port);
+	pwc_destroy(&u->pwc);
+	tlb_destroy(&u->tlb);
+}
+
+static unsigned hist_bucket(u64 cycles)
+{
+	unsigned b = cycles ? 64u - (unsigned)__builtin_clzll(cycles) : 0;
+	return b < WALK_HIST_N ? b : WALK_HIST_N - 1;
+}
+
+static void fp_clear(struct mmu *u)
+{
+	u->fp[0].valid = false;
+	u->fp[1].valid = false;
+}
+
+static bool tlb_serves(const struct tlb_xlate *x, enum acc a)
+{
+	return perms_allow(x->perms, a) && (!acc_is_write(a) || x->dirty);
+}
+
+static void xlate_from_tlb(const struct tlb_xlate *x, u64 va, struct xlate_out *out)
+{
+	u64 off = va & (psize_bytes(x->ps) - 1);
+	out->pa = mk_hpa(x->frame | off);
+	out->gpa = mk_gpa(0);   /* a TLB caches gVA -> hPA only */
+	out->ps = x->ps;
+	out->perms = x->perms;
+	out->dirty = x->dirty;
+}
+
+static bool mmu_walk(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, struct walk_fault *f)
+{
+	struct xlate_in in = { mk_gva(va), a, u->ctx, u->root, u->levels };
+	struct walk_log *l = &u->log;
+	u32 i;
+	bool ok;
+
+	walk_log_reset(l);
+	memset(f, 0, sizeof *f);
+	ok = u->w.ops->translate(&u->w, &in, out, f);
+	u->st.walks++;
+	u->st.walk_refs += l->refs;
+	u->st.walk_cycles += l->cycles;
+	u->st.walk_hist[hist_bucket(l->cycles)]++;
+	for (i = 0; i < l->n; i++) {
+		u->st.refs_src[l->r[i].src]++;
+		if (l->r[i].src != SRC_PWC)
+			u->st.walk_refs_dim[l->r[i].dim]++;
+	}
+	if (!ok) {
+		u->st.faults++;
+		u->st.faults_kind[f->kind]++;
+		return false;
+	}
+	{
+		struct tlb_xlate x = {
+			out->pa.v & ~(psize_bytes(out->ps) - 1), out->ps, out->perms, out->dirty,
+		};
+		tlb_l2_fill(&u->tlb, va, u->ctx, &x);
+		tlb_l1_fill(&u->tlb, a == ACC_I, va, u->ctx, &x);
+		fp_clear(u);
+	}
+	return true;
+}
+
+bool mmu_translate(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, struct walk_fault *f)
+{
+	bool instr = a == ACC_I;
+	struct tlb_xlate x;
+	struct mmu_fp *fp = &u->fp[!instr];
+
+	if (va >= u->va_limit) {
+		memset(f, 0, sizeof *f);
+		f->kind = FAULT_NONCANONICAL;
+		f->addr = va;
+		u->st.faults++;
+		u->st.faults_kind[FAULT_NONCANONICAL]++;
+		return false;
+	}
+	/* Exact fast path: the entry that the last L1 lookup of this kind hit
+	 * is still the most recently used of its set, so hitting it again
+	 * changes no replacement state (LRU order, PLRU bits) and only counts. */
+	if (fp->valid && (va & fp->mask) == fp->page && fp->ctx == u->ctx &&
+	    perms_allow(fp->perms, a) && (!acc_is_write(a) || fp->dirty)) {
+		u->tlb.hits[instr ? TLB_L1I : TLB_L1D]++;
+		out->pa = mk_hpa(fp->frame | (va & ~fp->mask));
+		out->gpa = mk_gpa(0);   /* a TLB caches gVA -> hPA only */
+		out->ps = fp->ps;
+		out->perms = fp->perms;
+		out->dirty = fp->dirty;
+		return true;
+	}
+	if (tlb_l1_lookup(&u->tlb, instr, va, u->ctx, &x)) {
+		if (tlb_serves(&x, a)) {
+			if (!u->no_fastpath) {
+				fp->valid = true;
+				fp->mask = ~(psize_bytes(x.ps) - 1);
+				fp->page = va & fp->mask;
+				fp->frame = x.frame;
+				fp->ctx = u->ctx;
+				fp->perms = x.perms;
+				fp->dirty = x.dirty;
+				fp->ps = x.ps;
+			}
+			xlate_from_tlb(&x, va, out);
+			return true;
+		}
+		fp->valid = false;
+		u->st.dirty_walks++;
+		return mmu_walk(u, va, a, out, f);
+	}
+	fp->valid = false;
+	u->st.l2_cycles += u->tlb.lat_l2;
+	if (tlb_l2_lookup(&u->tlb, va, u->ctx, &x)) {
+		if (tlb_serves(&x, a)) {
+			tlb_l1_fill(&u->tlb, instr, va, u->ctx, &x);
+			fp_clear(u);
+			xlate_from_tlb(&x, va, out);
+			return true;
+		}
+		u->st.dirty_walks++;
+	}
+	return mmu_walk(u, va, a, out, f);
+}
+
+void mmu_invlpg(struct mmu *u, u32 ctx, u64 va)
+{
+	tlb_invalidate_va(&u->tlb, va, ctx);
+	pwc_flush_ctx(&u->pwc, DIM_G, ctx);
+	fp_clear(u);
+	u->st.invlpg++;
+	if (u->w.ops->invalidate)
+		u->w.ops->invalidate(&u->w, INV_VA, ctx, mk_gva(va));
+}
+
+void mmu_flush_ctx(struct mmu *u, u32 ctx)
+{
+	tlb_flush_ctx(&u->tlb, ctx);
+	pwc_flush_ctx(&u->pwc, DIM_G, ctx);
+	fp_clear(u);
+	u->st.flushes++;
+	if (u->w.ops->invalidate)
+		u->w.ops->invalidate(&u->w, INV_CTX, ctx, mk_gva(0));
+}
+
+void mmu_cr3(struct mmu *u, u32 ctx, gpa_t root, bool flush)
+{
+	u->ctx = ctx;
+	u->root = root;
+	fp_clear(u);
+	if (flush)
+		mmu_flush_ctx(u, ctx);
+}
+
+void mmu_pt_write(struct mmu *u, const struct pt_update *pu)
+{
+	if (u->w.ops->pt_write)
+		u->w.ops->pt_write(&u->w, pu);
+}

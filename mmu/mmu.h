@@ -1,0 +1,89 @@
+/*
+ * mmu.h - one MMU instance: a walker over its own TLB hierarchy,
+ * paging-structure caches and PTE cache hierarchy, with its statistics.
+ *
+ * Model notes
+ *   An access is first checked for canonicality (#GP for a user address at
+ *   or above 2^47 with 4 levels, 2^56 with 5; SDM vol. 3A 4.5), then looked
+ *   up in the L1 TLB of its kind (iTLB for fetches, dTLB otherwise), then in
+ *   the L2 TLB, then walked. The L2 and the L1 are filled on every walk that
+ *   succeeds; an L2 hit fills the L1.
+ *   A TLB hit whose permissions forbid the access, or a write hitting an
+ *   entry whose D bit is clear, walks again (SDM vol. 3A 4.8: the processor
+ *   sets D in the PTE on the first write through a translation; a fault is
+ *   taken only after a fresh walk). Such walks are counted as dirty_walks.
+ *   Translation cycles: the L2 TLB lookup latency for every L1 miss plus the
+ *   walk cycles (sum of the serial references' latencies, plus the PWC
+ *   latency once per walk that consulted the PWC). The L1 TLB latency is
+ *   taken to overlap the cache access (VIPT L1D) and is not charged.
+ *   Not modelled: speculative or parallel walks, walk bypass of L1D,
+ *   prefetching of PTE lines, the page-walker's own queues.
+ */
+#ifndef MMUSIM_MMU_H
+#define MMUSIM_MMU_H
+
+#include "../tlb/tlb.h"
+#include "../walkers/radix.h"
+
+struct machine;
+
+#define WALK_HIST_N 16   /* bucket b counts walks of [2^(b-1), 2^b) cycles; b=0: 0 */
+
+struct mmu_stats {
+	u64 acc[ACC_NR];          /* accesses by type (after page splits) */
+	u64 splits;               /* accesses that crossed a 4K boundary */
+	u64 walks;                /* page walks started (incl. faulting) */
+	u64 dirty_walks;          /* walks caused by a TLB hit that could not serve */
+	u64 walk_refs;            /* memory references made by walks */
+	u64 walk_refs_dim[DIM_NR];
+	u64 refs_src[SRC_NR];     /* by where they were served (PWC: hits) */
+	u64 walk_cycles;
+	u64 walk_hist[WALK_HIST_N];
+	u64 l2_cycles;            /* L2 TLB lookups after an L1 miss */
+	u64 faults;               /* walks that ended in a fault */
+	u64 faults_kind[FAULT_KIND_NR];
+	u64 oracle_checks, oracle_mismatches;
+	u64 invlpg, flushes;      /* invalidations received */
+};
+
+struct mmu_fp {
+	u64 page, mask, frame;
+	u32 ctx;
+	u8 perms;
+	bool dirty, valid;
+	enum psize ps;
+};
+
+struct mmu {
+	char name[CFG_NAME_MAX];
+	struct machine *m;
+	struct walker w;
+	struct tlb tlb;
+	struct pwc pwc;
+	struct memport port;
+	struct walk_log log;
+	u32 ctx;                  /* current TLB tag (PCID) */
+	gpa_t root;               /* current CR3 */
+	int levels;
+	u64 va_limit;             /* first non-canonical user address */
+	struct mmu_stats st;
+	/* exact same-entry fast path: the last L1 hit of each kind */
+	struct mmu_fp fp[2];
+	bool no_fastpath;         /* tests: prove the fast path changes nothing */
+};
+
+/* 0 or -errno (message printed naming [walker] name or the table). */
+int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const struct cfg *c);
+void mmu_destroy(struct mmu *u);
+
+/* Translates one access (within one 4K page). true: *out holds it;
+ * false: *f says which fault. Counts everything. */
+bool mmu_translate(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, struct walk_fault *f);
+
+/* Notifications from the machine. */
+void mmu_invlpg(struct mmu *u, u32 ctx, u64 va);
+void mmu_flush_ctx(struct mmu *u, u32 ctx);
+void mmu_cr3(struct mmu *u, u32 ctx, gpa_t root, bool flush);
+void mmu_pt_write(struct mmu *u, const struct pt_update *pu);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * oracle.h - the reference translator.
+ *
+ * Reads the page tables directly from physmem, with no caches, no timing
+ * and no side effects (it never sets A/D bits), and answers what a walk of
+ * va must produce: the page, its size, the permissions of the path, or the
+ * fault and the level where it happens. Every walker's answer is checked
+ * against it (`--check`, tests). It is written separately from the walkers'
+ * radix loop (walkers/radix.c) on purpose: the two share only pte.h.
+ */
+#ifndef MMUSIM_ORACLE_H
+#define MMUSIM_ORACLE_H
+
+#include "machine.h"
+
+struct oracle_res {
+	enum fault_kind fault;   /* FAULT_NONE when translated */
+	int level;               /* leaf level, or the faulting level */
+	gpa_t gpa;               /* translation of va (page base + offset) */
+	hpa_t hpa;
+	enum psize ps;
+	u8 perms;
+	bool dirty;
+	u64 leaf;                /* leaf entry (or the faulting entry) */
+	gpa_t leaf_at;           /* where that entry lives */
+};
+
+/* Translates va for access a in the address space rooted at root. */
+void oracle_translate(struct machine *m, gpa_t root, int levels, u64 va, enum acc a,
+		      struct oracle_res *r);
+
+#endif

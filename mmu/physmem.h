@@ -1,0 +1,42 @@
+/*
+ * physmem.h - sparse simulated host-physical memory.
+ *
+ * Only frames that hold page-table pages (guest tables, EPT, shadow tables)
+ * have contents: a 4 KiB array of 512 64-bit entries, created zeroed on the
+ * first write. Data frames have no contents, so a 1 TiB footprint costs only
+ * its page tables. Reading a frame without contents returns 0 (a not-present
+ * entry), which is what a walk that strays into a data page would see if the
+ * page were zero-filled.
+ *
+ * Frames are found through an open-addressing hash map (hfn -> page), with
+ * a one-entry cache of the last frame looked up.
+ */
+#ifndef MMUSIM_PHYSMEM_H
+#define MMUSIM_PHYSMEM_H
+
+#include "types.h"
+
+struct physmem {
+	u64 *keys;        /* hfn + 1 (0 = empty slot) */
+	u64 **pages;
+	u64 cap, n;       /* slots (power of two), used */
+	u64 last_hfn;
+	u64 *last_page;
+	u64 reads, writes;
+};
+
+int physmem_init(struct physmem *m);
+void physmem_destroy(struct physmem *m);
+/* Contents of frame hfn, or NULL when it has none. */
+u64 *physmem_page(struct physmem *m, hfn_t hfn);
+/* Contents of frame hfn, created zeroed if needed (NULL only on ENOMEM). */
+u64 *physmem_page_make(struct physmem *m, hfn_t hfn);
+/* Drops the contents of a frame (it was freed). */
+void physmem_drop(struct physmem *m, hfn_t hfn);
+/* 8-byte aligned accesses. */
+u64 physmem_read64(struct physmem *m, hpa_t a);
+void physmem_write64(struct physmem *m, hpa_t a, u64 v);
+/* Number of frames with contents. */
+static inline u64 physmem_frames(const struct physmem *m) { return m->n; }
+
+#endif

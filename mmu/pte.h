@@ -1,0 +1,73 @@
+/*
+ * pte.h - page-table entry formats.
+ *
+ * Model notes
+ *   x86-64 paging entries (Intel SDM vol. 3A 4.5, tables 4-15 to 4-20;
+ *   AMD APM vol. 2 5.3): P(0) RW(1) US(2) PWT(3) PCD(4) A(5) D(6) PS(7)
+ *   G(8), address bits 12..51, NX(63) (honoured: IA32_EFER.NXE = 1).
+ *   PS is meaningful in PDPTEs (1 GiB page) and PDEs (2 MiB page). PAT,
+ *   protection keys and the ignored/available bits are not modelled; the
+ *   OS model writes zero there.
+ *   Levels are numbered as in the SDM's walk: 1 = PT, 2 = PD, 3 = PDPT,
+ *   4 = PML4, 5 = PML5. The index of va at level L is bits
+ *   [12 + 9(L-1), 20 + 9(L-1)].
+ */
+#ifndef MMUSIM_PTE_H
+#define MMUSIM_PTE_H
+
+#include "types.h"
+
+#define PTE_P   (1ull << 0)
+#define PTE_RW  (1ull << 1)
+#define PTE_US  (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_A   (1ull << 5)
+#define PTE_D   (1ull << 6)
+#define PTE_PS  (1ull << 7)
+#define PTE_G   (1ull << 8)
+#define PTE_NX  (1ull << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000ull   /* bits 12..51 */
+
+static inline unsigned pt_index(u64 va, int level)
+{
+	return (unsigned)(va >> (12 + 9 * (level - 1))) & 511u;
+}
+static inline u64 pte_addr(u64 e) { return e & PTE_ADDR_MASK; }
+/* Is an entry at `level` a leaf (maps a page)? */
+static inline bool pte_is_leaf(u64 e, int level)
+{
+	return level == 1 || ((level == 2 || level == 3) && (e & PTE_PS));
+}
+/* Permission bits (PERM_*) granted by one entry. */
+static inline u8 pte_perms(u64 e)
+{
+	u8 p = PERM_R;
+	if (e & PTE_RW)
+		p |= PERM_W;
+	if (!(e & PTE_NX))
+		p |= PERM_X;
+	if (e & PTE_US)
+		p |= PERM_U;
+	return p;
+}
+/* Does a translation with perms allow access a (user mode)? */
+static inline bool perms_allow(u8 perms, enum acc a)
+{
+	if (!(perms & PERM_U))
+		return false;
+	if (a == ACC_I)
+		return perms & PERM_X;
+	if (acc_is_write(a))
+		return perms & PERM_W;
+	return perms & PERM_R;
+}
+/* Page size of a leaf found at level. */
+static inline enum psize level_psize(int level) { return (enum psize)(level - 1); }
+
+/* Lowest linear address that is not canonical for user space with this
+ * many levels: 2^47 (4 levels), 2^56 (5 levels). Addresses of the upper
+ * (supervisor) half are not modelled. */
+static inline u64 va_user_limit(int levels) { return 1ull << (12 + 9 * levels - 1); }
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * report.c - human and JSON reports of a simulation, and walk-log
+ * rendering for `explain`. Reports contain only simulated quantities (no
+ * wall-clock time, no host paths beyond the trace name), so the same
+ * config, trace and seed give byte-identical output.
+ */
+#include "sim.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static const char *const pwc_level_name[PT_LEVELS_MAX + 1] = { "", "", "pd", "pdpt", "pml4", "pml5" };
+static const char *const acc_name[ACC_NR] = { "R", "W", "I", "M" };
+
+static u64 mmu_accesses(const struct mmu *u)
+{
+	u64 n = 0;
+	int a;
+	for (a = 0; a < ACC_NR; a++)
+		n += u->st.acc[a];
+	return n;
+}
+
+static double ratio(u64 a, u64 b) { return b ? (double)a / (double)b : 0.0; }
+
+static u64 hist_lo(int b) { return b ? 1ull << (b - 1) : 0; }
+
+/* ---- JSON ---- */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
+{
+	const struct mmu_stats *st = &u->st;
+	int i, l;
+
+	fprintf(f, "{\"name\":");
+	json_str(f, u->name);
+	fprintf(f, ",\"accesses\":%" PRIu64 ",\"accesses_by_type\":{", mmu_accesses(u));
+	for (i = 0; i < ACC_NR; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", acc_name[i], st->acc[i]);
+	fprintf(f, "},\"splits\":%" PRIu64 ",\"tlb\":{", st->splits);
+	{
+		static const char *const tn[TLB_NR] = { "l1i", "l1d", "l2" };
+		for (i = 0; i < TLB_NR; i++)
+			fprintf(f, "%s\"%s\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 "}", i ? "," : "",
+				tn[i], u->tlb.hits[i], u->tlb.misses[i]);
+	}
+	fprintf(f, "},\"walks\":%" PRIu64 ",\"dirty_walks\":%" PRIu64 ",\"walk_refs\":%" PRIu64
+		",\"walk_refs_per_walk\":%.6f", st->walks, st->dirty_walks, st->walk_refs,
+		ratio(st->walk_refs, st->walks));
+	fprintf(f, ",\"walk_refs_by_dim\":{\"guest\":%" PRIu64 ",\"host\":%" PRIu64 "}",
+		st->walk_refs_dim[DIM_G], st->walk_refs_dim[DIM_H]);
+	fprintf(f, ",\"refs_by_source\":{");
+	for (i = 0; i < SRC_NR; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", ref_src_name((enum ref_src)i), st->refs_src[i]);
+	fprintf(f, "},\"pwc\":{\"enabled\":%s,\"lookups\":{", u->pwc.enabled ? "true" : "false");
+	for (l = 2; l <= u->levels; l++)
+		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], u->pwc.lookups[DIM_G][l]);
+	fprintf(f, "},\"hits\":{");
+	for (l = 2; l <= u->levels; l++)
+		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], u->pwc.hits[DIM_G][l]);
+	fprintf(f, "}},\"walk_cycles\":%" PRIu64 ",\"walk_cycles_mean\":%.6f,\"walk_cycle_hist\":[",
+		st->walk_cycles, ratio(st->walk_cycles, st->walks));
+	for (i = 0; i < WALK_HIST_N; i++) {
+		fprintf(f, "%s{\"lo\":%" PRIu64 ",", i ? "," : "", hist_lo(i));
+		if (i == WALK_HIST_N - 1)
+			fprintf(f, "\"hi\":null");
+		else
+			fprintf(f, "\"hi\":%" PRIu64, (u64)(i ? (1ull << i) - 1 : 0));
+		fprintf(f, ",\"count\":%" PRIu64 "}", st->walk_hist[i]);
+	}
+	fprintf(f, "],\"l2_tlb_cycles\":%" PRIu64 ",\"translation_cycles\":%" PRIu64, st->l2_cycles,
+		st->l2_cycles + st->walk_cycles);
+	fprintf(f, ",\"faults\":%" PRIu64 ",\"faults_by_kind\":{", st->faults);
+	for (i = 1; i < FAULT_KIND_NR; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i > 1 ? "," : "", fault_kind_name((enum fault_kind)i),
+			st->faults_kind[i]);
+	fprintf(f, "},\"oracle_checks\":%" PRIu64 ",\"oracle_mismatches\":%" PRIu64
+		",\"invlpg\":%" PRIu64 ",\"flushes\":%" PRIu64 "}",
+		st->oracle_checks, st->oracle_mismatches, st->invlpg, st->flushes);
+	(void)s;
+}
+
+void sim_report_json(const struct sim *s, FILE *f)
+{
+	const struct os_stats *o = &s->m.os.st;
+	int i;
+
+	fprintf(f, "{\"trace\":{\"name\":");
+	json_str(f, s->trace_name ? s->trace_name : "");
+	fprintf(f, ",\"format\":");
+	json_str(f, s->trace_format ? s->trace_format : "");
+	fprintf(f, ",\"events\":%" PRIu64 ",\"accesses\":%" PRIu64 ",\"splits\":%" PRIu64
+		",\"maps\":%" PRIu64 ",\"unmaps\":%" PRIu64 ",\"protects\":%" PRIu64 ",\"ctx\":%" PRIu64 "}",
+		s->events, s->accesses, s->splits, s->ev_kind[EV_MAP], s->ev_kind[EV_UNMAP],
+		s->ev_kind[EV_PROTECT], s->ev_kind[EV_CTX]);
+	fprintf(f, ",\"config\":{\"levels\":%u,\"thp\":\"%s\",\"strict\":%s,\"pcid\":%s,\"seed\":%" PRIu64
+		",\"check\":%s}", s->cfg.os.levels, s->cfg.os.thp == THP_ALWAYS ? "always" : "never",
+		s->cfg.os.strict ? "true" : "false", s->cfg.os.pcid ? "true" : "false", s->cfg.sim.seed,
+		s->check ? "true" : "false");
+	fprintf(f, ",\"machine\":{\"processes\":%u,\"demand_faults\":%" PRIu64 ",\"segv\":%" PRIu64
+		",\"pages_mapped\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 ",\"1G\":%" PRIu64 "}"
+		",\"pt_pages\":%" PRIu64 ",\"pt_writes\":%" PRIu64 ",\"ad_updates\":%" PRIu64
+		",\"huge_splits\":%" PRIu64 ",\"invlpg\":%" PRIu64 ",\"flushes\":%" PRIu64
+		",\"ctx_switches\":%" PRIu64 "}",
+		s->m.os.nprocs, o->demand_faults, o->segv, o->pages_mapped[PS_4K], o->pages_mapped[PS_2M],
+		o->pages_mapped[PS_1G], o->pt_pages_alloc - o->pt_pages_freed, o->pt_writes,
+		s->m.ad_commits, o->huge_splits, o->invlpg, o->flushes, o->ctx_switches);
+	fprintf(f, ",\"walkers\":[");
+	for (i = 0; i < s->n; i++) {
+		if (i)
+			fputc(',', f);
+		json_walker(s, &s->mmu[i], f);
+	}
+	fprintf(f, "]}\n");
+}
+
+/* ---- text ---- */
+
+struct row {
+	const char *label;
+	int kind;        /* 0 integer, 1 real (3 decimals), 2 percent */
+};
+
+static void text_row(const struct sim *s, FILE *f, const char *label, const double *v, int kind)
+{
+	int i;
+	fprintf(f, "  %-30s", label);
+	for (i = 0; i < s->n; i++) {
+		if (kind == 0)
+			fprintf(f, " %16.0f", v[i]);
+		else if (kind == 1)
+			fprintf(f, " %16.3f", v[i]);
+		else
+			fprintf(f, " %15.2f%%", v[i]);
+	}
+	fputc('\n', f);
+}
+
+void sim_report_text(const struct sim *s, FILE *f)
+{
+	const struct os_stats *o = &s->m.os.st;
+	double v[SIM_WALKERS_MAX];
+	int i, l, k;
+
+#define ROW(label, kind, expr) do { for (i = 0; i < s->n; i++) { const struct mmu *u = &s->mmu[i]; \
+	(void)u; v[i] = (double)(expr); } text_row(s, f, label, v, kind); } while (0)
+
+	fprintf(f, "mmusim: %s (%s): %" PRIu64 " events, %" PRIu64 " accesses, %u process%s, %d-level paging, thp %s\n",
+		s->trace_name ? s->trace_name : "-", s->trace_format ? s->trace_format : "-",
+		s->events, s->accesses, s->m.os.nprocs, s->m.os.nprocs == 1 ? "" : "es", s->cfg.os.levels,
+		s->cfg.os.thp == THP_ALWAYS ? "always" : "never");
+	fprintf(f, "machine: %" PRIu64 " demand faults (4K %" PRIu64 ", 2M %" PRIu64 ", 1G %" PRIu64 "), "
+		"%" PRIu64 " delivered faults, %" PRIu64 " page-table pages, %" PRIu64 " PTE writes, "
+		"%" PRIu64 " A/D updates\n\n", o->demand_faults, o->pages_mapped[PS_4K], o->pages_mapped[PS_2M],
+		o->pages_mapped[PS_1G], o->segv, o->pt_pages_alloc - o->pt_pages_freed, o->pt_writes,
+		s->m.ad_commits);
+	fprintf(f, "  %-30s", "walker");
+	for (i = 0; i < s->n; i++)
+		fprintf(f, " %16s", s->mmu[i].name);
+	fputc('\n', f);
+	ROW("accesses", 0, mmu_accesses(u));
+	ROW("L1 iTLB misses", 0, u->tlb.misses[TLB_L1I]);
+	ROW("L1 iTLB miss rate", 2, 100.0 * ratio(u->tlb.misses[TLB_L1I], u->tlb.hits[TLB_L1I] + u->tlb.misses[TLB_L1I]));
+	ROW("L1 dTLB misses", 0, u->tlb.misses[TLB_L1D]);
+	ROW("L1 dTLB miss rate", 2, 100.0 * ratio(u->tlb.misses[TLB_L1D], u->tlb.hits[TLB_L1D] + u->tlb.misses[TLB_L1D]));
+	ROW("L2 TLB hits", 0, u->tlb.hits[TLB_L2]);
+	ROW("L2 TLB misses", 0, u->tlb.misses[TLB_L2]);
+	ROW("walks", 0, u->st.walks);
+	ROW("  of which dirty/permission", 0, u->st.dirty_walks);
+	ROW("walk memory references", 0, u->st.walk_refs);
+	ROW("references per walk", 1, ratio(u->st.walk_refs, u->st.walks));
+	for (k = SRC_L1; k < SRC_NR; k++) {
+		char lab[40];
+		snprintf(lab, sizeof lab, "  served by %s", ref_src_name((enum ref_src)k));
+		ROW(lab, 0, u->st.refs_src[k]);
+	}
+	ROW("PWC hits", 0, u->st.refs_src[SRC_PWC]);
+	for (l = 2; l <= (int)s->cfg.os.levels; l++) {
+		char lab[40];
+		snprintf(lab, sizeof lab, "  %s hits / lookups", pwc_level_name[l]);
+		fprintf(f, "  %-30s", lab);
+		for (i = 0; i < s->n; i++) {
+			char cell[40];
+			snprintf(cell, sizeof cell, "%" PRIu64 "/%" PRIu64, s->mmu[i].pwc.hits[DIM_G][l],
+				 s->mmu[i].pwc.lookups[DIM_G][l]);
+			fprintf(f, " %16s", cell);
+		}
+		fputc('\n', f);
+	}
+	ROW("walk cycles", 0, u->st.walk_cycles);
+	ROW("cycles per walk", 1, ratio(u->st.walk_cycles, u->st.walks));
+	ROW("L2 TLB lookup cycles", 0, u->st.l2_cycles);
+	ROW("translation cycles", 0, u->st.l2_cycles + u->st.walk_cycles);
+	ROW("faults", 0, u->st.faults);
+	if (s->check) {
+		ROW("oracle checks", 0, u->st.oracle_checks);
+		ROW("oracle mismatches", 0, u->st.oracle_mismatches);
+	}
+	fprintf(f, "\n  walk latency histogram (cycles: walks per walker)\n");
+	for (k = 0; k < WALK_HIST_N; k++) {
+		char lab[40];
+		u64 any = 0;
+		for (i = 0; i < s->n; i++)
+			any |= s->mmu[i].st.walk_hist[k];
+		if (!any)
+			continue;
+		if (k == 0)
+			snprintf(lab, sizeof lab, "  0");
+		else if (k == WALK_HIST_N - 1)
+			snprintf(lab, sizeof lab, "  >= %" PRIu64, hist_lo(k));
+		else
+			snprintf(lab, sizeof lab, "  %" PRIu64 "-%" PRIu64, hist_lo(k), (u64)((1ull << k) - 1));
+		ROW(lab, 0, u->st.walk_hist[k]);
+	}
+#undef ROW
+}
+
+void sim_explain_log(const struct sim *s, int i, FILE *f)
+{
+	const struct walk_log *l = &s->mmu[i].log;
+	static const char *const dn[DIM_NR] = { "guest", "host" };
+	static const char *const ln[PT_LEVELS_MAX + 1] = { "", "PT", "PD", "PDPT", "PML4", "PML5" };
+	u32 k;
+
+	fprintf(f, "  %3s  %-5s %-5s %-18s %-18s %-5s %6s\n", "#", "dim", "level", "address", "value", "from", "cycles");
+	for (k = 0; k < l->n; k++) {
+		const struct walk_ref *r = &l->r[k];
+		fprintf(f, "  %3u  %-5s %-5s 0x%016" PRIx64 " 0x%016" PRIx64 " %-5s %6u\n", k + 1, dn[r->dim],
+			ln[r->level], r->addr, r->value, ref_src_name((enum ref_src)r->src), r->cycles);
+	}
+	fprintf(f, "  %u memory references, %u PWC hits, %u cycles\n", l->refs, l->n - l->refs, l->cycles);
+}

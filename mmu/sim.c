@@ -1,0 +1,207 @@
+/*
+ * sim.c - the simulation loop (model notes in sim.h).
+ */
+#include "sim.h"
+#include "oracle.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sim_parse_walkers(char *list, const char **names, int max)
+{
+	int n = 0;
+	char *save = NULL, *tok;
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!*tok || n == max)
+			return -EINVAL;
+		names[n++] = tok;
+	}
+	return n ? n : -EINVAL;
+}
+
+int sim_init(struct sim *s, const struct cfg *c, const char *const *walkers, int n, bool check)
+{
+	int i, r;
+
+	memset(s, 0, sizeof *s);
+	s->cfg = *c;
+	s->check = check;
+	if (n < 1 || n > SIM_WALKERS_MAX)
+		return -EINVAL;
+	r = machine_init(&s->m, c);
+	if (r) {
+		fprintf(stderr, "mmusim: cannot set up the machine ([host] ram): %s\n", strerror(-r));
+		return r;
+	}
+	s->mmu = calloc((size_t)n, sizeof *s->mmu);
+	if (!s->mmu) {
+		machine_destroy(&s->m);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		int j;
+		for (j = 0; j < i; j++)
+			if (!strcmp(walkers[j], walkers[i])) {
+				fprintf(stderr, "mmusim: walker '%s' named twice\n", walkers[i]);
+				r = -EINVAL;
+				goto fail;
+			}
+		r = mmu_init(&s->mmu[i], &s->m, walkers[i], c);
+		if (r)
+			goto fail;
+		s->n = i + 1;
+	}
+	return 0;
+fail:
+	sim_destroy(s);
+	return r;
+}
+
+void sim_destroy(struct sim *s)
+{
+	int i;
+	for (i = 0; i < s->n; i++)
+		mmu_destroy(&s->mmu[i]);
+	free(s->mmu);
+	machine_destroy(&s->m);
+	memset(s, 0, sizeof *s);
+}
+
+static void mismatch(struct sim *s, struct mmu *u, u64 va, enum acc a, const char *what)
+{
+	u->st.oracle_mismatches++;
+	if (s->mismatch_reports++ < 10)
+		fprintf(stderr, "mmusim: check: walker %s, event %llu, %c 0x%llx: %s\n", u->name,
+			(unsigned long long)s->events, "RWIM"[a], (unsigned long long)va, what);
+}
+
+static void check_one(struct sim *s, struct mmu *u, u64 va, enum acc a, bool ok,
+		      const struct xlate_out *o, const struct walk_fault *f)
+{
+	struct oracle_res r;
+	u->st.oracle_checks++;
+	oracle_translate(&s->m, u->root, u->levels, va, a, &r);
+	if (!ok) {
+		if (r.fault != f->kind)
+			mismatch(s, u, va, a, "fault differs from the reference translator");
+		return;
+	}
+	if (r.fault != FAULT_NONE)
+		mismatch(s, u, va, a, "translated where the reference translator faults");
+	else if (r.hpa.v != o->pa.v)
+		mismatch(s, u, va, a, "host-physical address differs");
+	else if (r.ps != o->ps)
+		mismatch(s, u, va, a, "page size differs");
+	else if (r.perms != o->perms)
+		mismatch(s, u, va, a, "permissions differ");
+}
+
+static int sim_access(struct sim *s, u64 va, enum acc a)
+{
+	bool faulted[SIM_WALKERS_MAX], any = false;
+	struct xlate_out o;
+	struct walk_fault f;
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		bool ok = mmu_translate(&s->mmu[i], va, a, &o, &f);
+		faulted[i] = !ok;
+		any |= !ok;
+		/* The oracle ignores A/D, so checking before the commit is
+		 * exact and keeps every instance on the same table state. */
+		if (s->check)
+			check_one(s, &s->mmu[i], va, a, ok, &o, &f);
+	}
+	machine_commit_ad(&s->m);
+	if (!any)
+		return 0;
+	switch (os_fault(&s->m.os, va, a)) {
+	case OS_OOM:
+		fprintf(stderr, "mmusim: simulated physical memory exhausted at event %llu "
+			"([host] ram = %llu bytes)\n", (unsigned long long)s->events,
+			(unsigned long long)s->cfg.host.ram);
+		return -ENOMEM;
+	case OS_SEGV:
+		return 0;        /* delivered to the program: the access is skipped */
+	case OS_MAPPED:
+		break;
+	}
+	for (i = 0; i < s->n; i++) {
+		bool ok;
+		if (!faulted[i])
+			continue;
+		ok = mmu_translate(&s->mmu[i], va, a, &o, &f);
+		machine_commit_ad(&s->m);
+		if (s->check)
+			check_one(s, &s->mmu[i], va, a, ok, &o, &f);
+		else if (!ok)
+			mismatch(s, &s->mmu[i], va, a, "faults again after the OS mapped the page");
+	}
+	return 0;
+}
+
+int sim_event(struct sim *s, const struct ev *e)
+{
+	struct os *o = &s->m.os;
+	int i, r = 0;
+
+	s->events++;
+	s->ev_kind[e->kind]++;
+	switch (e->kind) {
+	case EV_R: case EV_W: case EV_I: case EV_M: {
+		enum acc a = (enum acc)e->kind;
+		u64 last = e->va + (e->size ? e->size : 1) - 1;
+		s->accesses++;
+		for (i = 0; i < s->n; i++)
+			s->mmu[i].st.acc[a]++;
+		r = sim_access(s, e->va, a);
+		if (!r && (last >> PAGE_SHIFT) != (e->va >> PAGE_SHIFT)) {
+			s->splits++;
+			for (i = 0; i < s->n; i++)
+				s->mmu[i].st.splits++;
+			r = sim_access(s, last & ~(PAGE_SIZE - 1), a);
+		}
+		break;
+	}
+	case EV_MAP:
+		r = os_map(o, e->va, e->len, e->prot, e->psize);
+		break;
+	case EV_UNMAP:
+		r = os_unmap(o, e->va, e->len);
+		break;
+	case EV_PROTECT:
+		r = os_protect(o, e->va, e->len, e->prot);
+		break;
+	case EV_CTX:
+		r = os_switch(o, e->size);
+		break;
+	case EV_VM:
+		fprintf(stderr, "mmusim: event %llu: VM %u: this machine runs no virtual machines\n",
+			(unsigned long long)s->events, e->size);
+		return -ENOTSUP;
+	default:
+		SIM_BUG_ON(1);
+	}
+	if (r == -ENOMEM) {
+		fprintf(stderr, "mmusim: simulated physical memory exhausted at event %llu "
+			"([host] ram = %llu bytes)\n", (unsigned long long)s->events,
+			(unsigned long long)s->cfg.host.ram);
+	}
+	return r;
+}
+
+int sim_run(struct sim *s, struct trace *t)
+{
+	struct ev buf[4096];
+	int n, i, r;
+
+	s->trace_name = trace_name(t);
+	s->trace_format = trace_fmt_name(trace_format(t));
+	while ((n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0) {
+		for (i = 0; i < n; i++)
+			if ((r = sim_event(s, &buf[i])))
+				return r;
+	}
+	return n;
+}

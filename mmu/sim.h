@@ -1,0 +1,54 @@
+/*
+ * sim.h - the simulation loop: one event stream, N MMU instances.
+ *
+ * Model notes
+ *   `compare` is one pass: each event is decoded once and fed to every MMU
+ *   instance (one per walker), each with its own TLBs and caches, over the
+ *   same machine (same page tables, same OS decisions). An access that
+ *   crosses a 4 KiB boundary is translated once per page (the second
+ *   translation is counted as a split). When any instance faults, the OS
+ *   model handles the fault once (demand paging or a delivered fault) and
+ *   the instances that faulted retry, as the faulting instruction would
+ *   after the handler returns. With --check every translation and every
+ *   fault is compared with the reference translator (mmu/oracle.c).
+ */
+#ifndef MMUSIM_SIM_H
+#define MMUSIM_SIM_H
+
+#include "machine.h"
+#include "mmu.h"
+#include "../workloads/trace.h"
+
+#define SIM_WALKERS_MAX 16
+
+struct sim {
+	struct cfg cfg;
+	struct machine m;
+	struct mmu *mmu;            /* n instances */
+	int n;
+	bool check;
+	u64 events, ev_kind[EV_KIND_NR];
+	u64 accesses, splits;
+	u64 mismatch_reports;       /* mismatches printed (first few) */
+	const char *trace_name;
+	const char *trace_format;
+};
+
+/* 0 or -errno (message printed). */
+int sim_init(struct sim *s, const struct cfg *c, const char *const *walkers, int n, bool check);
+void sim_destroy(struct sim *s);
+/* One event. 0, or -errno with the message printed (simulated memory
+ * exhausted, unsupported event). */
+int sim_event(struct sim *s, const struct ev *e);
+/* All events of a trace. 0 or -errno. */
+int sim_run(struct sim *s, struct trace *t);
+/* Splits "a,b,c" into walker names (in place). Returns the count or -EINVAL. */
+int sim_parse_walkers(char *list, const char **names, int max);
+
+/* Reports (report.c). Deterministic: same input, same bytes. */
+void sim_report_text(const struct sim *s, FILE *f);
+void sim_report_json(const struct sim *s, FILE *f);
+/* Renders the last walk log of instance i (for `explain`). */
+void sim_explain_log(const struct sim *s, int i, FILE *f);
+
+#endif

@@ -1,0 +1,229 @@
+/* test_cache.c - the memory port: latency of the serving level, fills of
+ * the levels that missed, eviction paths, disabled caches, counters. */
+#include "test.h"
+#include "../../tlb/cache.h"
+
+enum { LAT_L1 = 5, LAT_L2 = 14, LAT_LLC = 40, LAT_DRAM = 200 };
+
+static void geom(struct sa_geom *g, u32 entries, u32 ways, u32 lat)
+{
+	g->entries = entries;
+	g->ways = ways;
+	g->policy = REPL_LRU;
+	g->latency = lat;
+}
+
+/* 64-byte lines. L1: 8 lines, 2 ways (4 sets, set = line & 3);
+ * L2: 32 lines, 4 ways (8 sets, line & 7); LLC: 128 lines, 8 ways
+ * (16 sets, line & 15). */
+static struct cfg_cache cfg_small(bool enabled)
+{
+	struct cfg_cache c;
+
+	memset(&c, 0, sizeof c);
+	c.enabled = enabled;
+	c.line = 64;
+	c.dram_latency = LAT_DRAM;
+	geom(&c.lvl[0], 8, 2, LAT_L1);
+	geom(&c.lvl[1], 32, 4, LAT_L2);
+	geom(&c.lvl[2], 128, 8, LAT_LLC);
+	return c;
+}
+
+static u32 rd(struct memport *m, u64 a, enum ref_src *src)
+{
+	return memport_read(m, mk_hpa(a), src);
+}
+
+TEST(memport_cold_then_l1)
+{
+	struct memport m;
+	struct cfg_cache c = cfg_small(true);
+	enum ref_src s;
+
+	REQUIRE(memport_init(&m, &c, 1) == 0);
+	CHECK_EQ(m.line_shift, 6);
+	CHECK_EQ(rd(&m, 0x1000, &s), LAT_DRAM);
+	CHECK_EQ(s, SRC_DRAM);
+	CHECK_EQ(rd(&m, 0x1008, &s), LAT_L1);
+	CHECK_EQ(s, SRC_L1);
+	CHECK_EQ(rd(&m, 0x1038, &s), LAT_L1);        /* last PTE of the line */
+	CHECK_EQ(s, SRC_L1);
+	CHECK_EQ(rd(&m, 0x1040, &s), LAT_DRAM);      /* next line */
+	CHECK_EQ(s, SRC_DRAM);
+	CHECK_EQ(m.reads[SRC_DRAM], 2);
+	CHECK_EQ(m.reads[SRC_L1], 2);
+	CHECK_EQ(m.reads[SRC_L2] + m.reads[SRC_LLC] + m.reads[SRC_PWC], 0);
+	memport_destroy(&m);
+}
+
+/*
+ * Lines 0, 4, 8 (addresses 0x0, 0x100, 0x200) share L1 set 0; in the L2
+ * line 4 is in set 4, lines 0 and 8 in set 0.
+ *   0, 4, 8   DRAM x3; L1 set 0 = {4, 8} (0 evicted), L2 holds all three
+ *   0         L2 (14); L1 set 0 = {8, 0} (4 evicted)
+ *   0         L1 (5)
+ *   4         L2 (14); L1 = {0, 4} (8 evicted)
+ *   8         L2 (14)
+ */
+TEST(memport_l1_eviction_falls_to_l2)
+{
+	struct memport m;
+	struct cfg_cache c = cfg_small(true);
+	static const u64 addr[] = { 0x0, 0x100, 0x200, 0x0, 0x0, 0x100, 0x200 };
+	static const u32 lat[] = { LAT_DRAM, LAT_DRAM, LAT_DRAM, LAT_L2, LAT_L1, LAT_L2, LAT_L2 };
+	static const enum ref_src src[] = { SRC_DRAM, SRC_DRAM, SRC_DRAM, SRC_L2, SRC_L1, SRC_L2, SRC_L2 };
+	enum ref_src s;
+	size_t i;
+
+	REQUIRE(memport_init(&m, &c, 1) == 0);
+	for (i = 0; i < ARRAY_SIZE(addr); i++) {
+		CHECK_EQ(rd(&m, addr[i], &s), lat[i]);
+		CHECK_EQ(s, src[i]);
+	}
+	CHECK_EQ(m.reads[SRC_DRAM], 3);
+	CHECK_EQ(m.reads[SRC_L2], 3);
+	CHECK_EQ(m.reads[SRC_L1], 1);
+	CHECK_EQ(m.reads[SRC_LLC], 0);
+	memport_destroy(&m);
+}
+
+/*
+ * Lines 0, 8, 16, 24, 32 (addresses 0x0 .. 0x800 step 0x200): L1 set 0
+ * keeps {24, 32}; L2 set 0 (4 ways) keeps {8, 16, 24, 32}; in the LLC
+ * lines 0, 16, 32 are in set 0 and 8, 24 in set 8 (no eviction).
+ *   line 0    LLC (40); filled into L1 (evicts 24) and L2 (evicts 8)
+ *   line 0    L1 (5)
+ *   line 8    L1 {32, 0} miss, L2 miss (evicted above), LLC (40)
+ */
+TEST(memport_l2_eviction_falls_to_llc)
+{
+	struct memport m;
+	struct cfg_cache c = cfg_small(true);
+	enum ref_src s;
+	u64 k;
+
+	REQUIRE(memport_init(&m, &c, 1) == 0);
+	for (k = 0; k < 5; k++)
+		CHECK_EQ(rd(&m, k * 0x200, &s), LAT_DRAM);
+	CHECK(sa_probe(&m.lvl[0], 0, 0, 0) == NULL);
+	CHECK(sa_probe(&m.lvl[1], 0, 0, 0) == NULL);
+	CHECK_EQ(rd(&m, 0x0, &s), LAT_LLC);
+	CHECK_EQ(s, SRC_LLC);
+	CHECK(sa_probe(&m.lvl[0], 0, 0, 0) != NULL);
+	CHECK(sa_probe(&m.lvl[1], 0, 0, 0) != NULL);
+	CHECK_EQ(rd(&m, 0x8, &s), LAT_L1);
+	CHECK_EQ(s, SRC_L1);
+	CHECK_EQ(rd(&m, 0x200, &s), LAT_LLC);
+	CHECK_EQ(s, SRC_LLC);
+	CHECK_EQ(m.reads[SRC_DRAM], 5);
+	CHECK_EQ(m.reads[SRC_LLC], 2);
+	CHECK_EQ(m.reads[SRC_L1], 1);
+	CHECK_EQ(m.reads[SRC_L2], 0);
+	memport_destroy(&m);
+}
+
+/* Nine lines of LLC set 0 (lines 0, 16, ..., 128) push line 0 out of every
+ * level: it costs DRAM again. */
+TEST(memport_llc_eviction_falls_to_dram)
+{
+	struct memport m;
+	struct cfg_cache c = cfg_small(true);
+	enum ref_src s;
+	u64 k;
+
+	REQUIRE(memport_init(&m, &c, 1) == 0);
+	for (k = 0; k < 9; k++)
+		CHECK_EQ(rd(&m, k * 16 * 64, &s), LAT_DRAM);
+	CHECK_EQ(rd(&m, 0x10, &s), LAT_DRAM);
+	CHECK_EQ(s, SRC_DRAM);
+	/* Refilling line 0 evicted line 16 from the LLC (its oldest), 112
+	 * from L1 set 0 {112, 128} and 80 from L2 set 0 {80, 96, 112, 128}.
+	 * Line 16 now costs DRAM; its fill evicts 128 from L1 {128, 0} and 96
+	 * from L2, which still holds 128. */
+	CHECK_EQ(rd(&m, 16 * 64, &s), LAT_DRAM);
+	CHECK_EQ(rd(&m, 128 * 64, &s), LAT_L2);
+	CHECK_EQ(s, SRC_L2);
+	CHECK_EQ(m.reads[SRC_DRAM], 11);
+	CHECK_EQ(m.reads[SRC_L2], 1);
+	CHECK_EQ(m.reads[SRC_L1] + m.reads[SRC_LLC], 0);
+	memport_destroy(&m);
+}
+
+/* Without an L2, an L1 eviction is served by the LLC. */
+TEST(memport_absent_level)
+{
+	struct memport m;
+	struct cfg_cache c = cfg_small(true);
+	enum ref_src s;
+
+	c.lvl[1].entries = 0;
+	c.lvl[1].ways = 0;
+	REQUIRE(memport_init(&m, &c, 1) == 0);
+	CHECK_EQ(rd(&m, 0x0, &s), LAT_DRAM);
+	CHECK_EQ(rd(&m, 0x100, &s), LAT_DRAM);
+	CHECK_EQ(rd(&m, 0x200, &s), LAT_DRAM);
+	CHECK_EQ(rd(&m, 0x0, &s), LAT_LLC);
+	CHECK_EQ(s, SRC_LLC);
+	CHECK_EQ(m.reads[SRC_L2], 0);
+	memport_destroy(&m);
+}
+
+TEST(memport_disabled_always_dram)
+{
+	struct memport m;
+	struct cfg_cache c = cfg_small(false);
+	enum ref_src s = SRC_L1;
+	int i;
+
+	REQUIRE(memport_init(&m, &c, 1) == 0);
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(rd(&m, 0x4000, &s), LAT_DRAM);
+		CHECK_EQ(s, SRC_DRAM);
+	}
+	CHECK_EQ(m.reads[SRC_DRAM], 3);
+	CHECK_EQ(m.reads[SRC_L1] + m.reads[SRC_L2] + m.reads[SRC_LLC], 0);
+	CHECK(!sa_present(&m.lvl[0]));
+	memport_destroy(&m);
+}
+
+TEST(memport_flush)
+{
+	struct memport m;
+	struct cfg_cache c = cfg_small(true);
+	enum ref_src s;
+
+	REQUIRE(memport_init(&m, &c, 1) == 0);
+	CHECK_EQ(rd(&m, 0x12345678, &s), LAT_DRAM);
+	CHECK_EQ(rd(&m, 0x12345678, &s), LAT_L1);
+	memport_flush(&m);
+	CHECK_EQ(rd(&m, 0x12345678, &s), LAT_DRAM);
+	CHECK_EQ(s, SRC_DRAM);
+	memport_destroy(&m);
+}
+
+/* Line addresses above 4 GiB keep their high bits: 0x1_0000_0000 and 0x0
+ * are different lines (both in L1 set 0). */
+TEST(memport_high_addresses)
+{
+	struct memport m;
+	struct cfg_cache c = cfg_small(true);
+	enum ref_src s;
+
+	REQUIRE(memport_init(&m, &c, 1) == 0);
+	CHECK_EQ(rd(&m, 0x0, &s), LAT_DRAM);
+	CHECK_EQ(rd(&m, 0x100000000ull, &s), LAT_DRAM);
+	CHECK_EQ(rd(&m, 0x0, &s), LAT_L1);
+	CHECK_EQ(rd(&m, 0x100000000ull, &s), LAT_L1);
+	memport_destroy(&m);
+}
+
+TEST(ref_src_names)
+{
+	CHECK(strcmp(ref_src_name(SRC_PWC), "PWC") == 0);
+	CHECK(strcmp(ref_src_name(SRC_L1), "L1") == 0);
+	CHECK(strcmp(ref_src_name(SRC_L2), "L2") == 0);
+	CHECK(strcmp(ref_src_name(SRC_LLC), "LLC") == 0);
+	CHECK(strcmp(ref_src_name(SRC_DRAM), "DRAM") == 0);
+	CHECK(strcmp(ref_src_name(SRC_NR), "?") == 0);
+}

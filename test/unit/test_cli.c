@@ -1,0 +1,308 @@
+/*
+ * test_cli.c - the mmusim command end to end: every bad input gives one
+ * line naming the file and line or [section] key and a non-zero exit;
+ * runs are deterministic; --check finds zero mismatches on every
+ * generator and on a lackey trace of a real program; the report's numbers
+ * obey the identities that hold between them; explain's golden output.
+ */
+#include "test.h"
+#include "json.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static int lines(const char *s)
+{
+	int n = 0;
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Runs mmusim with args; checks exit status, that stderr is exactly one
+ * line, and that it contains each of the needles. */
+static void bad(const char *args, int want_status, const char *needle1, const char *needle2)
+{
+	char cmd[2048], *out = NULL, *err = NULL;
+	int st;
+	snprintf(cmd, sizeof cmd, "%s %s", test_mmusim(), args);
+	st = test_run(cmd, &out, &err);
+	if (st != want_status)
+		test_fail(__FILE__, __LINE__, "`%s`: exit %d, want %d (stderr: %s)", args, st, want_status, err);
+	if (lines(err) != 1)
+		test_fail(__FILE__, __LINE__, "`%s`: stderr has %d lines, want 1: [%s]", args, lines(err), err);
+	if (needle1)
+		CHECK_STR_CONTAINS(err, needle1);
+	if (needle2)
+		CHECK_STR_CONTAINS(err, needle2);
+	free(out);
+	free(err);
+}
+
+static char *run_ok(const char *args)
+{
+	char cmd[4096], *out = NULL, *err = NULL;
+	int st;
+	snprintf(cmd, sizeof cmd, "%s %s", test_mmusim(), args);
+	st = test_run(cmd, &out, &err);
+	if (st != 0)
+		test_fail(__FILE__, __LINE__, "`%s`: exit %d (stderr: %s)", args, st, err);
+	free(err);
+	return out;
+}
+
+static double num(const char *json, const char *path)
+{
+	double v = -1;
+	if (!json_num(json, path, &v))
+		test_fail(__FILE__, __LINE__, "no number at %s", path);
+	return v;
+}
+
+TEST(cli_help_and_usage)
+{
+	char *out = NULL, *err = NULL;
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "%s --help", test_mmusim());
+	CHECK_EQ(test_run(cmd, &out, &err), 0);
+	CHECK_STR_CONTAINS(out, "native");
+	CHECK_STR_CONTAINS(out, "zipf");
+	free(out);
+	free(err);
+	snprintf(cmd, sizeof cmd, "%s run --help", test_mmusim());
+	CHECK_EQ(test_run(cmd, &out, &err), 0);
+	CHECK_STR_CONTAINS(out, "usage: mmusim run");
+	free(out);
+	free(err);
+	bad("frobnicate", 2, "unknown command", NULL);
+	bad("run --bogus x", 2, "unknown option '--bogus'", NULL);
+	bad("run", 2, "trace file or --gen", NULL);
+	bad("compare --gen seq", 2, "compare needs -w", NULL);
+	bad("run -c", 2, "needs an argument", NULL);
+	bad("explain zzz", 2, "bad virtual address", NULL);
+}
+
+TEST(cli_bad_trace_lines)
+{
+	const char *p;
+	char args[600];
+	p = test_write_file("bad1.trace", "R 0x1000\nR 0xZZ\n");
+	snprintf(args, sizeof args, "run %s", p);
+	bad(args, 1, "bad1.trace:2", NULL);
+	p = test_write_file("bad2.trace", "# ok\nW 0x1000 8\nQ 0x1000\n");
+	snprintf(args, sizeof args, "run %s", p);
+	bad(args, 1, "bad2.trace:3", NULL);
+	p = test_write_file("bad3.trace", "R 0x200000000000000\n");   /* 2^57 */
+	snprintf(args, sizeof args, "run %s", p);
+	bad(args, 1, "bad3.trace:1", "57 bits");
+	p = test_write_file("bad4.trace", "MAP 0x1000 0\n");
+	snprintf(args, sizeof args, "run %s", p);
+	bad(args, 1, "bad4.trace:1", NULL);
+	p = test_write_file("bad5.lackey", "==1== lackey\nI  04010173,3\n L 0422zcac,8\n");
+	snprintf(args, sizeof args, "run --format lackey %s", p);
+	bad(args, 1, "bad5.lackey:3", NULL);
+	snprintf(args, sizeof args, "run %s/does-not-exist.trace", test_tmpdir());
+	bad(args, 1, "does-not-exist.trace", NULL);
+}
+
+TEST(cli_truncated_gzip)
+{
+	char cmd[1200], args[600];
+	snprintf(cmd, sizeof cmd, "%s gen 'uniform:footprint=64M,n=50000,seed=3' -o %s/full.bin && "
+		 "head -c 20000 %s/full.bin > %s/cut.bin", test_mmusim(), test_tmpdir(), test_tmpdir(), test_tmpdir());
+	REQUIRE(test_run(cmd, NULL, NULL) == 0);
+	snprintf(args, sizeof args, "run %s/cut.bin", test_tmpdir());
+	bad(args, 1, "cut.bin", NULL);
+	/* the uncut file runs */
+	snprintf(args, sizeof args, "run --json %s/full.bin", test_tmpdir());
+	free(run_ok(args));
+}
+
+TEST(cli_bad_config)
+{
+	const char *p;
+	char args[600];
+	p = test_write_file("unk.ini", "[tlb.l1d]\nfoo = 1\n");
+	snprintf(args, sizeof args, "run -c %s --gen seq", p);
+	bad(args, 1, "unk.ini", "[tlb.l1d] foo");
+	p = test_write_file("unksec.ini", "[tlb.l3]\nentries = 1\n");
+	snprintf(args, sizeof args, "run -c %s --gen seq", p);
+	bad(args, 1, "unksec.ini", "[tlb.l3]");
+	p = test_write_file("zero.ini", "[tlb.l2]\nways = 0\n");
+	snprintf(args, sizeof args, "run -c %s --gen seq", p);
+	bad(args, 1, "zero.ini", "[tlb.l2] ways");
+	p = test_write_file("np2.ini", "[tlb.l1d]\nentries = 48\nways = 4\n");
+	snprintf(args, sizeof args, "run -c %s --gen seq", p);
+	bad(args, 1, "np2.ini", "power of two");
+	bad("run -s os.levels=3 --gen seq", 1, "[os] levels", NULL);
+	bad("run -s tlb.l1d.bogus=1 --gen seq", 1, "[tlb.l1d] bogus", NULL);
+	bad("run -s walker.name=warp --gen seq", 1, "warp", NULL);
+	bad("run -w warp --gen seq", 1, "warp", NULL);
+	bad("run --gen 'zipf:nonsense=1'", 1, "nonsense", NULL);
+	bad("run --gen nosuchgen", 1, "nosuchgen", NULL);
+}
+
+TEST(cli_json_fields_and_identities)
+{
+	char *j = run_ok("run --json --check --gen 'zipf:footprint=256M,n=200000,seed=5,rw=0.3,ifrac=0.2'");
+	char name[32];
+	double l1m, l2h, l2m, walks, dw, refs, src = 0;
+	const char *srcs[] = { "L1", "L2", "LLC", "DRAM" };
+	int i;
+	REQUIRE(j);
+	CHECK(json_valid(j));
+	CHECK(json_str_at(j, "walkers.0.name", name, sizeof name) && !strcmp(name, "native"));
+	CHECK_EQ(num(j, "walkers.0.accesses"), 200000);
+	CHECK_EQ(num(j, "walkers.0.accesses"), num(j, "trace.accesses"));
+	CHECK_EQ(num(j, "walkers.0.oracle_mismatches"), 0);
+	CHECK(num(j, "walkers.0.oracle_checks") >= 200000);
+	l1m = num(j, "walkers.0.tlb.l1d.misses") + num(j, "walkers.0.tlb.l1i.misses");
+	l2h = num(j, "walkers.0.tlb.l2.hits");
+	l2m = num(j, "walkers.0.tlb.l2.misses");
+	walks = num(j, "walkers.0.walks");
+	dw = num(j, "walkers.0.dirty_walks");
+	refs = num(j, "walkers.0.walk_refs");
+	/* identities of the model: each L1 miss looks up the L2 once unless
+	 * the L1 hit could not serve (dirty walks); walks come from L2 misses
+	 * or unusable hits; references are counted by where they were served */
+	CHECK(l1m > 0);
+	CHECK_EQ(l2h + l2m, l1m);
+	CHECK(walks >= l2m && walks <= l2m + dw);
+	for (i = 0; i < 4; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "walkers.0.refs_by_source.%s", srcs[i]);
+		src += num(j, path);
+	}
+	CHECK_EQ(src, refs);
+	CHECK(json_has(j, "walkers.0.walk_cycles"));
+	CHECK(json_has(j, "walkers.0.faults"));
+	CHECK(json_has(j, "walkers.0.tlb.l1i.misses"));
+	{
+		double h = 0;
+		for (i = 0; i < 16; i++) {
+			char path[64];
+			snprintf(path, sizeof path, "walkers.0.walk_cycle_hist.%d.count", i);
+			h += num(j, path);
+		}
+		CHECK_EQ(h, walks);
+	}
+	/* refs per walk between 1 and 4 (4 levels, warm PWCs) */
+	CHECK(refs / walks >= 1.0 && refs / walks <= 4.0);
+	free(j);
+}
+
+TEST(cli_deterministic_json)
+{
+	char *a = run_ok("run --json --gen 'hotcold:footprint=512M,n=100000,seed=9,rw=0.5'");
+	char *b = run_ok("run --json --gen 'hotcold:footprint=512M,n=100000,seed=9,rw=0.5'");
+	char *c = run_ok("run --json --gen 'hotcold:footprint=512M,n=100000,seed=10,rw=0.5'");
+	CHECK(a && b && !strcmp(a, b));
+	CHECK(a && c && strcmp(a, c));
+	free(a);
+	free(b);
+	free(c);
+	/* and through a file in the binary format */
+	{
+		char cmd[1200];
+		snprintf(cmd, sizeof cmd, "%s gen 'hotcold:footprint=512M,n=100000,seed=9,rw=0.5' -o %s/hc.bin",
+			 test_mmusim(), test_tmpdir());
+		REQUIRE(test_run(cmd, NULL, NULL) == 0);
+		snprintf(cmd, sizeof cmd, "run --json %s/hc.bin", test_tmpdir());
+		a = run_ok(cmd);
+		b = run_ok(cmd);
+		CHECK(a && b && !strcmp(a, b));
+		free(a);
+		free(b);
+	}
+}
+
+/* --check: zero mismatches on every generator, 4 and 5 levels, THP on/off. */
+TEST(cli_check_every_generator)
+{
+	static const char *const gens[] = {
+		"seq:footprint=64M,n=100000",
+		"stride:footprint=256M,n=100000,stride=8192",
+		"uniform:footprint=1G,n=100000,rw=0.4",
+		"zipf:footprint=1G,n=100000,alpha=1.1,rw=0.2",
+		"chase:footprint=128M,n=100000",
+		"hotcold:footprint=1G,n=100000,hot=0.05,hotp=0.9",
+		"multiproc:footprint=128M,n=100000,procs=4,quantum=5000,rw=0.3",
+		"uniform:footprint=2G,n=50000,page=2M",
+		"uniform:footprint=4G,n=50000,page=1G",
+	};
+	static const char *const cfgs[] = { "", "-s os.levels=5", "-s os.thp=always", "-s os.pcid=false" };
+	size_t g, k;
+	for (g = 0; g < ARRAY_SIZE(gens); g++)
+		for (k = 0; k < ARRAY_SIZE(cfgs); k++) {
+			char args[600], *j;
+			snprintf(args, sizeof args, "run --json --check %s --gen '%s'", cfgs[k], gens[g]);
+			j = run_ok(args);
+			if (!j)
+				continue;
+			if (num(j, "walkers.0.oracle_mismatches") != 0 || num(j, "walkers.0.oracle_checks") < 50000)
+				test_fail(__FILE__, __LINE__, "%s: mismatches or too few checks", args);
+			free(j);
+		}
+}
+
+/* A lackey trace of a real program (sort on a few thousand lines, ASLR
+ * off), streamed into mmusim: zero mismatches. */
+TEST(cli_lackey_real_program)
+{
+	char cmd[2048], *out = NULL, *err = NULL;
+	double acc, ins;
+	if (test_run("command -v valgrind && command -v setarch", NULL, NULL) != 0) {
+		test_fail(__FILE__, __LINE__, "valgrind and setarch are needed (make deps installs valgrind)");
+		return;
+	}
+	snprintf(cmd, sizeof cmd, "seq 3000 | awk '{print ($1 * 7919) %% 3001}' > %s/in.txt && "
+		 "setarch -R valgrind --tool=lackey --trace-mem=yes --log-fd=3 sort %s/in.txt 3>&1 >/dev/null "
+		 "| %s run --check --json -", test_tmpdir(), test_tmpdir(), test_mmusim());
+	REQUIRE(test_run(cmd, &out, &err) == 0);
+	CHECK(json_valid(out));
+	acc = num(out, "walkers.0.accesses");
+	ins = num(out, "walkers.0.accesses_by_type.I");
+	CHECK(acc > 100000);
+	CHECK(ins > 10000);
+	CHECK_EQ(num(out, "walkers.0.oracle_mismatches"), 0);
+	CHECK(num(out, "walkers.0.oracle_checks") >= acc);
+	{
+		char fmt[32];
+		CHECK(json_str_at(out, "trace.format", fmt, sizeof fmt) && !strcmp(fmt, "lackey"));
+	}
+	free(out);
+	free(err);
+}
+
+TEST(cli_compare_one_pass)
+{
+	/* one walker twice is refused; the same walker in compare and run agree */
+	char *a = run_ok("run --json --gen 'uniform:footprint=256M,n=50000,seed=2'");
+	char *b = run_ok("compare -w native --json --gen 'uniform:footprint=256M,n=50000,seed=2'");
+	CHECK(a && b && !strcmp(a, b));
+	free(a);
+	free(b);
+	bad("compare -w native,native --gen seq", 1, "twice", NULL);
+}
+
+/* The golden walk log: `explain` on the default machine. The expected
+ * file was checked by hand: 4 references, PML4 -> PDPT -> PD -> PT, each
+ * entry's address = previous table + 8 * index of the VA at that level. */
+TEST(cli_explain_golden)
+{
+	char cmd[1200], *out = NULL, *err = NULL;
+	static const char *const cases[][2] = {
+		{ "explain --cold 0x7f0000201234", "test/golden/explain_native_cold.out" },
+		{ "explain -s os.levels=5 --cold 0x7f0000201234", "test/golden/explain_native_5level.out" },
+		{ "explain --warm-gen 'seq:footprint=8M,n=4096,base=0x7f0000000000' 0x7f0000201234",
+		  "test/golden/explain_native_warm.out" },
+	};
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(cmd, sizeof cmd, "%s %s | diff -u %s -", test_mmusim(), cases[i][0], cases[i][1]);
+		if (test_run(cmd, &out, &err) != 0)
+			test_fail(__FILE__, __LINE__, "%s differs from %s:\n%s%s", cases[i][0], cases[i][1], out, err);
+		free(out);
+		free(err);
+	}
+}

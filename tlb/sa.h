@@ -1,0 +1,155 @@
+/*
+ * sa.h - the one set-associative table engine of mmusim.
+ *
+ * Every TLB level, the nested TLB, every paging-structure cache and every
+ * level of the PTE cache hierarchy is an sa_table. An entry is identified by
+ * (key, ctx): key is the tag proper (virtual page number, line address, ...)
+ * and ctx the address-space tag (PCID, VPID, page size code, ...), both
+ * chosen by the user of the table. The set is `index & (sets - 1)`, where
+ * `index` is supplied by the caller (normally the low bits of the key), so
+ * that the caller decides which address bits index the table, as hardware
+ * does.
+ *
+ * Replacement: LRU (exact, per-entry timestamps), tree-PLRU (ways must be a
+ * power of two; the classic binary tree of ways-1 bits per set) and seeded
+ * random (xorshift from the table's own seed). Invalid ways are always
+ * filled first, lowest way first, whatever the policy.
+ *
+ * Precise semantics (tests rely on them):
+ *   - LRU: every hit and every fill stamps the entry from a per-table clock;
+ *     the victim is the valid way with the smallest stamp.
+ *   - tree-PLRU: node n (1 .. ways-1, heap order: children 2n and 2n+1) is
+ *     bit n of plru[set]; 0 means "the victim is in the left half", 1 "in
+ *     the right half". A hit or fill of way w sets every bit on w's path to
+ *     point away from w; the victim is found by following the bits from the
+ *     root.
+ *   - random: the victim is rng_next(&rng) % ways, with rng initialised to
+ *     rng_seed(seed); the generator advances only when a victim is chosen
+ *     among valid ways.
+ *   - A table with no entries counts nothing: lookups miss, fills are
+ *     dropped. Counters: lookups and hits (sa_lookup only; sa_probe counts
+ *     nothing), fills (every sa_fill stored, overwrites included),
+ *     evictions (valid entries displaced by sa_fill).
+ */
+#ifndef MMUSIM_SA_H
+#define MMUSIM_SA_H
+
+#include "../mmu/types.h"
+
+enum repl { REPL_LRU = 0, REPL_PLRU = 1, REPL_RANDOM = 2 };
+const char *repl_name(enum repl r);
+
+/* Geometry of one table as the configuration gives it. entries == 0 means
+ * "no such table" (every lookup misses, fills are dropped). */
+struct sa_geom {
+	u32 entries;
+	u32 ways;
+	enum repl policy;
+	u32 latency;   /* cycles charged for a lookup that hits (users decide) */
+};
+
+struct sa_entry {
+	u64 key;
+	u64 val;
+	u32 ctx;
+	u32 flags;     /* free for the user; bit 31 is reserved: valid */
+};
+#define SA_VALID 0x80000000u
+
+struct sa_table {
+	u32 sets, ways;
+	u32 set_mask;
+	enum repl policy;
+	struct sa_entry *e;     /* sets * ways */
+	u64 *stamp;             /* LRU: per-entry last-use stamp */
+	u64 *plru;              /* PLRU: per-set tree bits (ways <= 64) */
+	u64 *plru_path;         /* PLRU: per way, [2w] mask of the bits on
+				 * its path, [2w+1] their values after a touch */
+	u64 clock;              /* LRU stamp source */
+	u64 rng;                /* RANDOM state */
+	u64 lookups, hits, fills, evictions; /* raw counters */
+};
+
+/* Checks a geometry: returns NULL when valid, else a static string saying
+ * why not (e.g. "ways must divide entries"), in the spirit of cachegrind's
+ * check_cache(). Callers prefix it with [section] key. */
+const char *sa_geom_check(const struct sa_geom *g);
+
+/* 0 or -ENOMEM. The geometry must have passed sa_geom_check. */
+int sa_init(struct sa_table *t, const struct sa_geom *g, u64 seed);
+void sa_destroy(struct sa_table *t);
+
+/* Marks entry i (= set * ways + way) most recently used. Internal to the
+ * engine; inline because it is on the TLB hit path. */
+static inline void sa_touch_(struct sa_table *t, u64 set, u64 i)
+{
+	switch (t->policy) {
+	case REPL_LRU:
+		t->stamp[i] = ++t->clock;
+		break;
+	case REPL_PLRU: {
+		const u64 *p = &t->plru_path[2 * (i - set * t->ways)];
+		t->plru[set] = (t->plru[set] & ~p[0]) | p[1];
+		break;
+	}
+	case REPL_RANDOM:
+		break;
+	}
+}
+
+static inline bool sa_match_(const struct sa_entry *e, u64 key, u32 ctx)
+{
+	return e->key == key && e->ctx == ctx && (e->flags & SA_VALID);
+}
+
+/* Like sa_lookup but does not touch replacement state or counters. */
+static inline struct sa_entry *sa_probe(struct sa_table *t, u64 index, u64 key, u32 ctx)
+{
+	struct sa_entry *e;
+	u32 w;
+
+	if (__builtin_expect(t->ways == 0, 0))
+		return NULL;
+	e = t->e + (index & t->set_mask) * t->ways;
+	for (w = 0; w < t->ways; w++)
+		if (sa_match_(&e[w], key, ctx))
+			return &e[w];
+	return NULL;
+}
+
+/* Returns the hitting entry (and marks it most recently used) or NULL. */
+static inline struct sa_entry *sa_lookup(struct sa_table *t, u64 index, u64 key, u32 ctx)
+{
+	u64 set, base;
+	u32 w;
+
+	if (__builtin_expect(t->ways == 0, 0))
+		return NULL;
+	t->lookups++;
+	set = index & t->set_mask;
+	base = set * t->ways;
+	for (w = 0; w < t->ways; w++) {
+		struct sa_entry *e = &t->e[base + w];
+		if (sa_match_(e, key, ctx)) {
+			t->hits++;
+			sa_touch_(t, set, base + w);
+			return e;
+		}
+	}
+	return NULL;
+}
+/* Inserts (or overwrites, when (key, ctx) is present) and marks it MRU.
+ * When a valid entry is evicted, it is copied to *victim (if non-NULL) and
+ * true is returned. */
+bool sa_fill(struct sa_table *t, u64 index, u64 key, u32 ctx, u64 val, u32 flags,
+	     struct sa_entry *victim);
+/* Invalidates (key, ctx); returns true when it was present. */
+bool sa_invalidate(struct sa_table *t, u64 index, u64 key, u32 ctx);
+/* Invalidates every entry for which pred returns true (pred NULL: all).
+ * Returns the number invalidated. */
+u64 sa_invalidate_if(struct sa_table *t, bool (*pred)(const struct sa_entry *, void *), void *arg);
+/* Iterate over valid entries (for audits and tests). */
+void sa_foreach(const struct sa_table *t, void (*fn)(const struct sa_entry *, void *), void *arg);
+static inline bool sa_present(const struct sa_table *t) { return t->sets != 0; }
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * radix.c - the radix walk loop and walk log (model notes in radix.h).
+ *
+ * Walk semantics (SDM vol. 3A 4.5.4, 4.6, 4.8, 4.10.3):
+ *  - Paging-structure caches are looked up lowest level first (PDE cache,
+ *    then PDPTE, PML4E, PML5E); a hit at level L supplies the host address
+ *    of the level L-1 table and the permissions accumulated above it, so
+ *    the walk reads only levels below L. One PWC lookup latency is charged
+ *    per dimension walk that finds a hit.
+ *  - Each entry read goes through the memory port; a non-present entry or a
+ *    reserved PS bit ends the walk with a fault at that level.
+ *  - Permissions accumulate: US and RW must be set at every level, NX at
+ *    any level forbids fetches. A permission failure at the leaf is a fault
+ *    and nothing is cached in the TLB.
+ *  - Upper-level entries read from memory are filled into the PWC (only
+ *    non-leaf entries: SDM 4.10.3.1); A bits found clear along the path and
+ *    the D bit of a leaf written to are set (deferred to the machine, see
+ *    machine.h), as the processor does during the walk.
+ */
+#include "radix.h"
+#include "../mmu/machine.h"
+#include "../mmu/mmu.h"
+#include "../mmu/pte.h"
+
+u64 walk_emit(struct mmu *u, enum dim d, int level, hpa_t a)
+{
+	struct walk_log *l = &u->log;
+	struct walk_ref *r;
+	enum ref_src src;
+	u32 cyc = memport_read(&u->port, a, &src);
+	u64 v = physmem_read64(&u->m->mem, a);
+
+	SIM_BUG_ON(l->n >= WALK_LOG_MAX);
+	r = &l->r[l->n++];
+	r->dim = (u8)d;
+	r->level = (u8)level;
+	r->src = (u8)src;
+	r->cycles = cyc;
+	r->addr = a.v;
+	r->value = v;
+	l->refs++;
+	l->cycles += cyc;
+	return v;
+}
+
+void walk_emit_pwc(struct mmu *u, enum dim d, int level, u64 tag, u64 value)
+{
+	struct walk_log *l = &u->log;
+	struct walk_ref *r;
+
+	SIM_BUG_ON(l->n >= WALK_LOG_MAX);
+	r = &l->r[l->n++];
+	r->dim = (u8)d;
+	r->level = (u8)level;
+	r->src = SRC_PWC;
+	r->cycles = u->pwc.latency;
+	r->addr = tag;
+	r->value = value;
+	l->cycles += u->pwc.latency;
+}
+
+/* PWC value: host address of the next table | accumulated permissions. */
+static u64 pwc_pack(u64 table_hpa, u8 perms) { return table_hpa | perms; }
+
+bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,
+		struct radix_res *res, struct walk_fault *f)
+{
+	struct machine *m = u->m;
+	int level = rq->levels, l;
+	u8 perms = PERM_R | PERM_W | PERM_X | PERM_U;
+	hpa_t table;
+	u64 e = 0;
+
+	/* Paging-structure caches: longest match first. */
+	for (l = 2; l <= rq->levels && u->pwc.enabled; l++) {
+		u64 v;
+		if (pwc_lookup(&u->pwc, rq->dim, l, rq->va, rq->ctx, &v)) {
+			walk_emit_pwc(u, rq->dim, l, pwc_tag(rq->va, l), v);
+			table = mk_hpa(v & PTE_ADDR_MASK);
+			perms = (u8)(v & 0xf);
+			level = l - 1;
+			goto walk;
+		}
+	}
+	if (port && port->table_hpa) {
+		if (!port->table_hpa(port, rq->root, &table, f))
+			return false;
+	} else {
+		table = mk_hpa(rq->root);
+	}
+walk:
+	for (;; level--) {
+		hpa_t at = mk_hpa(table.v + 8ull * pt_index(rq->va, level));
+		u64 bits = 0;
+
+		e = walk_emit(u, rq->dim, level, at);
+		if (!(e & PTE_P)) {
+			f->kind = FAULT_NOT_PRESENT;
+			goto fault;
+		}
+		if ((e & PTE_PS) && level >= 4) {
+			f->kind = FAULT_RSVD;
+			goto fault;
+		}
+		perms &= pte_perms(e);
+		if (rq->set_ad && !(e & PTE_A))
+			bits |= PTE_A;
+		if (pte_is_leaf(e, level)) {
+			u64 size = 1ull << (12 + 9 * (level - 1));
+			if (!perms_allow(perms, rq->acc)) {
+				f->kind = FAULT_PROT;
+				goto fault;
+			}
+			if (rq->set_ad && acc_is_write(rq->acc) && !(e & PTE_D))
+				bits |= PTE_D;
+			if (bits)
+				machine_defer_ad(m, at, bits);
+			res->leaf = e | bits;
+			res->leaf_hpa = at;
+			res->leaf_level = level;
+			res->ps = level_psize(level);
+			res->perms = perms;
+			res->dirty = ((e | bits) & PTE_D) != 0;
+			res->out = ((e & PTE_ADDR_MASK) & ~(size - 1)) | (rq->va & (size - 1));
+			return true;
+		}
+		if (bits)
+			machine_defer_ad(m, at, bits);
+		{
+			u64 next = e & PTE_ADDR_MASK;
+			if (port && port->table_hpa) {
+				if (!port->table_hpa(port, next, &table, f))
+					return false;
+			} else {
+				table = mk_hpa(next);
+			}
+		}
+		if (u->pwc.enabled)
+			pwc_fill(&u->pwc, rq->dim, level, rq->va, rq->ctx, pwc_pack(table.v, perms));
+	}
+fault:
+	f->dim = rq->dim;
+	f->level = level;
+	f->addr = rq->va;
+	return false;
+}

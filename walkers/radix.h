@@ -1,0 +1,83 @@
+/*
+ * radix.h - the one radix walk loop and the walk log.
+ *
+ * Every walker reads page-table entries through walk_emit(), which charges
+ * the MMU's memory port (PTE cache hierarchy) and appends one record to the
+ * walk log; page-walk-cache hits are logged too (source PWC). `mmusim
+ * explain` renders the log.
+ *
+ * walk_radix() is the loop of SDM vol. 3A 4.5.4 (linear-address
+ * translation with 4-level and 5-level paging): from the root, read the
+ * entry indexed by each level's bits of the input address, stop at a leaf
+ * (PTE, or PDE/PDPTE with PS) or at a fault. Table addresses are in the
+ * walked dimension's address space; a port turns each into the host-physical
+ * address the read goes to: identity for native paging, an EPT walk for the
+ * guest dimension of a nested walk, gPA + gBA for base-plus-offset, and so
+ * on. Walkers differ in their ports and roots, not in copied loops.
+ */
+#ifndef MMUSIM_RADIX_H
+#define MMUSIM_RADIX_H
+
+#include "walker.h"
+
+#define WALK_LOG_MAX 64   /* >= (5+1)*(5+1)-1 references plus PWC hits */
+
+struct walk_ref {
+	u8 dim;          /* enum dim */
+	u8 level;
+	u8 src;          /* enum ref_src */
+	u8 pad;
+	u32 cycles;
+	u64 addr;        /* host-physical address of the entry (PWC: the tag) */
+	u64 value;       /* the entry read (PWC: the cached value) */
+};
+
+struct walk_log {
+	u32 n;
+	u32 refs;        /* memory references (excludes PWC hits) */
+	u32 cycles;
+	struct walk_ref r[WALK_LOG_MAX];
+};
+
+static inline void walk_log_reset(struct walk_log *l) { l->n = 0; l->refs = 0; l->cycles = 0; }
+
+/* Port of one dimension: where its tables live in host-physical memory. */
+struct pt_port {
+	/* Turns the address of a table (in the walked dimension's address
+	 * space) into a host-physical address; may itself walk (and emit).
+	 * false: fault (filled). NULL: identity. */
+	bool (*table_hpa)(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f);
+	void *arg;
+};
+
+struct radix_req {
+	enum dim dim;
+	int levels;          /* 4 or 5 */
+	u64 root;            /* table address in the dimension's space */
+	u64 va;              /* input address of this dimension */
+	enum acc acc;
+	u32 ctx;             /* PWC tag */
+	bool set_ad;         /* set A/D as hardware does (deferred via machine) */
+};
+
+struct radix_res {
+	u64 out;             /* output address (page base | offset of va) */
+	enum psize ps;
+	u8 perms;            /* accumulated PERM_* */
+	bool dirty;
+	int leaf_level;
+	u64 leaf;            /* leaf entry value */
+	hpa_t leaf_hpa;      /* where the leaf lives */
+};
+
+/* Reads the 8-byte entry at host-physical a for (dim, level): charges the
+ * memory port, logs, returns the value. */
+u64 walk_emit(struct mmu *u, enum dim d, int level, hpa_t a);
+/* Logs a PWC hit (costs the PWC latency). */
+void walk_emit_pwc(struct mmu *u, enum dim d, int level, u64 tag, u64 value);
+
+/* The radix loop. true: translated; false: *f says why. */
+bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,
+		struct radix_res *res, struct walk_fault *f);
+
+#endif

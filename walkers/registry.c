@@ -1,0 +1,34 @@
+/* registry.c - walkers by name. */
+#include "walker.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct walker_ops *const walkers[] = {
+	&native_walker_ops,
+};
+
+const struct walker_ops *walker_find(const char *name)
+{
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(walkers); i++)
+		if (!strcmp(walkers[i]->name, name))
+			return walkers[i];
+	return NULL;
+}
+
+void walker_list(void *file)
+{
+	FILE *f = file;
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(walkers); i++)
+		fprintf(f, "  %-14s %s\n", walkers[i]->name, walkers[i]->summary);
+}
+
+const char *fault_kind_name(enum fault_kind k)
+{
+	static const char *const n[FAULT_KIND_NR] = {
+		"none", "not-present", "protection", "non-canonical", "reserved-bit",
+	};
+	return (unsigned)k < FAULT_KIND_NR ? n[k] : "?";
+}

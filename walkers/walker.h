@@ -1,0 +1,91 @@
+/*
+ * walker.h - the walker interface (after Linux mm_walk_ops and KVM's
+ * struct kvm_mmu): one static const ops table per walker, selected by name.
+ *
+ * A walker turns a TLB miss into a translation or an architectural fault.
+ * It never owns the guest's or host's page tables (the machine does); it
+ * may own private structures (shadow tables, switching state, segment
+ * registers). It reads every table entry through walk_emit() (radix.h),
+ * which charges the MMU's memory port and appends to the walk log.
+ * Faults are results: translate() returns false and fills *fault.
+ */
+#ifndef MMUSIM_WALKER_H
+#define MMUSIM_WALKER_H
+
+#include "../mmu/cfg.h"
+#include "../tlb/pwc.h"
+#include "../tlb/cache.h"
+
+struct mmu;
+struct machine;
+struct walker;
+
+enum fault_kind {
+	FAULT_NONE = 0,
+	FAULT_NOT_PRESENT,   /* #PF, P = 0 at some level */
+	FAULT_PROT,          /* #PF, protection (RW, US, NX) */
+	FAULT_NONCANONICAL,  /* #GP: address not canonical for the paging mode */
+	FAULT_RSVD,          /* #PF with RSVD: reserved bit or bad PS use */
+	FAULT_KIND_NR
+};
+const char *fault_kind_name(enum fault_kind k);
+
+struct walk_fault {
+	enum fault_kind kind;
+	enum dim dim;        /* dimension whose table faulted */
+	int level;           /* level of the faulting entry (0: none) */
+	u64 addr;            /* address being translated in that dimension */
+};
+
+struct xlate_in {
+	gva_t va;
+	enum acc acc;
+	u32 ctx;             /* TLB/PWC tag: PCID (bits 0-11), VPID (12-27) */
+	gpa_t root;          /* CR3 of the current process (guest-physical) */
+	int levels;          /* guest paging levels (4 or 5) */
+};
+
+struct xlate_out {
+	hpa_t pa;            /* host-physical address of va */
+	gpa_t gpa;           /* guest-physical address (walks only; 0 on a TLB hit) */
+	enum psize ps;       /* size of the translation as the TLB caches it */
+	u8 perms;            /* PERM_* of the whole path */
+	bool dirty;          /* the leaf's D bit (after this walk's update) */
+};
+
+/* A guest page-table write made by the OS model (for shadow-like walkers). */
+struct pt_update {
+	u32 pid;
+	gpa_t entry;         /* guest-physical address of the entry written */
+	int level;
+	u64 old, val;
+};
+
+enum inv_scope { INV_VA, INV_CTX, INV_ALL };
+
+struct walker_ops {
+	const char *name;
+	const char *summary;     /* one line for --help */
+	int (*init)(struct walker *w, const struct cfg *cfg);        /* 0 / -errno */
+	bool (*translate)(struct walker *w, const struct xlate_in *in,
+			  struct xlate_out *out, struct walk_fault *fault);
+	/* optional hooks, NULL when the walker does not care */
+	void (*pt_write)(struct walker *w, const struct pt_update *u);
+	void (*invalidate)(struct walker *w, enum inv_scope s, u32 ctx, gva_t va);
+	void (*tick)(struct walker *w, u64 now);
+	void (*destroy)(struct walker *w);
+};
+
+struct walker {
+	const struct walker_ops *ops;
+	struct mmu *mmu;         /* the instance whose TLB/PWC/port it uses */
+	struct machine *m;       /* the functional machine (tables, OS) */
+	void *priv;
+};
+
+/* Registry. */
+const struct walker_ops *walker_find(const char *name);
+void walker_list(void *file /* FILE* */);
+extern const struct walker_ops native_walker_ops;
+
+#endif

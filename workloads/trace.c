@@ -1,0 +1,577 @@
+/*
+ * trace.c - opening, format detection and writing of event streams.
+ *
+ * Notes
+ *   Reads: a path or "-" (standard input), through zlib gzopen/gzdopen, so
+ *   every format may be gzip-compressed (gzread passes plain files through).
+ *   Produces: `struct ev` records via the reader of the detected format
+ *   (trace_text.c, trace_lackey.c, trace_bin.c) or a generator (gen.c).
+ *   Detection (FMT_AUTO), on the decompressed bytes: the binary magic
+ *   "MMUSIMT1" means bin; otherwise the first line that is neither blank nor
+ *   a '#' comment decides: a valgrind lackey line ("==PID== ...",
+ *   "I  hex,size", " L hex,size", " S ...", " M ...") means lackey, anything
+ *   else text. Writers produce the text and bin formats, gzip or plain.
+ *   Errors: one line "mmusim: NAME: what" (the readers add LINE or record
+ *   numbers), then -errno. An error is sticky: events decoded before it in
+ *   the same call are returned first, every later trace_read returns it.
+ *   Does not handle: formats other than the three above, seeking, or more
+ *   than one reader per file. A broken gzip stream is found at its end
+ *   (zlib reports Z_BUF_ERROR "unexpected end of file" there), so events
+ *   before the cut have already been delivered when the error comes.
+ *   Sources: zlib manual (gzread, gzerror, gzbuffer, gzopen "T" mode),
+ *   docs/trace-format.md for every format.
+ */
+#include "trace_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static const char *const fmt_names[] = {
+	[FMT_AUTO] = "auto", [FMT_TEXT] = "text", [FMT_BIN] = "bin",
+	[FMT_LACKEY] = "lackey", [FMT_GEN] = "gen",
+};
+
+int trace_fmt_parse(const char *s, enum trace_fmt *f)
+{
+	for (int i = FMT_AUTO; i <= FMT_LACKEY; i++) {
+		if (s && !strcasecmp(s, fmt_names[i])) {
+			*f = (enum trace_fmt)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *trace_fmt_name(enum trace_fmt f)
+{
+	return (unsigned)f < ARRAY_SIZE(fmt_names) ? fmt_names[f] : "?";
+}
+
+enum trace_fmt trace_format(const struct trace *t) { return t->fmt; }
+const char *trace_name(const struct trace *t) { return t->name; }
+
+int trace_fail(struct trace *t, int err)
+{
+	t->err = err;
+	return err;
+}
+
+int trace_gz_fail(struct trace *t)
+{
+	fprintf(stderr, "mmusim: %s: %s\n", t->name, t->gzmsg);
+	return trace_fail(t, t->gzerr);
+}
+
+int trace_fill(struct trace *t)
+{
+	size_t keep = (size_t)(t->end - t->p);
+	size_t room;
+	int r, zerr;
+	const char *msg;
+
+	if (t->eof)
+		return 0;
+	if (t->p != t->buf)
+		memmove(t->buf, t->p, keep);
+	t->p = t->buf;
+	t->end = t->buf + keep;
+	room = TRACE_BUF - keep;
+	SIM_BUG_ON(room == 0);
+	r = gzread(t->gz, t->buf + keep, (unsigned)room);
+	msg = gzerror(t->gz, &zerr);
+	if (r < 0 && zerr == Z_ERRNO) {
+		int e = errno ? errno : EIO;
+		fprintf(stderr, "mmusim: %s: %s\n", t->name, strerror(e));
+		return trace_fail(t, -e);
+	}
+	if (r < 0)
+		r = 0;
+	t->end += r;
+	if ((size_t)r < room) {
+		t->eof = true;
+		memset(t->buf + keep + (size_t)r, 0, TRACE_PAD);
+		if (zerr == Z_BUF_ERROR) {
+			t->gzerr = -EIO;
+			t->gzmsg = "truncated gzip stream";
+		} else if (zerr != Z_OK) {
+			t->gzerr = -EIO;
+			t->gzmsg = zerr == Z_DATA_ERROR ? "corrupt gzip stream" : msg;
+		}
+	}
+	return r;
+}
+
+/* Whether the first line that is not blank or a comment is lackey output. */
+static bool looks_lackey(const u8 *p, const u8 *end)
+{
+	while (p < end) {
+		const u8 *nl = memchr(p, '\n', (size_t)(end - p));
+		const u8 *e = nl ? nl : end;
+		const u8 *s = p;
+		while (s < e && is_blank(*s))
+			s++;
+		if (s < e && *s != '#')
+			return trace_lackey_line((const char *)p, (size_t)(e - p));
+		p = e + 1;
+	}
+	return false;
+}
+
+static void trace_free(struct trace *t)
+{
+	if (!t)
+		return;
+	if (t->gz)
+		gzclose(t->gz);
+	if (t->gen)
+		trace_gen_destroy(t->gen);
+	free(t->buf);
+	free(t->name);
+	free(t);
+}
+
+int trace_open(struct trace **tp, const char *path, enum trace_fmt fmt)
+{
+	struct trace *t;
+	int r;
+
+	*tp = NULL;
+	if (fmt == FMT_GEN)
+		return trace_open_gen(tp, path);
+	if ((unsigned)fmt > FMT_LACKEY)
+		return -EINVAL;
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return -ENOMEM;
+	t->name = strdup(strcmp(path, "-") ? path : "<stdin>");
+	t->buf = malloc(TRACE_BUF + TRACE_PAD);
+	if (!t->name || !t->buf) {
+		trace_free(t);
+		return -ENOMEM;
+	}
+	t->p = t->end = t->buf;
+	errno = 0;
+	if (!strcmp(path, "-")) {
+		int fd = dup(0);
+		t->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+		if (!t->gz && fd >= 0)
+			close(fd);
+	} else {
+		t->gz = gzopen(path, "rb");
+	}
+	if (!t->gz) {
+		int e = errno ? errno : ENOMEM;
+		fprintf(stderr, "mmusim: %s: %s\n", t->name, strerror(e));
+		trace_free(t);
+		return -e;
+	}
+	gzbuffer(t->gz, 1u << 17);
+	r = trace_fill(t);
+	if (r < 0) {
+		trace_free(t);
+		return r;
+	}
+	if (fmt == FMT_AUTO) {
+		size_t have = (size_t)(t->end - t->p);
+		if (have >= BIN_MAGIC_LEN && !memcmp(t->p, BIN_MAGIC, BIN_MAGIC_LEN))
+			fmt = FMT_BIN;
+		else if (looks_lackey(t->p, t->end))
+			fmt = FMT_LACKEY;
+		else
+			fmt = FMT_TEXT;
+	}
+	t->fmt = fmt;
+	switch (fmt) {
+	case FMT_TEXT:
+		t->read = trace_text_read;
+		break;
+	case FMT_LACKEY:
+		t->read = trace_lackey_read;
+		break;
+	default:
+		t->read = trace_bin_read;
+		r = trace_bin_start(t);
+		if (r < 0) {
+			trace_free(t);
+			return r;
+		}
+		break;
+	}
+	*tp = t;
+	return 0;
+}
+
+int trace_open_gen(struct trace **tp, const char *spec)
+{
+	struct trace *t;
+	int r;
+
+	*tp = NULL;
+	t = calloc(1, sizeof *t);
+	if (!t)
+		return -ENOMEM;
+	t->name = strdup(spec);
+	if (!t->name) {
+		free(t);
+		return -ENOMEM;
+	}
+	r = trace_gen_create(&t->gen, spec);
+	if (r < 0) {
+		trace_free(t);
+		return r;
+	}
+	t->fmt = FMT_GEN;
+	t->read = trace_gen_read;
+	*tp = t;
+	return 0;
+}
+
+int trace_read(struct trace *t, struct ev *buf, int max)
+{
+	SIM_BUG_ON(max <= 0);
+	if (t->err)
+		return t->err;
+	return t->read(t, buf, max);
+}
+
+void trace_close(struct trace *t)
+{
+	trace_free(t);
+}
+
+int trace_next_line(struct trace *t, const char **ls, const char **le)
+{
+	for (;;) {
+		const u8 *nl = memchr(t->p, '\n', (size_t)(t->end - t->p));
+		const u8 *e = nl ? nl : t->end;
+		if (!nl && !t->eof && t->end - t->p <= (ptrdiff_t)TRACE_LINE_MAX) {
+			int r = trace_fill(t);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (!nl && t->gzerr)
+			return trace_gz_fail(t);
+		if (!nl && t->p == t->end)
+			return 0;
+		t->line++;
+		if (e - t->p > (ptrdiff_t)TRACE_LINE_MAX) {
+			fprintf(stderr, "mmusim: %s:%llu: line longer than %u bytes\n", t->name,
+				(unsigned long long)t->line, TRACE_LINE_MAX);
+			return trace_fail(t, -EINVAL);
+		}
+		*ls = (const char *)t->p;
+		*le = (const char *)e;
+		t->p = nl ? nl + 1 : e;
+		return 1;
+	}
+}
+
+/* ---- event checks and formatting ---- */
+
+const char *ev_check(const struct ev *e)
+{
+	switch (e->kind) {
+	case EV_R: case EV_W: case EV_I: case EV_M:
+		if (e->size < 1 || e->size > ACC_SIZE_MAX)
+			return "size out of range 1..4096";
+		if (e->va > VA_LIMIT - e->size)
+			return "address beyond 57 bits";
+		return NULL;
+	case EV_MAP:
+		if (e->psize > PS_1G && e->psize != PSZ_ANY)
+			return "bad page size";
+		/* fall through */
+	case EV_PROTECT:
+		if (e->prot & ~(PERM_R | PERM_W | PERM_X))
+			return "bad protection";
+		/* fall through */
+	case EV_UNMAP:
+		if (e->len == 0)
+			return "length 0";
+		if (e->va >= VA_LIMIT || e->len > VA_LIMIT - e->va)
+			return "address beyond 57 bits";
+		return NULL;
+	case EV_CTX: case EV_VM:
+		return NULL;
+	default:
+		return "bad event kind";
+	}
+}
+
+static const char *const kw_names[EV_KIND_NR] = {
+	[EV_R] = "R", [EV_W] = "W", [EV_I] = "I", [EV_M] = "M",
+	[EV_MAP] = "MAP", [EV_UNMAP] = "UNMAP", [EV_PROTECT] = "PROTECT",
+	[EV_CTX] = "CTX", [EV_VM] = "VM",
+};
+
+static void prot_str(u8 prot, char s[4])
+{
+	s[0] = prot & PERM_R ? 'r' : '-';
+	s[1] = prot & PERM_W ? 'w' : '-';
+	s[2] = prot & PERM_X ? 'x' : '-';
+	s[3] = 0;
+}
+
+int ev_format(const struct ev *e, char *buf, size_t n)
+{
+	char ps[4];
+	unsigned long long va = e->va, len = e->len;
+
+	if (e->kind >= EV_KIND_NR)
+		return -EINVAL;
+	prot_str(e->prot, ps);
+	switch (e->kind) {
+	case EV_MAP:
+		if (e->psize == PSZ_ANY)
+			return snprintf(buf, n, "MAP 0x%llx 0x%llx %s", va, len, ps);
+		return snprintf(buf, n, "MAP 0x%llx 0x%llx %s %s", va, len, ps,
+				psize_name((enum psize)e->psize));
+	case EV_UNMAP:
+		return snprintf(buf, n, "UNMAP 0x%llx 0x%llx", va, len);
+	case EV_PROTECT:
+		return snprintf(buf, n, "PROTECT 0x%llx 0x%llx %s", va, len, ps);
+	case EV_CTX: case EV_VM:
+		return snprintf(buf, n, "%s %u", kw_names[e->kind], (unsigned)e->size);
+	default:
+		return snprintf(buf, n, "%s 0x%llx %u", kw_names[e->kind], va, (unsigned)e->size);
+	}
+}
+
+/* ---- small parsers shared with the generators ---- */
+
+int trace_parse_prot(const char *s, size_t n, u8 *prot)
+{
+	static const char pos[3] = { 'r', 'w', 'x' };
+	u8 v = 0;
+
+	if (n == 3) {
+		bool ok = true;
+		for (size_t i = 0; i < 3; i++) {
+			int c = tolower((unsigned char)s[i]);
+			if (c == pos[i])
+				v |= (u8)(1u << i);
+			else if (c != '-')
+				ok = false;
+		}
+		if (ok) {
+			*prot = v;
+			return 0;
+		}
+		v = 0;
+	}
+	if (n < 1 || n > 3)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		int c = tolower((unsigned char)s[i]);
+		u8 bit = c == 'r' ? PERM_R : c == 'w' ? PERM_W : c == 'x' ? PERM_X : 0;
+		if (!bit || (v & bit))
+			return -EINVAL;
+		v |= bit;
+	}
+	*prot = v;
+	return 0;
+}
+
+int trace_parse_psize(const char *s, size_t n, u8 *psize)
+{
+	static const struct { const char *name; u8 v; } tab[] = {
+		{ "4K", PS_4K }, { "2M", PS_2M }, { "1G", PS_1G },
+		{ "huge", PS_2M }, { "any", PSZ_ANY },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(tab); i++) {
+		if (strlen(tab[i].name) == n && !strncasecmp(s, tab[i].name, n)) {
+			*psize = tab[i].v;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int trace_parse_bytes(const char *s, size_t n, u64 *out)
+{
+	const char *e = s + n;
+	u64 v = 0;
+	unsigned shift = 0;
+	bool any = false;
+
+	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		for (s += 2; s < e && hexval((unsigned char)*s) >= 0; s++, any = true) {
+			if (v >> 60)
+				return -EINVAL;
+			v = v << 4 | (u64)hexval((unsigned char)*s);
+		}
+	} else {
+		for (; s < e && *s >= '0' && *s <= '9'; s++, any = true) {
+			u64 d = (u64)(*s - '0');
+			if (v > (UINT64_MAX - d) / 10)
+				return -EINVAL;
+			v = v * 10 + d;
+		}
+	}
+	if (!any)
+		return -EINVAL;
+	if (s < e) {
+		switch (*s | 0x20) {
+		case 'k': shift = 10; break;
+		case 'm': shift = 20; break;
+		case 'g': shift = 30; break;
+		case 't': shift = 40; break;
+		case 'p': shift = 50; break;
+		default: return -EINVAL;
+		}
+		s++;
+		if (s < e && (*s | 0x20) == 'i')
+			s++;
+		if (s < e && (*s | 0x20) == 'b')
+			s++;
+	}
+	if (s != e || (shift && v > (UINT64_MAX >> shift)))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+/* ---- writers ---- */
+
+#define WBUF (1u << 16)
+
+struct trace_writer {
+	enum trace_fmt fmt;
+	gzFile gz;
+	char *name;
+	u8 *buf;
+	size_t n;
+	u64 count;
+	struct bin_enc enc;
+	int err;
+};
+
+static int wr_flush(struct trace_writer *w)
+{
+	if (w->err)
+		return w->err;
+	if (w->n && gzwrite(w->gz, w->buf, (unsigned)w->n) != (int)w->n) {
+		int zerr;
+		const char *msg = gzerror(w->gz, &zerr);
+		fprintf(stderr, "mmusim: %s: write error: %s\n", w->name,
+			zerr == Z_ERRNO ? strerror(errno) : msg);
+		w->err = -EIO;
+	}
+	w->n = 0;
+	return w->err;
+}
+
+int trace_writer_open(struct trace_writer **wp, const char *path, enum trace_fmt fmt, bool gzip)
+{
+	struct trace_writer *w;
+	const char *mode = gzip ? "wb6" : "wbT";
+
+	*wp = NULL;
+	if (fmt != FMT_TEXT && fmt != FMT_BIN) {
+		fprintf(stderr, "mmusim: %s: cannot write format '%s' (text or bin)\n",
+			path, trace_fmt_name(fmt));
+		return -EINVAL;
+	}
+	w = calloc(1, sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	w->fmt = fmt;
+	w->name = strdup(strcmp(path, "-") ? path : "<stdout>");
+	w->buf = malloc(WBUF);
+	if (!w->name || !w->buf) {
+		free(w->name);
+		free(w->buf);
+		free(w);
+		return -ENOMEM;
+	}
+	errno = 0;
+	if (!strcmp(path, "-")) {
+		int fd = dup(1);
+		w->gz = fd >= 0 ? gzdopen(fd, mode) : NULL;
+		if (!w->gz && fd >= 0)
+			close(fd);
+	} else {
+		w->gz = gzopen(path, mode);
+	}
+	if (!w->gz) {
+		int e = errno ? errno : ENOMEM;
+		fprintf(stderr, "mmusim: %s: %s\n", w->name, strerror(e));
+		free(w->name);
+		free(w->buf);
+		free(w);
+		return -e;
+	}
+	gzbuffer(w->gz, 1u << 17);
+	if (fmt == FMT_BIN) {
+		bin_enc_init(&w->enc);
+		w->n = bin_enc_header(w->buf);
+	}
+	*wp = w;
+	return 0;
+}
+
+int trace_writer_put(struct trace_writer *w, const struct ev *e)
+{
+	const char *why;
+
+	if (w->err)
+		return w->err;
+	why = ev_check(e);
+	if (why) {
+		fprintf(stderr, "mmusim: %s: event %llu: cannot write invalid event (%s)\n",
+			w->name, (unsigned long long)w->count + 1, why);
+		return -EINVAL;
+	}
+	if (WBUF - w->n < 128 && wr_flush(w) < 0)
+		return w->err;
+	if (w->fmt == FMT_BIN) {
+		w->n += bin_enc_event(&w->enc, e, w->buf + w->n);
+	} else {
+		int k = ev_format(e, (char *)w->buf + w->n, WBUF - w->n);
+		SIM_BUG_ON(k < 0 || (size_t)k >= WBUF - w->n - 1);
+		w->n += (size_t)k;
+		w->buf[w->n++] = '\n';
+	}
+	w->count++;
+	return 0;
+}
+
+int trace_writer_close(struct trace_writer *w)
+{
+	int err, r;
+
+	if (!w)
+		return 0;
+	if (w->fmt == FMT_BIN && !w->err) {
+		if (WBUF - w->n < 128)
+			wr_flush(w);
+		w->n += bin_enc_end(w->count, w->buf + w->n);
+	}
+	wr_flush(w);
+	err = w->err;
+	r = gzclose(w->gz);
+	if (r != Z_OK && !err) {
+		fprintf(stderr, "mmusim: %s: write error: %s\n", w->name,
+			r == Z_ERRNO ? strerror(errno) : "zlib error");
+		err = -EIO;
+	}
+	free(w->name);
+	free(w->buf);
+	free(w);
+	return err;
+}

@@ -1,0 +1,81 @@
+/*
+ * trace.h - the event stream every trace reader and generator produces.
+ *
+ * Readers never know about walkers: they turn a file (or a generator spec)
+ * into `struct ev` records. Formats (docs/trace-format.md):
+ *   text    our line format: R|W|I|M <va> [size], MAP, UNMAP, PROTECT, CTX, VM
+ *   bin     our compact binary format (delta-encoded; gzip or plain)
+ *   lackey  valgrind --tool=lackey --trace-mem=yes output
+ * Any file may be gzip-compressed (zlib reads plain files too). The format
+ * is detected from the first bytes unless forced. "-" is standard input.
+ *
+ * Errors: every reader error prints exactly one line
+ *   "mmusim: FILE:LINE: what" (text, lackey)  or
+ *   "mmusim: FILE: record N: what" (bin)
+ * and returns -EINVAL (bad content) or -EIO (I/O, truncated gzip). A reader
+ * never returns a partial event.
+ */
+#ifndef MMUSIM_TRACE_H
+#define MMUSIM_TRACE_H
+
+#include "../mmu/types.h"
+#include <stdio.h>
+
+enum ev_kind {
+	EV_R = ACC_R, EV_W = ACC_W, EV_I = ACC_I, EV_M = ACC_M, /* accesses: kind == enum acc */
+	EV_MAP, EV_UNMAP, EV_PROTECT,
+	EV_CTX,     /* switch to process `id` (created on first use) */
+	EV_VM,      /* switch to virtual machine `id` (issue: virtualization) */
+	EV_KIND_NR
+};
+
+/* Page-size hint of a MAP: PSZ_ANY lets the OS policy ([os] thp) decide. */
+enum { PSZ_ANY = 0xff };
+
+struct ev {
+	u8 kind;      /* enum ev_kind */
+	u8 prot;      /* MAP/PROTECT: PERM_R|PERM_W|PERM_X */
+	u8 psize;     /* MAP: enum psize or PSZ_ANY */
+	u8 pad;
+	u32 size;     /* access size in bytes (>= 1); CTX/VM: the id */
+	u64 va;       /* access / region start (< 2^57) */
+	u64 len;      /* MAP/UNMAP/PROTECT: region length in bytes (> 0) */
+};
+
+static inline bool ev_is_access(const struct ev *e) { return e->kind <= EV_M; }
+
+enum trace_fmt { FMT_AUTO = 0, FMT_TEXT, FMT_BIN, FMT_LACKEY, FMT_GEN };
+/* "auto" "text" "bin" "lackey": 0 or -EINVAL */
+int trace_fmt_parse(const char *s, enum trace_fmt *f);
+const char *trace_fmt_name(enum trace_fmt f);
+
+struct trace;   /* opaque */
+
+/* Opens a file ("-" = stdin). 0 or -errno (message printed). */
+int trace_open(struct trace **t, const char *path, enum trace_fmt fmt);
+/* Opens a synthetic generator from a spec "name[:key=val,...]"
+ * (docs/trace-format.md lists generators and keys). 0 or -EINVAL (message
+ * printed, naming the spec key). */
+int trace_open_gen(struct trace **t, const char *spec);
+/* Reads up to max events into buf. Returns the count (0 at end) or -errno
+ * after printing the message. */
+int trace_read(struct trace *t, struct ev *buf, int max);
+/* The format actually being read (after auto-detection). */
+enum trace_fmt trace_format(const struct trace *t);
+const char *trace_name(const struct trace *t);
+void trace_close(struct trace *t);
+
+/* Writers: `mmusim gen` and tests. */
+struct trace_writer;
+int trace_writer_open(struct trace_writer **w, const char *path, enum trace_fmt fmt, bool gzip);
+int trace_writer_put(struct trace_writer *w, const struct ev *e);
+/* Flushes and closes; 0 or -EIO. */
+int trace_writer_close(struct trace_writer *w);
+
+/* Formats one event as a text-format line (no newline) into buf. */
+int ev_format(const struct ev *e, char *buf, size_t n);
+
+/* List of generator names and one-line descriptions, for --help. */
+void trace_gen_help(FILE *f);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * trace_bin.c - the mmusim binary trace format: encoder and decoder.
+ *
+ * Notes
+ *   Layout (docs/trace-format.md has the full table):
+ *     header  "MMUSIMT1", u8 version (1), 3 reserved zero bytes
+ *     access  tag 0x00..0x07: bits 0-1 kind (R W I M), bit 2 "size follows";
+ *             varint zigzag(va - previous access va); [varint size]
+ *     region  tag 0x80 + kind: MAP (0x84) u8 prot, u8 psize, varint va,
+ *             varint len; UNMAP (0x85) varint va, varint len; PROTECT
+ *             (0x86) u8 prot, varint va, varint len
+ *     switch  CTX (0x87), VM (0x88): varint id
+ *     end     tag 0xff, varint number of event records; nothing may follow
+ *   Varints are unsigned LEB128 of at most 9 bytes (63 bits). The previous
+ *   access starts as va 0, size 1; region records do not change it.
+ *   Decoding works in batches straight from the input buffer: records are
+ *   decoded without bounds checks while at least BIN_REC_MAX bytes remain
+ *   (no record is longer), and the zero padding after the buffer's end at
+ *   eof lets the tail be decoded the same way and then checked.
+ *   Every decoded event is validated (ev_check limits); errors print
+ *   "mmusim: FILE: record N: what" and return -EINVAL. A file without its
+ *   end record is reported "truncated: no end record".
+ *   Does not handle: random access, appending to an existing file.
+ *   Sources: LEB128 as in DWARF 4 section 7.6; zigzag signed-to-unsigned
+ *   mapping as in Protocol Buffers' encoding documentation.
+ */
+#include "trace_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define TAG_SIZE 4u
+#define TAG_REGION 0x80u
+#define TAG_END 0xffu
+#define VARINT_MAX 9u
+#define VARINT_BAD UINT64_MAX
+
+static inline u64 zigzag(u64 d) { return (d << 1) ^ (u64)((s64)d >> 63); }
+static inline u64 unzigzag(u64 z) { return (z >> 1) ^ (0 - (z & 1)); }
+
+static inline u8 *put_varint(u8 *q, u64 v)
+{
+	while (v >= 0x80) {
+		*q++ = (u8)(v | 0x80);
+		v >>= 7;
+	}
+	*q++ = (u8)v;
+	return q;
+}
+
+/* Reads a varint; *v = VARINT_BAD when longer than VARINT_MAX bytes. */
+static inline const u8 *get_varint(const u8 *q, u64 *v)
+{
+	u64 b = *q++, r;
+	if (b < 0x80) {
+		*v = b;
+		return q;
+	}
+	r = b & 0x7f;
+	for (unsigned sh = 7; sh < 7 * VARINT_MAX; sh += 7) {
+		b = *q++;
+		r |= (b & 0x7f) << sh;
+		if (b < 0x80) {
+			*v = r;
+			return q;
+		}
+	}
+	*v = VARINT_BAD;
+	return q;
+}
+
+void bin_enc_init(struct bin_enc *st)
+{
+	st->prev_va = 0;
+	st->prev_size = 1;
+}
+
+size_t bin_enc_header(u8 *out)
+{
+	memcpy(out, BIN_MAGIC, BIN_MAGIC_LEN);
+	out[8] = BIN_VERSION;
+	out[9] = out[10] = out[11] = 0;
+	return BIN_HDR_LEN;
+}
+
+size_t bin_enc_event(struct bin_enc *st, const struct ev *e, u8 *out)
+{
+	u8 *q = out;
+
+	if (e->kind <= EV_M) {
+		bool ns = e->size != st->prev_size;
+		*q++ = (u8)(e->kind | (ns ? TAG_SIZE : 0));
+		q = put_varint(q, zigzag(e->va - st->prev_va));
+		if (ns)
+			q = put_varint(q, e->size);
+		st->prev_va = e->va;
+		st->prev_size = e->size;
+		return (size_t)(q - out);
+	}
+	*q++ = (u8)(TAG_REGION | e->kind);
+	switch (e->kind) {
+	case EV_MAP:
+		*q++ = e->prot;
+		*q++ = e->psize;
+		q = put_varint(q, e->va);
+		q = put_varint(q, e->len);
+		break;
+	case EV_PROTECT:
+		*q++ = e->prot;
+		/* fall through */
+	case EV_UNMAP:
+		q = put_varint(q, e->va);
+		q = put_varint(q, e->len);
+		break;
+	default:
+		q = put_varint(q, e->size);
+		break;
+	}
+	return (size_t)(q - out);
+}
+
+size_t bin_enc_end(u64 count, u8 *out)
+{
+	u8 *q = out;
+	*q++ = TAG_END;
+	q = put_varint(q, count);
+	return (size_t)(q - out);
+}
+
+static int bin_err(struct trace *t, u64 rec, const char *why)
+{
+	if (rec)
+		fprintf(stderr, "mmusim: %s: record %llu: %s\n", t->name, (unsigned long long)rec, why);
+	else
+		fprintf(stderr, "mmusim: %s: %s\n", t->name, why);
+	return trace_fail(t, -EINVAL);
+}
+
+int trace_bin_start(struct trace *t)
+{
+	size_t have = (size_t)(t->end - t->p);
+
+	if (have < BIN_HDR_LEN && t->gzerr)
+		return trace_gz_fail(t);
+	if (have < BIN_MAGIC_LEN || memcmp(t->p, BIN_MAGIC, BIN_MAGIC_LEN))
+		return bin_err(t, 0, "not a mmusim binary trace (bad magic)");
+	if (have < BIN_HDR_LEN)
+		return bin_err(t, 0, "truncated header");
+	if (t->p[8] != BIN_VERSION) {
+		fprintf(stderr, "mmusim: %s: unsupported binary trace version %u\n", t->name, t->p[8]);
+		return trace_fail(t, -EINVAL);
+	}
+	if (t->p[9] | t->p[10] | t->p[11])
+		return bin_err(t, 0, "bad header (reserved bytes not zero)");
+	t->p += BIN_HDR_LEN;
+	t->prev_va = 0;
+	t->prev_size = 1;
+	return 0;
+}
+
+/* Decodes a non-access record at p into e; returns the position after it
+ * or NULL with *why set. */
+static const u8 *bin_other(const u8 *p, u8 tag, struct ev *e, const char **why)
+{
+	u64 a, b;
+	unsigned kind = tag & 0x7f;
+
+	*e = (struct ev){ .kind = (u8)kind };
+	if (kind == EV_CTX || kind == EV_VM) {
+		p = get_varint(p, &a);
+		if (a > UINT32_MAX) {
+			*why = a == VARINT_BAD ? "bad varint" : "id beyond 32 bits";
+			return p;
+		}
+		e->size = (u32)a;
+		return p;
+	}
+	if (kind == EV_MAP || kind == EV_PROTECT)
+		e->prot = *p++;
+	if (kind == EV_MAP)
+		e->psize = *p++;
+	p = get_varint(p, &a);
+	p = get_varint(p, &b);
+	if (a == VARINT_BAD || b == VARINT_BAD) {
+		*why = "bad varint";
+		return p;
+	}
+	e->va = a;
+	e->len = b;
+	*why = ev_check(e);
+	return p;
+}
+
+int trace_bin_read(struct trace *t, struct ev *out, int max)
+{
+	const u8 *p = t->p, *q = p;
+	u64 va = t->prev_va, rec = t->rec;
+	u32 size = t->prev_size;
+	int n = 0, err;
+	const char *why = NULL;
+	char msg[64];
+
+	while (n < max) {
+		u8 tag;
+
+		if (t->ended) {
+			if (p < t->end) {
+				why = "data after end record";
+				goto bad;
+			}
+			if (!t->eof)
+				goto refill;
+			if (t->gzerr)
+				goto gzbad;
+			break;
+		}
+		if (t->end - p < (ptrdiff_t)BIN_REC_MAX) {
+			if (!t->eof)
+				goto refill;
+			if (t->gzerr)
+				goto gzbad;
+			if (p >= t->end) {
+				why = "truncated: no end record";
+				goto bad;
+			}
+		}
+		tag = *p;
+		q = p + 1;
+		if (tag < 8) {
+			u64 d, s = size, nva;
+			q = get_varint(q, &d);
+			if (tag & TAG_SIZE) {
+				q = get_varint(q, &s);
+				if (s - 1 >= ACC_SIZE_MAX) {
+					why = s == VARINT_BAD ? "bad varint" : "size out of range 1..4096";
+					goto bad_at;
+				}
+			}
+			if (d == VARINT_BAD) {
+				why = "bad varint";
+				goto bad_at;
+			}
+			nva = va + unzigzag(d);
+			if (nva > VA_LIMIT - s) {
+				why = "address beyond 57 bits";
+				goto bad_at;
+			}
+			if (q > t->end) {
+				why = "truncated: no end record";
+				goto bad;
+			}
+			va = nva;
+			size = (u32)s;
+			out[n++] = (struct ev){ .kind = (u8)(tag & 3), .size = size, .va = va };
+			rec++;
+			p = q;
+			continue;
+		}
+		if (tag == TAG_END) {
+			u64 c;
+			q = get_varint(q, &c);
+			if (q > t->end) {
+				why = "truncated: no end record";
+				goto bad;
+			}
+			if (c != rec) {
+				snprintf(msg, sizeof msg, "end record counts %llu events, file has %llu",
+					 (unsigned long long)c, (unsigned long long)rec);
+				why = msg;
+				goto bad;
+			}
+			t->ended = true;
+			p = q;
+			continue;
+		}
+		if ((tag & TAG_REGION) && (tag & 0x7f) >= EV_MAP && (tag & 0x7f) < EV_KIND_NR) {
+			q = bin_other(q, tag, &out[n], &why);
+			if (why)
+				goto bad_at;
+			if (q > t->end) {
+				why = "truncated: no end record";
+				goto bad;
+			}
+			n++;
+			rec++;
+			p = q;
+			continue;
+		}
+		snprintf(msg, sizeof msg, "bad record tag 0x%02x", tag);
+		why = msg;
+		goto bad;
+refill:
+		t->p = p;
+		err = trace_fill(t);
+		p = t->p;
+		if (err < 0)
+			goto out;
+	}
+	t->p = p;
+	t->prev_va = va;
+	t->prev_size = size;
+	t->rec = rec;
+	return n;
+
+bad_at:
+	if (q > t->end)
+		why = "truncated: no end record";
+bad:
+	bin_err(t, t->ended ? 0 : rec + 1, why);
+	err = -EINVAL;
+	goto out;
+gzbad:
+	err = trace_gz_fail(t);
+out:
+	t->p = p;
+	t->rec = rec;
+	return n ? n : err;
+}

@@ -1,0 +1,102 @@
+/*
+ * trace_int.h - internals shared by the trace readers, writers and
+ * generators of workloads/. Nothing outside workloads/ includes this.
+ *
+ * A file reader owns one input buffer filled by trace_fill() from zlib
+ * (gzread reads plain files too). Bytes [p, end) are unread; when the end of
+ * the input has been reached, `eof` is set and TRACE_PAD zero bytes follow
+ * `end`, so a decoder may read a bounded record past the end and then check
+ * whether it did.
+ */
+#ifndef MMUSIM_TRACE_INT_H
+#define MMUSIM_TRACE_INT_H
+
+#include "trace.h"
+
+#include <zlib.h>
+
+#define TRACE_BUF (1u << 20)      /* input buffer (decompressed bytes) */
+#define TRACE_PAD 64u             /* zero bytes after `end` at eof */
+#define TRACE_LINE_MAX 4096u      /* longest accepted text / lackey line */
+#define VA_LIMIT (1ull << VA_BITS_MAX)
+#define ACC_SIZE_MAX 4096u
+
+/* Binary format constants (docs/trace-format.md). */
+#define BIN_MAGIC "MMUSIMT1"
+#define BIN_MAGIC_LEN 8
+#define BIN_HDR_LEN 12
+#define BIN_VERSION 1
+
+struct gen;
+
+struct trace {
+	int (*read)(struct trace *t, struct ev *buf, int max);
+	enum trace_fmt fmt;
+	char *name;               /* for messages: path, "<stdin>" or the spec */
+	gzFile gz;
+	u8 *buf;                  /* TRACE_BUF + TRACE_PAD bytes */
+	const u8 *p, *end;
+	bool eof;
+	int gzerr;                /* -EIO when the gzip stream is broken */
+	const char *gzmsg;        /* its message */
+	int err;                  /* sticky error, already reported */
+	u64 line;                 /* text, lackey: lines consumed */
+	/* bin */
+	u64 rec;                  /* records decoded */
+	u64 prev_va;
+	u32 prev_size;
+	bool ended;
+	/* generator */
+	struct gen *gen;
+};
+
+/* Refills the buffer, keeping [p, end). Returns bytes added, 0 at eof,
+ * or -EIO after printing the message (read error). A broken gzip stream is
+ * not reported here: eof is set and gzerr/gzmsg tell the decoder, which
+ * reports it when it reaches the tail. */
+int trace_fill(struct trace *t);
+/* Reports a broken gzip stream; returns t->gzerr. */
+int trace_gz_fail(struct trace *t);
+/* The next line [*ls, *le) without its newline: 1, 0 at the end, or -errno
+ * after the message. Counts t->line. */
+int trace_next_line(struct trace *t, const char **ls, const char **le);
+/* Marks the trace failed with err after its message has been printed. */
+int trace_fail(struct trace *t, int err);
+
+/* Returns NULL when the event is well formed, else a short reason. */
+const char *ev_check(const struct ev *e);
+/* Text-format helpers shared with the generators. */
+int trace_parse_prot(const char *s, size_t n, u8 *prot);
+int trace_parse_psize(const char *s, size_t n, u8 *psize);
+/* Byte count: decimal or 0x hex, optional K/M/G/T/P suffix (binary,
+ * optional "i"/"B"). Leading zeros mean decimal, never octal. */
+int trace_parse_bytes(const char *s, size_t n, u64 *out);
+
+int trace_text_read(struct trace *t, struct ev *buf, int max);
+int trace_lackey_read(struct trace *t, struct ev *buf, int max);
+int trace_bin_read(struct trace *t, struct ev *buf, int max);
+/* Checks the header at t->p (at least what the buffer holds). 0 or -EINVAL. */
+int trace_bin_start(struct trace *t);
+/* Whether `line` (n bytes, no newline) looks like valgrind lackey output. */
+bool trace_lackey_line(const char *line, size_t n);
+
+int trace_gen_create(struct gen **g, const char *spec);
+int trace_gen_read(struct trace *t, struct ev *buf, int max);
+void trace_gen_destroy(struct gen *g);
+
+/* Binary writer pieces (trace_bin.c). `st` keeps prev va/size. */
+struct bin_enc {
+	u64 prev_va;
+	u32 prev_size;
+};
+void bin_enc_init(struct bin_enc *st);
+/* Encodes one valid event at out (at least BIN_REC_MAX bytes); returns the
+ * byte count. */
+#define BIN_REC_MAX 32u
+size_t bin_enc_event(struct bin_enc *st, const struct ev *e, u8 *out);
+size_t bin_enc_end(u64 count, u8 *out);
+size_t bin_enc_header(u8 *out);
+
+static inline bool is_blank(int c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+#endif
