@@ -19,7 +19,7 @@ int machine_init(struct machine *m, const struct cfg *c)
 
 	memset(m, 0, sizeof *m);
 	m->cfg = *c;
-	r = physmem_init(&m->mem);
+	r = physmem_init_flat(&m->mem, nframes);
 	if (r)
 		return r;
 	r = buddy_init(&m->frames, nframes, c->host.max_order);

@@ -24,6 +24,7 @@
 #include "physmem.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,9 @@ void physmem_destroy(struct physmem *m)
 	if (m->pages)
 		for (i = 0; i < m->cap; i++)
 			free(m->pages[i]);
+	if (m->flat)
+		munmap(m->flat, m->flat_frames << PAGE_SHIFT);
+	free(m->present);
 	free(m->keys);
 	free(m->pages);
 	memset(m, 0, sizeof *m);
@@ -113,9 +117,38 @@ static int physmem_grow(struct physmem *m)
 	return 0;
 }
 
+static inline bool flat_has(const struct physmem *m, hfn_t hfn)
+{
+	return hfn < m->flat_frames && (m->present[hfn >> 6] >> (hfn & 63) & 1);
+}
+
+int physmem_init_flat(struct physmem *m, u64 nframes)
+{
+	void *p;
+	int r = physmem_init(m);
+
+	if (r || !nframes)
+		return r;
+	p = mmap(NULL, nframes << PAGE_SHIFT, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;              /* stay hashed */
+	m->present = calloc((nframes + 63) / 64, sizeof *m->present);
+	if (!m->present) {
+		munmap(p, nframes << PAGE_SHIFT);
+		return 0;
+	}
+	m->flat = p;
+	m->flat_frames = nframes;
+	return 0;
+}
+
 u64 *physmem_page(struct physmem *m, hfn_t hfn)
 {
 	u64 i;
+
+	if (hfn < m->flat_frames)
+		return flat_has(m, hfn) ? m->flat + (hfn << 9) : NULL;
 
 	if (m->last_page && m->last_hfn == hfn)
 		return m->last_page;
@@ -135,6 +168,11 @@ u64 *physmem_page_make(struct physmem *m, hfn_t hfn)
 
 	if (p)
 		return p;
+	if (hfn < m->flat_frames) {
+		m->present[hfn >> 6] |= 1ull << (hfn & 63);
+		m->n++;
+		return m->flat + (hfn << 9);   /* zero: fresh or cleared by drop */
+	}
 	SIM_BUG_ON(hfn >= HFN_LIMIT);
 	if (2 * (m->n + 1) > m->cap && physmem_grow(m))
 		return NULL;
@@ -154,6 +192,14 @@ void physmem_drop(struct physmem *m, hfn_t hfn)
 {
 	u64 mask = m->cap - 1, i, j;
 
+	if (hfn < m->flat_frames) {
+		if (flat_has(m, hfn)) {
+			memset(m->flat + (hfn << 9), 0, PAGE_SIZE);
+			m->present[hfn >> 6] &= ~(1ull << (hfn & 63));
+			m->n--;
+		}
+		return;
+	}
 	if (hfn >= HFN_LIMIT)
 		return;
 	i = physmem_slot(m, hfn + 1);
@@ -176,13 +222,9 @@ void physmem_drop(struct physmem *m, hfn_t hfn)
 	m->pages[i] = NULL;
 }
 
-u64 physmem_read64(struct physmem *m, hpa_t a)
+u64 physmem_read64_slow(struct physmem *m, hpa_t a)
 {
-	u64 *p;
-
-	SIM_BUG_ON(a.v & 7);
-	m->reads++;
-	p = physmem_page(m, a.v >> PAGE_SHIFT);
+	u64 *p = physmem_page(m, a.v >> PAGE_SHIFT);
 	return p ? p[(a.v >> 3) & (PAGE_WORDS - 1)] : 0;
 }
 

@@ -16,12 +16,12 @@
  *   Flushes: pwc_flush_ctx drops every entry of a context in one dimension
  *   (INVLPG and MOV to CR3 drop the entries of the current PCID, SDM vol. 3A
  *   4.10.4.1); pwc_flush_all drops everything.
- *   Latency: [pwc] gives one latency for every level; it is read from the
- *   first level that exists (PDE cache first) and charged by the walker.
+ *   Latency: [pwc] gives one latency for every level, held in lvl[2] of
+ *   the configuration (cfg.c); the walker charges it.
  *
  *   Does not model: leaf entries (they are the TLB's), which levels a real
- *   core implements or their sizes (configuration; Intel documents neither
- *   beyond "may"), the parallel lookup of all levels (the walker decides
+ *   core implements and their sizes (configuration: the SDM leaves both
+ *   implementation-specific), the parallel lookup of all levels (the walker decides
  *   the order and uses the deepest hit, SDM vol. 3A 4.10.3.2), and the EPT
  *   combined mappings of SDM vol. 3C ch. 29 ("Caching Translation
  *   Information"): the DIM_H arrays cache EPT entries tagged by
@@ -42,12 +42,7 @@ int pwc_init(struct pwc *p, const struct cfg_pwc *c, u64 seed)
 
 	memset(p, 0, sizeof(*p));
 	p->enabled = c->enabled;
-	for (l = 2; l <= PT_LEVELS_MAX; l++) {
-		if (c->lvl[l].entries) {
-			p->latency = c->lvl[l].latency;
-			break;
-		}
-	}
+	p->latency = c->lvl[2].latency;
 	for (d = 0; d < DIM_NR; d++) {
 		for (l = 2; l <= PT_LEVELS_MAX; l++) {
 			err = sa_init(&p->lvl[d][l], &c->lvl[l], seed + (u64)(d * (PT_LEVELS_MAX + 1) + l));

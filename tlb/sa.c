@@ -44,8 +44,19 @@ static u32 log2_u32(u32 x)
 	return n;
 }
 
+/* An invalid entry: key SA_KEY_NONE (which sa_find_ relies on), flags 0. */
+static inline void sa_clear(struct sa_entry *e)
+{
+	e->key = SA_KEY_NONE;
+	e->val = 0;
+	e->ctx = 0;
+	e->flags = 0;
+}
+
 int sa_init(struct sa_table *t, const struct sa_geom *g, u64 seed)
 {
+	u32 i;
+
 	memset(t, 0, sizeof(*t));
 	SIM_BUG_ON(sa_geom_check(g) != NULL);
 	t->policy = g->policy;
@@ -58,6 +69,8 @@ int sa_init(struct sa_table *t, const struct sa_geom *g, u64 seed)
 	t->e = calloc(g->entries, sizeof(*t->e));
 	if (!t->e)
 		goto nomem;
+	for (i = 0; i < g->entries; i++)
+		sa_clear(&t->e[i]);
 	if (g->policy == REPL_LRU) {
 		t->stamp = calloc(g->entries, sizeof(*t->stamp));
 		if (!t->stamp)
@@ -126,26 +139,21 @@ bool sa_fill(struct sa_table *t, u64 index, u64 key, u32 ctx, u64 val, u32 flags
 	     struct sa_entry *victim)
 {
 	u64 set, base;
-	u32 w, free_w;
+	u32 w;
 	struct sa_entry *e;
 	bool evicted = false;
 
+	SIM_BUG_ON(key == SA_KEY_NONE);
 	if (t->ways == 0)
 		return false;
 	set = index & t->set_mask;
 	base = set * t->ways;
 	e = &t->e[base];
-	free_w = t->ways;
-	for (w = 0; w < t->ways; w++) {
-		if (!(e[w].flags & SA_VALID)) {
-			if (free_w == t->ways)
-				free_w = w;
-		} else if (e[w].key == key && e[w].ctx == ctx) {
-			free_w = w;             /* overwrite in place */
-			break;
-		}
-	}
-	w = free_w;
+	w = sa_find_(t, set, key, ctx);         /* present: overwrite in place */
+	if (w == t->ways)
+		for (w = 0; w < t->ways; w++)   /* else the lowest invalid way */
+			if (!(e[w].flags & SA_VALID))
+				break;
 	if (w == t->ways) {
 		w = sa_victim(t, set);
 		if (victim)
@@ -168,7 +176,7 @@ bool sa_invalidate(struct sa_table *t, u64 index, u64 key, u32 ctx)
 
 	if (!e)
 		return false;
-	memset(e, 0, sizeof(*e));
+	sa_clear(e);
 	return true;
 }
 
@@ -179,7 +187,7 @@ u64 sa_invalidate_if(struct sa_table *t, bool (*pred)(const struct sa_entry *, v
 	for (i = 0; i < total; i++) {
 		struct sa_entry *e = &t->e[i];
 		if ((e->flags & SA_VALID) && (!pred || pred(e, arg))) {
-			memset(e, 0, sizeof(*e));
+			sa_clear(e);
 			n++;
 		}
 	}

@@ -55,6 +55,9 @@ struct sa_entry {
 	u32 flags;     /* free for the user; bit 31 is reserved: valid */
 };
 #define SA_VALID 0x80000000u
+/* The key of every invalid entry; reserved: no fill or lookup may use it
+ * (page numbers, tags and line addresses never reach it). */
+#define SA_KEY_NONE (~0ull)
 
 struct sa_table {
 	u32 sets, ways;
@@ -97,46 +100,53 @@ static inline void sa_touch_(struct sa_table *t, u64 set, u64 i)
 	}
 }
 
-static inline bool sa_match_(const struct sa_entry *e, u64 key, u32 ctx)
+/* Way of set `set` holding (key, ctx), or ways when none does. An invalid
+ * entry has key SA_KEY_NONE, which no fill may use, so validity needs no
+ * test of its own. A set never holds (key, ctx) twice, so every way is
+ * compared without an early exit: the hitting way of a TLB is not
+ * predictable, and a mispredicted loop exit costs more than comparing the
+ * remaining ways. */
+static inline u32 sa_find_(const struct sa_table *t, u64 set, u64 key, u32 ctx)
 {
-	return e->key == key && e->ctx == ctx && (e->flags & SA_VALID);
+	const struct sa_entry *e = t->e + set * t->ways;
+	u32 w, hit = t->ways;
+
+	for (w = 0; w < t->ways; w++) {
+		u32 m = (u32)(e[w].key == key) & (u32)(e[w].ctx == ctx);
+		hit = m ? w : hit;
+	}
+	return hit;
 }
 
 /* Like sa_lookup but does not touch replacement state or counters. */
 static inline struct sa_entry *sa_probe(struct sa_table *t, u64 index, u64 key, u32 ctx)
 {
-	struct sa_entry *e;
+	u64 set;
 	u32 w;
 
 	if (__builtin_expect(t->ways == 0, 0))
 		return NULL;
-	e = t->e + (index & t->set_mask) * t->ways;
-	for (w = 0; w < t->ways; w++)
-		if (sa_match_(&e[w], key, ctx))
-			return &e[w];
-	return NULL;
+	set = index & t->set_mask;
+	w = sa_find_(t, set, key, ctx);
+	return w < t->ways ? &t->e[set * t->ways + w] : NULL;
 }
 
 /* Returns the hitting entry (and marks it most recently used) or NULL. */
 static inline struct sa_entry *sa_lookup(struct sa_table *t, u64 index, u64 key, u32 ctx)
 {
-	u64 set, base;
+	u64 set;
 	u32 w;
 
 	if (__builtin_expect(t->ways == 0, 0))
 		return NULL;
 	t->lookups++;
 	set = index & t->set_mask;
-	base = set * t->ways;
-	for (w = 0; w < t->ways; w++) {
-		struct sa_entry *e = &t->e[base + w];
-		if (sa_match_(e, key, ctx)) {
-			t->hits++;
-			sa_touch_(t, set, base + w);
-			return e;
-		}
-	}
-	return NULL;
+	w = sa_find_(t, set, key, ctx);
+	if (w == t->ways)
+		return NULL;
+	t->hits++;
+	sa_touch_(t, set, set * t->ways + w);
+	return &t->e[set * t->ways + w];
 }
 /* Inserts (or overwrites, when (key, ctx) is present) and marks it MRU.
  * When a valid entry is evicted, it is copied to *victim (if non-NULL) and

@@ -479,7 +479,7 @@ static int wr_flush(struct trace_writer *w)
 int trace_writer_open(struct trace_writer **wp, const char *path, enum trace_fmt fmt, bool gzip)
 {
 	struct trace_writer *w;
-	const char *mode = gzip ? "wb6" : "wbT";
+	const char *mode = gzip ? "wb1" : "wbT";
 
 	*wp = NULL;
 	if (fmt != FMT_TEXT && fmt != FMT_BIN) {

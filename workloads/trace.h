@@ -13,7 +13,9 @@
  *   "mmusim: FILE:LINE: what" (text, lackey)  or
  *   "mmusim: FILE: record N: what" (bin)
  * and returns -EINVAL (bad content) or -EIO (I/O, truncated gzip). A reader
- * never returns a partial event.
+ * never returns a partial event. Events decoded before an error in the same
+ * call are returned first; the error is sticky (every later trace_read
+ * returns it without printing again).
  */
 #ifndef MMUSIM_TRACE_H
 #define MMUSIM_TRACE_H
@@ -72,8 +74,13 @@ int trace_writer_put(struct trace_writer *w, const struct ev *e);
 /* Flushes and closes; 0 or -EIO. */
 int trace_writer_close(struct trace_writer *w);
 
-/* Formats one event as a text-format line (no newline) into buf. */
+/* Formats one event as a text-format line (no newline) into buf; returns
+ * what snprintf returns, or -EINVAL for an unknown kind. */
 int ev_format(const struct ev *e, char *buf, size_t n);
+/* NULL when the event is well formed (the limits every reader enforces:
+ * size 1..4096, len > 0, end <= 2^57, prot within rwx, known page size),
+ * else a short reason. */
+const char *ev_check(const struct ev *e);
 
 /* List of generator names and one-line descriptions, for --help. */
 void trace_gen_help(FILE *f);

@@ -48,15 +48,38 @@ static inline u8 *put_varint(u8 *q, u64 v)
 	return q;
 }
 
-/* Reads a varint; *v = VARINT_BAD when longer than VARINT_MAX bytes. */
+/* Reads a varint; *v = VARINT_BAD when longer than VARINT_MAX bytes.
+ * May look at up to 8 bytes past the varint's start (the input buffer
+ * guarantees them). */
 static inline const u8 *get_varint(const u8 *q, u64 *v)
 {
-	u64 b = *q++, r;
+	u64 b = *q, r;
 	if (b < 0x80) {
 		*v = b;
-		return q;
+		return q + 1;
 	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	{
+		/* Up to 8 bytes at once: the first byte with its top bit clear
+		 * ends the varint; the 7-bit groups are then packed together
+		 * pairwise, then by fours, then by eights. */
+		u64 x, stop;
+		unsigned len;
+		memcpy(&x, q, 8);
+		stop = ~x & 0x8080808080808080ull;
+		if (stop) {
+			len = (unsigned)__builtin_ctzll(stop) / 8 + 1;
+			x &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7full;
+			x = (x & 0x007f007f007f007full) | ((x & 0x7f007f007f007f00ull) >> 1);
+			x = (x & 0x00003fff00003fffull) | ((x & 0x3fff00003fff0000ull) >> 2);
+			x = (x & 0x000000000fffffffull) | ((x & 0x0fffffff00000000ull) >> 4);
+			*v = x;
+			return q + len;
+		}
+	}
+#endif
 	r = b & 0x7f;
+	q++;
 	for (unsigned sh = 7; sh < 7 * VARINT_MAX; sh += 7) {
 		b = *q++;
 		r |= (b & 0x7f) << sh;
@@ -193,18 +216,19 @@ static const u8 *bin_other(const u8 *p, u8 tag, struct ev *e, const char **why)
 
 int trace_bin_read(struct trace *t, struct ev *out, int max)
 {
-	const u8 *p = t->p, *q = p;
-	u64 va = t->prev_va, rec = t->rec;
+	const u8 *p = t->p, *q = p, *end = t->end;
+	u64 va = t->prev_va, rec0 = t->rec;	/* events before this call */
 	u32 size = t->prev_size;
 	int n = 0, err;
+	bool ended = t->ended;
 	const char *why = NULL;
 	char msg[64];
 
 	while (n < max) {
 		u8 tag;
 
-		if (t->ended) {
-			if (p < t->end) {
+		if (__builtin_expect(end - p < (ptrdiff_t)BIN_REC_MAX || ended, 0)) {
+			if (ended && p < end) {
 				why = "data after end record";
 				goto bad;
 			}
@@ -212,14 +236,9 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 				goto refill;
 			if (t->gzerr)
 				goto gzbad;
-			break;
-		}
-		if (t->end - p < (ptrdiff_t)BIN_REC_MAX) {
-			if (!t->eof)
-				goto refill;
-			if (t->gzerr)
-				goto gzbad;
-			if (p >= t->end) {
+			if (ended)
+				break;
+			if (p >= end) {
 				why = "truncated: no end record";
 				goto bad;
 			}
@@ -245,31 +264,30 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 				why = "address beyond 57 bits";
 				goto bad_at;
 			}
-			if (q > t->end) {
+			if (q > end) {
 				why = "truncated: no end record";
 				goto bad;
 			}
 			va = nva;
 			size = (u32)s;
 			out[n++] = (struct ev){ .kind = (u8)(tag & 3), .size = size, .va = va };
-			rec++;
 			p = q;
 			continue;
 		}
 		if (tag == TAG_END) {
 			u64 c;
 			q = get_varint(q, &c);
-			if (q > t->end) {
+			if (q > end) {
 				why = "truncated: no end record";
 				goto bad;
 			}
-			if (c != rec) {
+			if (c != rec0 + (u64)n) {
 				snprintf(msg, sizeof msg, "end record counts %llu events, file has %llu",
-					 (unsigned long long)c, (unsigned long long)rec);
+					 (unsigned long long)c, (unsigned long long)(rec0 + (u64)n));
 				why = msg;
 				goto bad;
 			}
-			t->ended = true;
+			t->ended = ended = true;
 			p = q;
 			continue;
 		}
@@ -277,12 +295,11 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 			q = bin_other(q, tag, &out[n], &why);
 			if (why)
 				goto bad_at;
-			if (q > t->end) {
+			if (q > end) {
 				why = "truncated: no end record";
 				goto bad;
 			}
 			n++;
-			rec++;
 			p = q;
 			continue;
 		}
@@ -293,26 +310,27 @@ refill:
 		t->p = p;
 		err = trace_fill(t);
 		p = t->p;
+		end = t->end;
 		if (err < 0)
 			goto out;
 	}
 	t->p = p;
 	t->prev_va = va;
 	t->prev_size = size;
-	t->rec = rec;
+	t->rec = rec0 + (u64)n;
 	return n;
 
 bad_at:
-	if (q > t->end)
+	if (q > end)
 		why = "truncated: no end record";
 bad:
-	bin_err(t, t->ended ? 0 : rec + 1, why);
+	bin_err(t, t->ended ? 0 : rec0 + (u64)n + 1, why);
 	err = -EINVAL;
 	goto out;
 gzbad:
 	err = trace_gz_fail(t);
 out:
 	t->p = p;
-	t->rec = rec;
+	t->rec = rec0 + (u64)n;
 	return n ? n : err;
 }

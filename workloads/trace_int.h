@@ -63,8 +63,6 @@ int trace_next_line(struct trace *t, const char **ls, const char **le);
 /* Marks the trace failed with err after its message has been printed. */
 int trace_fail(struct trace *t, int err);
 
-/* Returns NULL when the event is well formed, else a short reason. */
-const char *ev_check(const struct ev *e);
 /* Text-format helpers shared with the generators. */
 int trace_parse_prot(const char *s, size_t n, u8 *prot);
 int trace_parse_psize(const char *s, size_t n, u8 *psize);

@@ -114,8 +114,9 @@ static void hit_bench(const char *dir, const char *label, const char *spec)
 	sim_destroy(&s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *only = argc > 1 ? argv[1] : NULL;   /* hit | seq | walk */
 	char dir[] = "/tmp/mmusim-bench.XXXXXX", path[512], cmd[600];
 	struct cfg c;
 	struct sim s;
@@ -127,8 +128,12 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	printf("mmusim bench (one core; figures vary with the machine)\n");
-	hit_bench(dir, "hit", "uniform:footprint=128K,n=20000000,seed=1");
-	hit_bench(dir, "seq", "seq:footprint=64M,n=20000000,size=8");
+	if (!only || !strcmp(only, "hit"))
+		hit_bench(dir, "hit", "uniform:footprint=128K,n=20000000,seed=1");
+	if (!only || !strcmp(only, "seq"))
+		hit_bench(dir, "seq", "seq:footprint=64M,n=20000000,size=8");
+	if (only && strcmp(only, "walk"))
+		goto out;
 
 	snprintf(path, sizeof path, "%s/walk.bin", dir);
 	if (gen_file(walk_spec, path))
@@ -153,6 +158,7 @@ int main(void)
 	       (double)s.mmu[0].st.walk_cycles / (double)s.mmu[0].st.walks, tp,
 	       (double)s.m.os.st.demand_faults / tp / 1e6);
 	sim_destroy(&s);
+out:
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	return system(cmd) ? 1 : 0;
 }

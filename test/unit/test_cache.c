@@ -202,8 +202,8 @@ TEST(memport_flush)
 	memport_destroy(&m);
 }
 
-/* Line addresses above 4 GiB keep their high bits: 0x1_0000_0000 and 0x0
- * are different lines (both in L1 set 0). */
+/* Line addresses keep their high bits: 0x1000_0000_0000 (line 2^38) and
+ * 0x0 are different lines (both in L1 set 0). */
 TEST(memport_high_addresses)
 {
 	struct memport m;
@@ -212,9 +212,41 @@ TEST(memport_high_addresses)
 
 	REQUIRE(memport_init(&m, &c, 1) == 0);
 	CHECK_EQ(rd(&m, 0x0, &s), LAT_DRAM);
-	CHECK_EQ(rd(&m, 0x100000000ull, &s), LAT_DRAM);
+	CHECK_EQ(rd(&m, 0x100000000000ull, &s), LAT_DRAM);
 	CHECK_EQ(rd(&m, 0x0, &s), LAT_L1);
-	CHECK_EQ(rd(&m, 0x100000000ull, &s), LAT_L1);
+	CHECK_EQ(rd(&m, 0x100000000000ull, &s), LAT_L1);
+	memport_destroy(&m);
+}
+
+/*
+ * A hit at one level does not touch the levels below it (only the levels
+ * that missed are filled). Lines 0, 8, 16, 24, 32 share L1 set 0 and L2
+ * set 0; 0, 16, 32 share LLC set 0, 8 and 24 LLC set 8.
+ *   0   DRAM   L1 [0]        L2 [0]
+ *   8   DRAM   L1 [0 8]      L2 [0 8]
+ *   0   L1     L1 [8 0]      L2 [0 8]          (L2 order unchanged)
+ *   16  DRAM   L1 [0 16]     L2 [0 8 16]
+ *   0   L1     L1 [16 0]
+ *   24  DRAM   L1 [0 24]     L2 [0 8 16 24]
+ *   32  DRAM   L1 [24 32]    L2 [8 16 24 32]   (0 was the L2's LRU)
+ *   0   LLC
+ */
+TEST(memport_hit_leaves_lower_levels)
+{
+	struct memport m;
+	struct cfg_cache c = cfg_small(true);
+	static const u64 line[] = { 0, 8, 0, 16, 0, 24, 32, 0 };
+	static const u32 lat[] = { LAT_DRAM, LAT_DRAM, LAT_L1, LAT_DRAM, LAT_L1,
+				   LAT_DRAM, LAT_DRAM, LAT_LLC };
+	enum ref_src s;
+	size_t i;
+
+	REQUIRE(memport_init(&m, &c, 1) == 0);
+	for (i = 0; i < ARRAY_SIZE(line); i++)
+		CHECK_EQ(rd(&m, line[i] * 64, &s), lat[i]);
+	CHECK_EQ(m.reads[SRC_DRAM], 5);
+	CHECK_EQ(m.reads[SRC_L1], 2);
+	CHECK_EQ(m.reads[SRC_LLC], 1);
 	memport_destroy(&m);
 }
 

@@ -14,9 +14,11 @@ static hpa_t pa(u64 hfn, u64 idx) { return mk_hpa((hfn << PAGE_SHIFT) | (idx << 
  * and the load stays at most one half. */
 static bool table_ok(const struct physmem *m)
 {
-	u64 used = 0, i;
+	u64 used = 0, i, flat = 0;
 
-	if (!m->cap || (m->cap & (m->cap - 1)) || 2 * m->n > m->cap)
+	for (i = 0; m->present && i < (m->flat_frames + 63) / 64; i++)
+		flat += (u64)__builtin_popcountll(m->present[i]);
+	if (!m->cap || (m->cap & (m->cap - 1)) || 2 * (m->n - flat) > m->cap)
 		return false;
 	for (i = 0; i < m->cap; i++) {
 		if (!m->keys[i])
@@ -27,7 +29,7 @@ static bool table_ok(const struct physmem *m)
 		if (physmem_page((struct physmem *)m, m->keys[i] - 1) != m->pages[i])
 			return false;
 	}
-	return used == m->n;
+	return used + flat == m->n;
 }
 
 TEST(physmem_round_trip)
@@ -159,16 +161,19 @@ TEST(physmem_drop)
 /* Random writes, drops and reads against a plain array indexed by a small
  * universe of frame numbers, with the table kept small enough that probe
  * runs are long and wrap around the end of the slot array. */
-TEST(physmem_random_against_reference)
+static void random_against_reference(bool flat)
 {
 	enum { UNIV = 600, OPS = 200000 };
 	struct physmem m;
 	u64 val[UNIV], idx[UNIV], hfns[UNIV], s = rng_seed(11), i, nref = 0;
 	bool has[UNIV];
 
-	REQUIRE(physmem_init(&m) == 0);
+	/* flat: 2^20 frames flat, the scattered ones beyond go hashed */
+	REQUIRE((flat ? physmem_init_flat(&m, 1u << 20) : physmem_init(&m)) == 0);
+	if (flat)
+		CHECK(m.flat != NULL);
 	for (i = 0; i < UNIV; i++) {
-		hfns[i] = (i & 1) ? i : (rng_next(&s) >> 24);   /* dense and scattered */
+		hfns[i] = (i & 1) ? i : (rng_next(&s) >> (flat && (i & 2) ? 45 : 24));   /* dense and scattered */
 		has[i] = false;
 		val[i] = idx[i] = 0;
 	}
@@ -212,6 +217,9 @@ TEST(physmem_random_against_reference)
 		CHECK_EQ(physmem_read64(&m, pa(hfns[i], idx[i])), has[i] ? val[i] : 0);
 	physmem_destroy(&m);
 }
+
+TEST(physmem_random_against_reference) { random_against_reference(false); }
+TEST(physmem_flat_random_against_reference) { random_against_reference(true); }
 
 static bool aborts(void (*fn)(struct physmem *), struct physmem *m)
 {

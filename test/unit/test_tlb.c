@@ -326,7 +326,7 @@ static void count_ctx(enum tlb_level lvl, u64 va, u32 ctx, const struct tlb_xlat
 		cc->n[0]++;
 	else if (ctx == 2)
 		cc->n[1]++;
-	else if (ctx == ((5u << 12) | 1))
+	else if (ctx == ((0x8005u << 12) | 1))
 		cc->n[2]++;
 	else
 		cc->n[3]++;
@@ -352,7 +352,7 @@ TEST(tlb_flush_ctx_vpid_all)
 	struct tlb t;
 	struct cfg_tlb c = cfg_small();
 	struct ctx_count cc;
-	u32 vctx = (5u << 12) | 1;       /* VPID 5, PCID 1 */
+	u32 vctx = (0x8005u << 12) | 1;  /* VPID 0x8005 (all 16 bits), PCID 1 */
 
 	REQUIRE(tlb_init(&t, &c, 1) == 0);
 	fill_six(&t, 1);
@@ -372,12 +372,14 @@ TEST(tlb_flush_ctx_vpid_all)
 	CHECK_EQ(cc.n[1], 6);
 	CHECK_EQ(cc.n[2], 6);
 
-	tlb_flush_vpid(&t, 5);
+	tlb_flush_vpid(&t, 0x8005);
 	memset(&cc, 0, sizeof cc);
 	tlb_foreach(&t, count_ctx, &cc);
 	CHECK_EQ(cc.n[1], 6);
 	CHECK_EQ(cc.n[2], 0);
 
+	tlb_flush_vpid(&t, 0x0005);      /* no entry has this VPID */
+	CHECK_EQ(count_all(&t), 6);
 	tlb_flush_vpid(&t, 0);           /* ctx 2 has VPID 0 */
 	CHECK_EQ(count_all(&t), 0);
 
@@ -495,5 +497,45 @@ TEST(tlb_no_l2_1g)
 	CHECK(!tlb_l2_lookup(&t, SZ_1G, 0, &o));
 	CHECK_EQ(count_all(&t), 0);
 	CHECK_EQ(t.misses[TLB_L2], 1);
+	tlb_destroy(&t);
+}
+
+/* An L2 hit makes its entry most recently used, for each page size. L2
+ * set 7 holds 12 entries; 1G array: 4 sets x 4 ways, set = 1G page number
+ * mod 4. */
+TEST(tlb_l2_hit_refreshes_lru)
+{
+	struct tlb t;
+	struct cfg_tlb c = cfg_small();
+	struct tlb_xlate x4 = xl(0x5000, PS_4K, PERM_R, false);
+	struct tlb_xlate x2 = xl(0x600000, PS_2M, PERM_R, false);
+	struct tlb_xlate x1 = xl(SZ_1G, PS_1G, PERM_R, false), o;
+	u64 k;
+
+	REQUIRE(tlb_init(&t, &c, 1) == 0);
+	/* ages, oldest first: 4K 7, 2M 7+128, 4K 7+256, 2M 7+384, ... */
+	for (k = 0; k < 12; k++) {
+		if (k & 1)
+			tlb_l2_fill(&t, (7 + 128 * k) * SZ_2M, 0, &x2);
+		else
+			tlb_l2_fill(&t, (7 + 128 * k) * SZ_4K, 0, &x4);
+	}
+	CHECK(tlb_l2_lookup(&t, 7 * SZ_4K, 0, &o));               /* 4K 7 now MRU */
+	CHECK(tlb_l2_lookup(&t, (7 + 128) * SZ_2M, 0, &o));       /* 2M 135 MRU */
+	tlb_l2_fill(&t, (7 + 128 * 20) * SZ_4K, 0, &x4);          /* evicts 4K 263 */
+	tlb_l2_fill(&t, (7 + 128 * 21) * SZ_4K, 0, &x4);          /* evicts 2M 391 */
+	CHECK(tlb_l2_lookup(&t, 7 * SZ_4K, 0, &o));
+	CHECK(tlb_l2_lookup(&t, (7 + 128) * SZ_2M, 0, &o));
+	CHECK(!tlb_l2_lookup(&t, (7 + 256) * SZ_4K, 0, &o));
+	CHECK(!tlb_l2_lookup(&t, (7 + 384) * SZ_2M, 0, &o));
+	CHECK(tlb_l2_lookup(&t, (7 + 512) * SZ_4K, 0, &o));
+
+	for (k = 0; k < 4; k++)
+		tlb_l2_fill(&t, 4 * k * SZ_1G, 0, &x1);
+	CHECK(tlb_l2_lookup(&t, 0, 0, &o));                       /* page 0 MRU */
+	tlb_l2_fill(&t, 16 * SZ_1G, 0, &x1);                      /* evicts page 4 */
+	CHECK(tlb_l2_lookup(&t, 0x1234, 0, &o) && o.ps == PS_1G);
+	CHECK(!tlb_l2_lookup(&t, 4 * SZ_1G, 0, &o));
+	CHECK(tlb_l2_lookup(&t, 8 * SZ_1G, 0, &o));
 	tlb_destroy(&t);
 }
