@@ -26,8 +26,12 @@ int parse_size(const char *s, u64 *out)
 	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
+	/* decimal, or hexadecimal with 0x; a leading 0 is not octal */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		v = strtoull(s + 2, &end, 16);
+	else
+		v = strtoull(s, &end, 10);
+	if (errno || end == s || end == s + 2 * (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
 		return -EINVAL;
 	switch (*end) {
 	case 0: break;

@@ -158,9 +158,10 @@ static int parse_count(const char *s, size_t n, u64 *out)
 	if (n == 0)
 		return -EINVAL;
 	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		u64 d = (u64)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
 			return -EINVAL;
-		v = v * 10 + (u64)(s[i] - '0');
+		v = v * 10 + d;
 	}
 	if (i == 0)
 		return -EINVAL;

@@ -181,13 +181,14 @@ int trace_bin_start(struct trace *t)
 	return 0;
 }
 
-/* Decodes a non-access record at p into e; returns the position after it
- * or NULL with *why set. */
+/* Decodes the payload of a region or switch record at p into e; returns
+ * the position after it and sets *why to NULL or to what is wrong. */
 static const u8 *bin_other(const u8 *p, u8 tag, struct ev *e, const char **why)
 {
 	u64 a, b;
 	unsigned kind = tag & 0x7f;
 
+	*why = NULL;
 	*e = (struct ev){ .kind = (u8)kind };
 	if (kind == EV_CTX || kind == EV_VM) {
 		p = get_varint(p, &a);

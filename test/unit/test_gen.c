@@ -447,6 +447,10 @@ TEST(gen_n_zero)
 	CHECK_EQ(load_gen("uniform:n=1e3", &v, &n, NULL), 0);
 	CHECK_EQ(n, 1001);
 	free(v);
+	/* the whole u64 range of seeds */
+	CHECK_EQ(load_gen("uniform:n=10,seed=18446744073709551615", &v, &n, NULL), 0);
+	CHECK_EQ(n, 11);
+	free(v);
 }
 
 static void expect_gen_error(const char *spec, const char *what)
@@ -476,6 +480,8 @@ TEST(gen_errors)
 	expect_gen_error("seq:size=0", "mmusim: --gen seq: bad value for 'size': '0'");
 	expect_gen_error("seq:size=4097", "mmusim: --gen seq: bad value for 'size': '4097'");
 	expect_gen_error("seq:n=-5", "mmusim: --gen seq: bad value for 'n': '-5'");
+	expect_gen_error("seq:n=1.5", "mmusim: --gen seq: bad value for 'n': '1.5'");
+	expect_gen_error("seq:seed=18446744073709551616", "mmusim: --gen seq: bad value for 'seed'");
 	expect_gen_error("seq:n=", "mmusim: --gen seq: bad value for 'n': ''");
 	expect_gen_error("seq:footprint=12Q", "mmusim: --gen seq: bad value for 'footprint': '12Q'");
 	expect_gen_error("seq:footprint=0", "mmusim: --gen seq: bad value for 'footprint': '0'");
