@@ -79,6 +79,7 @@ enum cfg_type {
 	CT_BOOL,     /* true/false/yes/no/1/0, stored as bool */
 	CT_ENUM,     /* one of names[], stored as the enum (unsigned-sized) */
 	CT_DOUBLE,   /* finite, min < v <= max, stored as double */
+	CT_FRAC,     /* a fraction 0 <= v <= 1, stored as double */
 	CT_NAME,     /* [a-z0-9-], 1..CFG_NAME_MAX-1 chars, stored as char[] */
 };
 
@@ -95,11 +96,15 @@ struct cfg_key {
 static const char *const repl_names[] = {
 	[REPL_LRU] = "lru", [REPL_PLRU] = "plru", [REPL_RANDOM] = "random", NULL
 };
+static const char *const backing_names[] = {
+	[BACK_SCATTERED] = "scattered", [BACK_CONTIGUOUS] = "contiguous", NULL
+};
 static const char *const thp_names[] = {
 	[THP_NEVER] = "never", [THP_ALWAYS] = "always", NULL
 };
 _Static_assert(sizeof(enum repl) == sizeof(unsigned), "enum repl is stored as unsigned");
 _Static_assert(sizeof(enum thp_mode) == sizeof(unsigned), "enum thp_mode is stored as unsigned");
+_Static_assert(sizeof(enum vm_backing) == sizeof(unsigned), "enum vm_backing is stored as unsigned");
 
 #define ENTRIES_MAX (1u << 24)   /* a 16M-entry table is already absurd */
 #define LAT_MAX 100000u
@@ -125,6 +130,7 @@ static const char *check_page_multiple(u64 v)
 #define K_BOOL(s, k, f) { s, k, CT_BOOL, OFF(f), 0, 1, NULL, NULL }
 #define K_ENUM(s, k, f, n) { s, k, CT_ENUM, OFF(f), 0, 0, n, NULL }
 #define K_DBL(s, k, f, lo, hi) { s, k, CT_DOUBLE, OFF(f), lo, hi, NULL, NULL }
+#define K_FRAC(s, k, f) { s, k, CT_FRAC, OFF(f), 0, 1, NULL, NULL }
 #define K_NAME(s, k, f) { s, k, CT_NAME, OFF(f), 1, CFG_NAME_MAX - 1, NULL, NULL }
 
 #define K_ENTRIES(s, k, f) K_U32(s, k, f, 0, ENTRIES_MAX)
@@ -185,6 +191,22 @@ static const struct cfg_key cfg_keys[] = {
 
 	K_SIZE("host", "ram", c.host.ram, RAM_MIN, RAM_MAX, check_page_multiple),
 	K_U32("host", "max_order", c.host.max_order, 9, 30),
+	K_FRAC("host", "fragmentation", c.host.fragmentation),
+
+	K_BOOL("vm", "enabled", c.vm.enabled),
+	K_SIZE("vm", "memory", c.vm.memory, RAM_MIN, RAM_MAX, check_page_multiple),
+	K_U32("vm", "host_levels", c.vm.host_levels, 4, 5),
+	K_BOOL("vm", "host_thp", c.vm.host_thp),
+	K_ENUM("vm", "backing", c.vm.backing, backing_names),
+
+	K_BOOL("ntlb", "enabled", c.ntlb.enabled),
+	K_ENTRIES("ntlb", "entries", c.ntlb.g.entries),
+	K_ENTRIES("ntlb", "ways", c.ntlb.g.ways),
+	K_ENUM("ntlb", "policy", c.ntlb.g.policy, repl_names),
+	K_LAT("ntlb", "latency", c.ntlb.g.latency),
+
+	K_LAT("vmm", "exit_cycles", c.vmm.exit_cycles),
+	K_LAT("vmm", "pte_cycles", c.vmm.pte_cycles),
 
 	K_U64("sim", "seed", c.sim.seed),
 	K_NAME("walker", "name", c.walker.name),
@@ -224,6 +246,7 @@ static const struct cfg_array cfg_arrays[] = {
 	A_CACHE("cache.l1", 0),
 	A_CACHE("cache.l2", 1),
 	A_CACHE("cache.llc", 2),
+	{ "ntlb", "entries", "ways", GEOM(c.ntlb.g), GEOM(c.ntlb.g), -1 },
 };
 
 #define SRC_DEFAULT "embedded default"
@@ -342,6 +365,7 @@ static void fmt_value(const struct cfg_build *b, const struct cfg_key *k, char *
 			;
 		snprintf(buf, n, "%s", e < count ? k->names[e] : "?");
 		return;
+	case CT_FRAC:
 	case CT_DOUBLE:
 		memcpy(&d, p, sizeof d);
 		fmt_double(d, buf, n);
@@ -506,6 +530,7 @@ static int set_value(struct loader *L, int seq, const char *src, int ki, const c
 		err = why;
 		break;
 	}
+	case CT_FRAC:
 	case CT_DOUBLE: {
 		char *end;
 		double d;
@@ -517,7 +542,9 @@ static int set_value(struct loader *L, int seq, const char *src, int ki, const c
 		d = strtod(val, &end);
 		if (*end || end == val || errno == ERANGE || !isfinite(d)) {
 			err = "not a number";
-		} else if (!(d > (double)k->min && d <= (double)k->max)) {
+		} else if (k->type == CT_FRAC && !(d >= 0 && d <= 1)) {
+			err = "must be a fraction from 0 to 1";
+		} else if (k->type == CT_DOUBLE && !(d > (double)k->min && d <= (double)k->max)) {
 			snprintf(why, sizeof why, "must be greater than %llu and at most %llu",
 				 (unsigned long long)k->min, (unsigned long long)k->max);
 			err = why;

@@ -64,6 +64,32 @@ struct cfg_os {
 struct cfg_host {
 	u64 ram;               /* bytes of simulated physical memory */
 	u32 max_order;         /* buddy allocator: largest block 2^max_order pages */
+	double fragmentation;  /* 0..1: pre-existing fragmentation of host memory */
+};
+
+enum vm_backing { BACK_SCATTERED = 0, BACK_CONTIGUOUS = 1 };
+
+/* [vm]: one virtual machine whose guest-physical memory is backed by host
+ * frames through an EPT. Walkers that need a VM (nested, shadow, ...)
+ * turn it on; `enabled` forces it for the others. */
+struct cfg_vm {
+	bool enabled;
+	u64 memory;            /* bytes of guest-physical memory */
+	u32 host_levels;       /* EPT levels: 4 or 5 */
+	bool host_thp;         /* back guest memory with 2M host pages */
+	enum vm_backing backing;
+};
+
+/* [ntlb]: the nested TLB (gPA -> hPA), Bhargava et al., ASPLOS 2008. */
+struct cfg_ntlb {
+	bool enabled;
+	struct sa_geom g;
+};
+
+/* [vmm]: costs of VMM interventions (shadow paging and its relatives). */
+struct cfg_vmm {
+	u32 exit_cycles;       /* one VM exit + VM entry round trip */
+	u32 pte_cycles;        /* VMM software work per page-table entry handled */
 };
 
 struct cfg {
@@ -72,6 +98,9 @@ struct cfg {
 	struct cfg_cache cache;
 	struct cfg_os os;
 	struct cfg_host host;
+	struct cfg_vm vm;
+	struct cfg_ntlb ntlb;
+	struct cfg_vmm vmm;
 	struct { u64 seed; } sim;
 	struct { char name[CFG_NAME_MAX]; } walker;
 	struct { double ghz; } cpu;

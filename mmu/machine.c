@@ -29,6 +29,10 @@ int machine_init(struct machine *m, const struct cfg *c)
 	}
 	for (f = 0; f < (RESERVED_LOW >> PAGE_SHIFT) && f < nframes; f++)
 		SIM_BUG_ON(!buddy_alloc_at(&m->frames, f, 0));
+	if (c->vm.enabled && (r = vm_init(m, c))) {
+		machine_destroy(m);
+		return r;
+	}
 	r = os_init(&m->os, m, c);
 	if (r) {
 		machine_destroy(m);
@@ -40,6 +44,7 @@ int machine_init(struct machine *m, const struct cfg *c)
 void machine_destroy(struct machine *m)
 {
 	os_destroy(&m->os);
+	vm_destroy(m);
 	buddy_destroy(&m->frames);
 	physmem_destroy(&m->mem);
 	free(m->mmus);
@@ -53,27 +58,39 @@ void machine_attach(struct machine *m, struct mmu *u)
 	SIM_BUG_ON(!n);
 	m->mmus = n;
 	m->mmus[m->nmmus++] = u;
-	mmu_cr3(u, m->os.cur->pcid, m->os.cur->root, true);
+	mmu_cr3(u, machine_ctx(m, m->os.cur->pcid), m->os.cur->root, true);
 }
 
 u64 machine_frame_alloc(struct machine *m, u32 order)
 {
-	if (order > m->frames.max_order)
+	struct buddy *b = m->vm.on ? &m->vm.gphys : &m->frames;
+	u64 f;
+
+	if (order > b->max_order)
 		return BUDDY_NONE;
-	return buddy_alloc(&m->frames, order);
+	f = buddy_alloc(b, order);
+	if (f != BUDDY_NONE && m->vm.on && vm_back(m, f, order)) {
+		buddy_free(b, f, order);
+		return BUDDY_NONE;
+	}
+	return f;
 }
 
 void machine_frame_free(struct machine *m, u64 frame, u32 order)
 {
-	buddy_free(&m->frames, frame, order);
+	/* A VM keeps its backing: the VMM does not see guest frees. */
+	buddy_free(m->vm.on ? &m->vm.gphys : &m->frames, frame, order);
 }
 
 gpa_t machine_pt_alloc(struct machine *m)
 {
 	u64 f = machine_frame_alloc(m, 0);
+	hpa_t h;
+
 	if (f == BUDDY_NONE)
 		return mk_gpa(0);
-	if (!physmem_page_make(&m->mem, f))
+	h = machine_gpa_hpa(m, mk_gpa(f << PAGE_SHIFT));
+	if (!physmem_page_make(&m->mem, h.v >> PAGE_SHIFT))
 		return mk_gpa(0);
 	return mk_gpa(f << PAGE_SHIFT);
 }
@@ -83,6 +100,20 @@ void machine_pt_free(struct machine *m, gpa_t a)
 	hpa_t h = machine_gpa_hpa(m, a);
 	physmem_drop(&m->mem, h.v >> PAGE_SHIFT);
 	machine_frame_free(m, a.v >> PAGE_SHIFT, 0);
+}
+
+hpa_t machine_host_pt_alloc(struct machine *m)
+{
+	u64 f = buddy_alloc(&m->frames, 0);
+	if (f == BUDDY_NONE || !physmem_page_make(&m->mem, f))
+		return mk_hpa(0);
+	return mk_hpa(f << PAGE_SHIFT);
+}
+
+void machine_host_pt_free(struct machine *m, hpa_t a)
+{
+	physmem_drop(&m->mem, a.v >> PAGE_SHIFT);
+	buddy_free(&m->frames, a.v >> PAGE_SHIFT, 0);
 }
 
 u64 machine_pt_read(struct machine *m, gpa_t a)
@@ -102,25 +133,25 @@ void machine_pt_write(struct machine *m, u32 pid, gpa_t a, int level, u64 val)
 		mmu_pt_write(m->mmus[i], &pu);
 }
 
-void machine_invlpg(struct machine *m, u32 ctx, u64 va)
+void machine_invlpg(struct machine *m, u32 pcid, u64 va)
 {
-	u32 i;
+	u32 i, ctx = machine_ctx(m, pcid);
 	m->os.st.invlpg++;
 	for (i = 0; i < m->nmmus; i++)
 		mmu_invlpg(m->mmus[i], ctx, va);
 }
 
-void machine_flush_ctx(struct machine *m, u32 ctx)
+void machine_flush_ctx(struct machine *m, u32 pcid)
 {
-	u32 i;
+	u32 i, ctx = machine_ctx(m, pcid);
 	m->os.st.flushes++;
 	for (i = 0; i < m->nmmus; i++)
 		mmu_flush_ctx(m->mmus[i], ctx);
 }
 
-void machine_cr3(struct machine *m, u32 ctx, gpa_t root, bool flush)
+void machine_cr3(struct machine *m, u32 pcid, gpa_t root, bool flush)
 {
-	u32 i;
+	u32 i, ctx = machine_ctx(m, pcid);
 	for (i = 0; i < m->nmmus; i++)
 		mmu_cr3(m->mmus[i], ctx, root, flush);
 }

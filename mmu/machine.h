@@ -17,7 +17,9 @@
  *   Physical memory: [host] ram bytes of 4 KiB frames from a buddy
  *   allocator ([host] max_order). The first 1 MiB is reserved (legacy
  *   real-mode area on PCs), so no page table or page sits at address 0.
- *   For a native machine guest-physical equals host-physical.
+ *   For a native machine guest-physical equals host-physical; with a VM
+ *   ([vm], vm.h) the OS model allocates guest-physical frames and the VMM
+ *   backs them with host frames through the EPT.
  */
 #ifndef MMUSIM_MACHINE_H
 #define MMUSIM_MACHINE_H
@@ -26,6 +28,7 @@
 #include "cfg.h"
 #include "os.h"
 #include "physmem.h"
+#include "vm.h"
 #include "../walkers/walker.h"
 
 struct ad_update {
@@ -38,6 +41,7 @@ struct machine {
 	struct physmem mem;
 	struct buddy frames;
 	struct os os;
+	struct vm vm;               /* vm.on: the OS runs in a virtual machine */
 	struct mmu **mmus;
 	u32 nmmus;
 	struct ad_update *ad;
@@ -49,13 +53,32 @@ int machine_init(struct machine *m, const struct cfg *c);
 void machine_destroy(struct machine *m);
 void machine_attach(struct machine *m, struct mmu *u);
 
-/* guest-physical -> host-physical for the OS's own table writes and the
- * oracle (identity on a native machine). */
-static inline hpa_t machine_gpa_hpa(const struct machine *m, gpa_t a) { (void)m; return mk_hpa(a.v); }
+/* An address no frame has: reads give 0 (not present). */
+#define HPA_NONE (1ull << PA_BITS_MAX)
 
-/* Frames: order 0 = 4K. BUDDY_NONE on exhaustion. */
+/* guest-physical -> host-physical, the VMM's view (identity on a native
+ * machine; HPA_NONE for guest memory that is not backed). */
+static inline hpa_t machine_gpa_hpa(const struct machine *m, gpa_t a)
+{
+	u64 h;
+	if (!m->vm.on)
+		return mk_hpa(a.v);
+	return vm_gpa_hpa(&m->vm, a.v, &h) ? mk_hpa(h) : mk_hpa(HPA_NONE);
+}
+/* The TLB tag of a PCID on this machine (the VPID above it with a VM). */
+static inline u32 machine_ctx(const struct machine *m, u32 pcid)
+{
+	return pcid | (m->vm.on ? m->vm.vpid << 12 : 0);
+}
+
+/* Guest frames (host frames on a native machine): order 0 = 4K.
+ * BUDDY_NONE on exhaustion. */
 u64 machine_frame_alloc(struct machine *m, u32 order);
 void machine_frame_free(struct machine *m, u64 frame, u32 order);
+/* Host frames holding VMM tables (EPT, shadow tables), zeroed; counted.
+ * 0 on exhaustion. */
+hpa_t machine_host_pt_alloc(struct machine *m);
+void machine_host_pt_free(struct machine *m, hpa_t a);
 
 /* Page-table pages of the OS (guest-physical). Zeroed. 0 on exhaustion. */
 gpa_t machine_pt_alloc(struct machine *m);
@@ -64,10 +87,10 @@ u64 machine_pt_read(struct machine *m, gpa_t a);
 /* An OS write of a page-table entry: stores it and tells every walker. */
 void machine_pt_write(struct machine *m, u32 pid, gpa_t a, int level, u64 val);
 
-/* Broadcast to every MMU instance. */
-void machine_invlpg(struct machine *m, u32 ctx, u64 va);
-void machine_flush_ctx(struct machine *m, u32 ctx);
-void machine_cr3(struct machine *m, u32 ctx, gpa_t root, bool flush);
+/* Broadcast to every MMU instance (pcid: the guest's PCID). */
+void machine_invlpg(struct machine *m, u32 pcid, u64 va);
+void machine_flush_ctx(struct machine *m, u32 pcid);
+void machine_cr3(struct machine *m, u32 pcid, gpa_t root, bool flush);
 
 /* A walk wants bits set in the entry at a (deferred to the commit). */
 void machine_defer_ad(struct machine *m, hpa_t a, u64 bits);

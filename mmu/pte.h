@@ -71,3 +71,28 @@ static inline enum psize level_psize(int level) { return (enum psize)(level - 1)
 static inline u64 va_user_limit(int levels) { return 1ull << (12 + 9 * levels - 1); }
 
 #endif
+
+/*
+ * EPT entries (Intel SDM vol. 3C 29.3.2, tables 29-1 to 29-6): R(0) W(1)
+ * X(2) (supervisor execute; mode-based execute control is not modelled),
+ * memory type bits 3-5 in leaves (6 = write-back), PS(7) in EPT PDPTEs and
+ * PDEs, A(8) and D(9) when EPT A/D flags are enabled (EPTP bit 6, modelled
+ * as enabled), address bits 12..51. An entry is present when any of R, W, X
+ * is set.
+ */
+#define EPT_R   (1ull << 0)
+#define EPT_W   (1ull << 1)
+#define EPT_X   (1ull << 2)
+#define EPT_RWX (EPT_R | EPT_W | EPT_X)
+#define EPT_MT_WB (6ull << 3)
+#define EPT_PS  (1ull << 7)
+#define EPT_A   (1ull << 8)
+#define EPT_D   (1ull << 9)
+
+static inline bool ept_present(u64 e) { return (e & EPT_RWX) != 0; }
+/* Permission bits (PERM_*) granted by one EPT entry (no user/supervisor
+ * distinction in EPT: PERM_U is always granted). */
+static inline u8 ept_perms(u64 e)
+{
+	return (u8)((e & EPT_R ? PERM_R : 0) | (e & EPT_W ? PERM_W : 0) | (e & EPT_X ? PERM_X : 0) | PERM_U);
+}

@@ -28,7 +28,7 @@ void walker_list(void *file)
 const char *fault_kind_name(enum fault_kind k)
 {
 	static const char *const n[FAULT_KIND_NR] = {
-		"none", "not-present", "protection", "non-canonical", "reserved-bit",
+		"none", "not-present", "protection", "non-canonical", "reserved-bit", "ept-violation",
 	};
 	return (unsigned)k < FAULT_KIND_NR ? n[k] : "?";
 }

@@ -26,6 +26,7 @@ enum fault_kind {
 	FAULT_PROT,          /* #PF, protection (RW, US, NX) */
 	FAULT_NONCANONICAL,  /* #GP: address not canonical for the paging mode */
 	FAULT_RSVD,          /* #PF with RSVD: reserved bit or bad PS use */
+	FAULT_EPT,           /* EPT violation: gPA not mapped or not allowed */
 	FAULT_KIND_NR
 };
 const char *fault_kind_name(enum fault_kind k);

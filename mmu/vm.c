@@ -1,0 +1,162 @@
+/*
+ * vm.c - the VMM model (model notes in vm.h).
+ */
+#include "vm.h"
+#include "machine.h"
+#include "pte.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RESERVED_LOW (1ull << 20)
+
+static const u64 ept_table_flags = EPT_RWX;
+static const u64 ept_leaf_flags = EPT_RWX | EPT_MT_WB;
+
+/* Writes the EPT leaf gpa -> hpa at level (1: 4K, 2: 2M), creating tables. */
+static int ept_map(struct machine *m, u64 gpa, u64 hpa, int level)
+{
+	struct vm *v = &m->vm;
+	hpa_t t = v->ept_root;
+	int l;
+	u64 i, n;
+
+	for (l = v->host_levels; l > level; l--) {
+		hpa_t at = mk_hpa(t.v + 8ull * pt_index(gpa, l));
+		u64 e = physmem_read64(&m->mem, at);
+		if (!ept_present(e)) {
+			hpa_t nt = machine_host_pt_alloc(m);
+			if (!nt.v)
+				return -ENOMEM;
+			v->st.ept_pages++;
+			v->st.ept_writes++;
+			physmem_write64(&m->mem, at, nt.v | ept_table_flags);
+			t = nt;
+		} else {
+			SIM_BUG_ON(e & EPT_PS);
+			t = mk_hpa(e & PTE_ADDR_MASK);
+		}
+	}
+	physmem_write64(&m->mem, mk_hpa(t.v + 8ull * pt_index(gpa, level)),
+			hpa | ept_leaf_flags | (level > 1 ? EPT_PS : 0));
+	v->st.ept_writes++;
+	v->st.backed[level - 1]++;
+	n = 1ull << (9 * (level - 1));
+	for (i = 0; i < n; i++)
+		v->g2h[(gpa >> PAGE_SHIFT) + i] = (u32)((hpa >> PAGE_SHIFT) + i + 1);
+	return 0;
+}
+
+/* A run of n free host frames starting at a max-order boundary, lowest
+ * address first: consecutive whole max-order blocks plus the tail. */
+static u64 host_extent_alloc(struct buddy *b, u64 n)
+{
+	u64 blk = 1ull << b->max_order, start, f;
+	for (start = 0; start + n <= b->nframes; start += blk) {
+		for (f = start; f < start + n; f++)
+			if (!buddy_is_free(b, f))
+				break;
+		if (f < start + n) {
+			start = f & ~(blk - 1);
+			continue;
+		}
+		for (f = start; f < start + n; f++)
+			SIM_BUG_ON(!buddy_alloc_at(b, f, 0));
+		return start;
+	}
+	return BUDDY_NONE;
+}
+
+int vm_init(struct machine *m, const struct cfg *c)
+{
+	struct vm *v = &m->vm;
+	u64 f;
+	int r;
+
+	memset(v, 0, sizeof *v);
+	v->on = true;
+	v->vpid = 1;
+	v->host_levels = (int)c->vm.host_levels;
+	v->host_thp = c->vm.host_thp;
+	v->backing = c->vm.backing;
+	v->gframes = c->vm.memory >> PAGE_SHIFT;
+	if (v->gframes > UINT32_MAX || (m->frames.nframes >> 32)) {
+		fprintf(stderr, "mmusim: [vm] memory: at most 16 TiB of guest and host memory\n");
+		return -EINVAL;
+	}
+	v->g2h = calloc(v->gframes, sizeof *v->g2h);
+	if (!v->g2h)
+		return -ENOMEM;
+	r = buddy_init(&v->gphys, v->gframes, c->host.max_order);
+	if (r)
+		return r;
+	for (f = 0; f < (RESERVED_LOW >> PAGE_SHIFT) && f < v->gframes; f++)
+		SIM_BUG_ON(!buddy_alloc_at(&v->gphys, f, 0));
+	v->ept_root = machine_host_pt_alloc(m);
+	if (!v->ept_root.v)
+		return -ENOMEM;
+	v->st.ept_pages = 1;
+	if (v->backing == BACK_CONTIGUOUS) {
+		u64 base = host_extent_alloc(&m->frames, v->gframes), g;
+		if (base != BUDDY_NONE) {
+			int level = v->host_thp && !(base & 511) ? 2 : 1;
+			u64 step = 1ull << (9 * (level - 1));
+			v->contiguous = true;
+			v->base_hfn = base;
+			for (g = 0; g + step <= v->gframes; g += step)
+				if ((r = ept_map(m, g << PAGE_SHIFT, (base + g) << PAGE_SHIFT, level)))
+					return r;
+			for (; g < v->gframes; g++)
+				if ((r = ept_map(m, g << PAGE_SHIFT, (base + g) << PAGE_SHIFT, 1)))
+					return r;
+		}
+	}
+	return 0;
+}
+
+void vm_destroy(struct machine *m)
+{
+	struct vm *v = &m->vm;
+	if (!v->on)
+		return;
+	buddy_destroy(&v->gphys);
+	free(v->g2h);
+	memset(v, 0, sizeof *v);
+}
+
+int vm_back(struct machine *m, u64 gfn, u32 order)
+{
+	struct vm *v = &m->vm;
+	u64 g = gfn, end = gfn + (1ull << order);
+	int r;
+
+	while (g < end) {
+		u64 chunk = g & ~511ull, h;
+		if (v->g2h[g]) {
+			g++;
+			continue;
+		}
+		if (v->host_thp && chunk + 512 <= v->gframes) {
+			bool empty = true;
+			u64 i;
+			for (i = 0; i < 512 && empty; i++)
+				empty = !v->g2h[chunk + i];
+			h = empty ? buddy_alloc(&m->frames, 9) : BUDDY_NONE;
+			if (h != BUDDY_NONE) {
+				if ((r = ept_map(m, chunk << PAGE_SHIFT, h << PAGE_SHIFT, 2)))
+					return r;
+				g = chunk + 512;
+				continue;
+			}
+		}
+		h = buddy_alloc(&m->frames, 0);
+		if (h == BUDDY_NONE)
+			return -ENOMEM;
+		if ((r = ept_map(m, g << PAGE_SHIFT, h << PAGE_SHIFT, 1)))
+			return r;
+		g++;
+	}
+	return 0;
+}

@@ -1,0 +1,70 @@
+/*
+ * vm.h - the VMM model: one virtual machine, its guest-physical memory and
+ * the EPT that maps it to host frames.
+ *
+ * Model notes
+ *   The guest OS model (os.c) runs inside the VM unchanged: its frames come
+ *   from a guest-physical buddy allocator of [vm] memory bytes (the first
+ *   1 MiB reserved, as on the host), its page tables live in guest-physical
+ *   memory. The VMM backs guest-physical memory with host frames and maps
+ *   it in a real EPT (4 or 5 levels, [vm] host_levels; SDM vol. 3C 29.3) in
+ *   simulated host memory:
+ *   - backing = scattered: a guest frame is backed when the guest OS first
+ *     allocates it (with [vm] host_thp, the whole aligned 2M guest-physical
+ *     chunk is backed by one 2M host page, as KVM does with transparent huge
+ *     pages; when no 2M host block is free, by 4K pages). KVM backs lazily on
+ *     the first EPT violation; backing at allocation time gives the same
+ *     tables without modelling EPT-violation exits (not counted here).
+ *   - backing = contiguous: all guest memory is one host extent allocated at
+ *     VM creation and mapped at once (2M EPT pages with host_thp, else 4K);
+ *     when the host cannot supply the extent, the VM falls back to scattered
+ *     backing and the report says so.
+ *   EPT leaves are R|W|X, write-back; A/D flags are enabled (the walk sets
+ *   them). The VMM keeps a gfn -> hfn array (its memslot map, as KVM's
+ *   memslots) beside the EPT for its own software lookups; walkers and the
+ *   reference translator read the EPT itself.
+ *   Not modelled: MMIO holes, ballooning, host swapping, EPT misconfig,
+ *   VM-exit costs of EPT violations, several VMs (a later issue).
+ */
+#ifndef MMUSIM_VM_H
+#define MMUSIM_VM_H
+
+#include "buddy.h"
+#include "cfg.h"
+
+struct machine;
+
+struct vm {
+	bool on;
+	u32 vpid;
+	int host_levels;
+	bool host_thp;
+	enum vm_backing backing;    /* what was asked */
+	bool contiguous;            /* what was obtained */
+	u64 base_hfn;               /* contiguous: host frame of gPA 0 */
+	u64 gframes;
+	struct buddy gphys;         /* guest-physical frame allocator */
+	hpa_t ept_root;
+	u32 *g2h;                   /* gfn -> hfn + 1 (0: not backed) */
+	struct {
+		u64 ept_pages, ept_writes;
+		u64 backed[PS_NR];      /* host pages backing guest memory, by size */
+	} st;
+};
+
+/* Creates the VM ([vm] section). 0 or -errno (message printed). */
+int vm_init(struct machine *m, const struct cfg *c);
+void vm_destroy(struct machine *m);
+/* Backs guest frames [gfn, gfn + 2^order) with host memory. 0 / -ENOMEM. */
+int vm_back(struct machine *m, u64 gfn, u32 order);
+/* The VMM's view gPA -> hPA; false when not backed or beyond memory. */
+static inline bool vm_gpa_hpa(const struct vm *v, u64 gpa, u64 *hpa)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+	if (gfn >= v->gframes || !v->g2h[gfn])
+		return false;
+	*hpa = ((u64)(v->g2h[gfn] - 1) << PAGE_SHIFT) | (gpa & (PAGE_SIZE - 1));
+	return true;
+}
+
+#endif
