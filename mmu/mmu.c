@@ -11,7 +11,7 @@
 
 /* Every MMU instance seeds its random-replacement tables alike, so that in
  * `compare` walkers differ only in how they walk. */
-enum { SEED_TLB = 1, SEED_PWC = 2, SEED_PORT = 3 };
+enum { SEED_TLB = 1, SEED_PWC = 2, SEED_PORT = 3, SEED_NTLB = 4 };
 
 int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const struct cfg *c)
 {
@@ -33,6 +33,11 @@ int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const st
 		goto out_tlb;
 	if ((r = memport_init(&u->port, &c->cache, c->sim.seed * 8 + SEED_PORT)))
 		goto out_pwc;
+	if (c->ntlb.enabled && (r = sa_init(&u->ntlb, &c->ntlb.g, c->sim.seed * 8 + SEED_NTLB)))
+		goto out_port;
+	u->ntlb_lat = c->ntlb.g.latency;
+	u->exit_cycles = c->vmm.exit_cycles;
+	u->pte_cycles = c->vmm.pte_cycles;
 	u->w.ops = ops;
 	u->w.mmu = u;
 	u->w.m = m;
@@ -41,6 +46,7 @@ int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const st
 	machine_attach(m, u);
 	return 0;
 out_port:
+	sa_destroy(&u->ntlb);
 	memport_destroy(&u->port);
 out_pwc:
 	pwc_destroy(&u->pwc);
@@ -53,6 +59,7 @@ void mmu_destroy(struct mmu *u)
 {
 	if (u->w.ops && u->w.ops->destroy)
 		u->w.ops->destroy(&u->w);
+	sa_destroy(&u->ntlb);
 	memport_destroy(&u->port);
 	pwc_destroy(&u->pwc);
 	tlb_destroy(&u->tlb);
@@ -101,7 +108,7 @@ static bool mmu_walk(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, s
 	u->st.walk_hist[hist_bucket(l->cycles)]++;
 	for (i = 0; i < l->n; i++) {
 		u->st.refs_src[l->r[i].src]++;
-		if (l->r[i].src != SRC_PWC)
+		if (l->r[i].src >= SRC_L1 && l->r[i].src <= SRC_DRAM)
 			u->st.walk_refs_dim[l->r[i].dim]++;
 	}
 	if (!ok) {
@@ -205,8 +212,14 @@ void mmu_cr3(struct mmu *u, u32 ctx, gpa_t root, bool flush)
 	u->ctx = ctx;
 	u->root = root;
 	fp_clear(u);
-	if (flush)
-		mmu_flush_ctx(u, ctx);
+	if (u->w.ops->cr3)
+		u->w.ops->cr3(&u->w, ctx, root);
+	if (flush) {
+		/* part of the CR3 write: no separate flush event for the walker */
+		tlb_flush_ctx(&u->tlb, ctx);
+		pwc_flush_ctx(&u->pwc, DIM_G, ctx);
+		u->st.flushes++;
+	}
 }
 
 void mmu_pt_write(struct mmu *u, const struct pt_update *pu)

@@ -44,6 +44,10 @@ struct mmu_stats {
 	u64 faults_kind[FAULT_KIND_NR];
 	u64 oracle_checks, oracle_mismatches;
 	u64 invlpg, flushes;      /* invalidations received */
+	u64 ntlb_hits, ntlb_misses;
+	u64 vmm[VMM_CAUSE_NR];    /* VMM interventions by cause */
+	u64 vmm_cycles;
+	u64 vmm_pages, vmm_pages_peak; /* host pages of the walker's own tables */
 };
 
 struct mmu_fp {
@@ -61,6 +65,9 @@ struct mmu {
 	struct tlb tlb;
 	struct pwc pwc;
 	struct memport port;
+	struct sa_table ntlb;     /* nested TLB: gPA -> hPA (entries 0: off) */
+	u32 ntlb_lat;
+	u32 exit_cycles, pte_cycles;
 	struct walk_log log;
 	u32 ctx;                  /* current TLB tag (PCID) */
 	gpa_t root;               /* current CR3 */
@@ -85,5 +92,19 @@ void mmu_invlpg(struct mmu *u, u32 ctx, u64 va);
 void mmu_flush_ctx(struct mmu *u, u32 ctx);
 void mmu_cr3(struct mmu *u, u32 ctx, gpa_t root, bool flush);
 void mmu_pt_write(struct mmu *u, const struct pt_update *pu);
+
+/* Charges one VMM intervention: an exit plus `entries` entries of work. */
+static inline void mmu_vmm_charge(struct mmu *u, enum vmm_cause c, u32 entries)
+{
+	u->st.vmm[c]++;
+	u->st.vmm_cycles += u->exit_cycles + (u64)entries * u->pte_cycles;
+}
+/* Counts host pages a walker allocates (+1) or frees (-1) for its tables. */
+static inline void mmu_vmm_pages(struct mmu *u, int delta)
+{
+	u->st.vmm_pages += (u64)(s64)delta;
+	if (u->st.vmm_pages > u->st.vmm_pages_peak)
+		u->st.vmm_pages_peak = u->st.vmm_pages;
+}
 
 #endif

@@ -21,6 +21,15 @@ static u64 mmu_accesses(const struct mmu *u)
 	return n;
 }
 
+static u64 vmm_total(const struct mmu *u)
+{
+	u64 n = 0;
+	int c;
+	for (c = 0; c < VMM_CAUSE_NR; c++)
+		n += u->st.vmm[c];
+	return n;
+}
+
 static double ratio(u64 a, u64 b) { return b ? (double)a / (double)b : 0.0; }
 
 static u64 hist_lo(int b) { return b ? 1ull << (b - 1) : 0; }
@@ -73,7 +82,17 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 	fprintf(f, "},\"hits\":{");
 	for (l = 2; l <= u->levels; l++)
 		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], u->pwc.hits[DIM_G][l]);
-	fprintf(f, "}},\"walk_cycles\":%" PRIu64 ",\"walk_cycles_mean\":%.6f,\"walk_cycle_hist\":[",
+	fprintf(f, "}}");
+	if (s->m.vm.on) {
+		fprintf(f, ",\"pwc_host\":{\"lookups\":{");
+		for (l = 2; l <= s->m.vm.host_levels; l++)
+			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], u->pwc.lookups[DIM_H][l]);
+		fprintf(f, "},\"hits\":{");
+		for (l = 2; l <= s->m.vm.host_levels; l++)
+			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], u->pwc.hits[DIM_H][l]);
+		fprintf(f, "}},\"ntlb\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 "}", st->ntlb_hits, st->ntlb_misses);
+	}
+	fprintf(f, ",\"walk_cycles\":%" PRIu64 ",\"walk_cycles_mean\":%.6f,\"walk_cycle_hist\":[",
 		st->walk_cycles, ratio(st->walk_cycles, st->walks));
 	for (i = 0; i < WALK_HIST_N; i++) {
 		fprintf(f, "%s{\"lo\":%" PRIu64 ",", i ? "," : "", hist_lo(i));
@@ -85,6 +104,12 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 	}
 	fprintf(f, "],\"l2_tlb_cycles\":%" PRIu64 ",\"translation_cycles\":%" PRIu64, st->l2_cycles,
 		st->l2_cycles + st->walk_cycles);
+	fprintf(f, ",\"vmm\":{\"interventions\":%" PRIu64 ",\"cycles\":%" PRIu64 ",\"by_cause\":{",
+		vmm_total(u), st->vmm_cycles);
+	for (i = 0; i < VMM_CAUSE_NR; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", vmm_cause_name((enum vmm_cause)i), st->vmm[i]);
+	fprintf(f, "},\"pages\":%" PRIu64 ",\"pages_peak\":%" PRIu64 "}", st->vmm_pages, st->vmm_pages_peak);
+	fprintf(f, ",\"total_cycles\":%" PRIu64, st->l2_cycles + st->walk_cycles + st->vmm_cycles);
 	fprintf(f, ",\"faults\":%" PRIu64 ",\"faults_by_kind\":{", st->faults);
 	for (i = 1; i < FAULT_KIND_NR; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i > 1 ? "," : "", fault_kind_name((enum fault_kind)i),
@@ -120,6 +145,15 @@ void sim_report_json(const struct sim *s, FILE *f)
 		s->m.os.nprocs, o->demand_faults, o->segv, o->pages_mapped[PS_4K], o->pages_mapped[PS_2M],
 		o->pages_mapped[PS_1G], o->pt_pages_alloc - o->pt_pages_freed, o->pt_writes,
 		s->m.ad_commits, o->huge_splits, o->invlpg, o->flushes, o->ctx_switches);
+	if (s->m.vm.on) {
+		const struct vm *v = &s->m.vm;
+		fprintf(f, ",\"vm\":{\"memory\":%" PRIu64 ",\"host_levels\":%d,\"host_thp\":%s,"
+			"\"backing\":\"%s\",\"contiguous\":%s,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
+			",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}}",
+			v->gframes << PAGE_SHIFT, v->host_levels, v->host_thp ? "true" : "false",
+			v->backing == BACK_CONTIGUOUS ? "contiguous" : "scattered", v->contiguous ? "true" : "false",
+			v->st.ept_pages, v->st.ept_writes, v->st.backed[PS_4K], v->st.backed[PS_2M]);
+	}
 	fprintf(f, ",\"walkers\":[");
 	for (i = 0; i < s->n; i++) {
 		if (i)
@@ -164,6 +198,12 @@ void sim_report_text(const struct sim *s, FILE *f)
 		s->trace_name ? s->trace_name : "-", s->trace_format ? s->trace_format : "-",
 		s->events, s->accesses, s->m.os.nprocs, s->m.os.nprocs == 1 ? "" : "es", s->cfg.os.levels,
 		s->cfg.os.thp == THP_ALWAYS ? "always" : "never");
+	if (s->m.vm.on)
+		fprintf(f, "vm: %" PRIu64 " MiB guest memory, %d-level EPT, %s host pages, %s backing%s, %" PRIu64 " EPT pages\n",
+			s->m.vm.gframes >> 8, s->m.vm.host_levels, s->m.vm.host_thp ? "2M" : "4K",
+			s->m.vm.contiguous ? "contiguous" : "scattered",
+			s->m.vm.backing == BACK_CONTIGUOUS && !s->m.vm.contiguous ? " (contiguous refused: host fragmented)" : "",
+			s->m.vm.st.ept_pages);
 	fprintf(f, "machine: %" PRIu64 " demand faults (4K %" PRIu64 ", 2M %" PRIu64 ", 1G %" PRIu64 "), "
 		"%" PRIu64 " delivered faults, %" PRIu64 " page-table pages, %" PRIu64 " PTE writes, "
 		"%" PRIu64 " A/D updates\n\n", o->demand_faults, o->pages_mapped[PS_4K], o->pages_mapped[PS_2M],
@@ -184,6 +224,12 @@ void sim_report_text(const struct sim *s, FILE *f)
 	ROW("  of which dirty/permission", 0, u->st.dirty_walks);
 	ROW("walk memory references", 0, u->st.walk_refs);
 	ROW("references per walk", 1, ratio(u->st.walk_refs, u->st.walks));
+	if (s->m.vm.on) {
+		ROW("  guest dimension per walk", 1, ratio(u->st.walk_refs_dim[DIM_G], u->st.walks));
+		ROW("  host dimension per walk", 1, ratio(u->st.walk_refs_dim[DIM_H], u->st.walks));
+		ROW("nested TLB hits", 0, u->st.ntlb_hits);
+		ROW("nested TLB misses", 0, u->st.ntlb_misses);
+	}
 	for (k = SRC_L1; k < SRC_NR; k++) {
 		char lab[40];
 		snprintf(lab, sizeof lab, "  served by %s", ref_src_name((enum ref_src)k));
@@ -206,6 +252,22 @@ void sim_report_text(const struct sim *s, FILE *f)
 	ROW("cycles per walk", 1, ratio(u->st.walk_cycles, u->st.walks));
 	ROW("L2 TLB lookup cycles", 0, u->st.l2_cycles);
 	ROW("translation cycles", 0, u->st.l2_cycles + u->st.walk_cycles);
+	if (s->m.vm.on) {
+		ROW("VMM interventions", 0, vmm_total(u));
+		for (k = 0; k < VMM_CAUSE_NR; k++) {
+			char lab[40];
+			u64 any = 0;
+			for (i = 0; i < s->n; i++)
+				any |= s->mmu[i].st.vmm[k];
+			if (!any)
+				continue;
+			snprintf(lab, sizeof lab, "  %s", vmm_cause_name((enum vmm_cause)k));
+			ROW(lab, 0, u->st.vmm[k]);
+		}
+		ROW("VMM cycles", 0, u->st.vmm_cycles);
+		ROW("VMM table pages (peak)", 0, u->st.vmm_pages_peak);
+		ROW("total cycles (translation+VMM)", 0, u->st.l2_cycles + u->st.walk_cycles + u->st.vmm_cycles);
+	}
 	ROW("faults", 0, u->st.faults);
 	if (s->check) {
 		ROW("oracle checks", 0, u->st.oracle_checks);

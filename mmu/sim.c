@@ -29,7 +29,13 @@ int sim_init(struct sim *s, const struct cfg *c, const char *const *walkers, int
 	s->check = check;
 	if (n < 1 || n > SIM_WALKERS_MAX)
 		return -EINVAL;
-	r = machine_init(&s->m, c);
+	/* The machine runs a VM when any walker translates through one. */
+	for (i = 0; i < n; i++) {
+		const struct walker_ops *ops = walker_find(walkers[i]);
+		if (ops && ops->needs_vm)
+			s->cfg.vm.enabled = true;
+	}
+	r = machine_init(&s->m, &s->cfg);
 	if (r) {
 		fprintf(stderr, "mmusim: cannot set up the machine ([host] ram): %s\n", strerror(-r));
 		return r;
@@ -47,7 +53,7 @@ int sim_init(struct sim *s, const struct cfg *c, const char *const *walkers, int
 				r = -EINVAL;
 				goto fail;
 			}
-		r = mmu_init(&s->mmu[i], &s->m, walkers[i], c);
+		r = mmu_init(&s->mmu[i], &s->m, walkers[i], &s->cfg);
 		if (r)
 			goto fail;
 		s->n = i + 1;
@@ -76,10 +82,20 @@ static void mismatch(struct sim *s, struct mmu *u, u64 va, enum acc a, const cha
 			(unsigned long long)s->events, "RWIM"[a], (unsigned long long)va, what);
 }
 
+/* Compares one translation (or fault) with the reference translator. A
+ * guest-only walker (the unvirtualized baseline) is compared with the
+ * guest-physical side of the answer. Permissions must be equal, except
+ * that a translation cached clean (D = 0) may lack W: shadow paging maps
+ * clean pages read-only to catch the first write. */
 static void check_one(struct sim *s, struct mmu *u, u64 va, enum acc a, bool ok,
 		      const struct xlate_out *o, const struct walk_fault *f)
 {
 	struct oracle_res r;
+	bool gonly = u->w.ops->guest_only && s->m.vm.on;
+	u64 want_pa;
+	enum psize want_ps;
+	u8 want_perms;
+
 	u->st.oracle_checks++;
 	oracle_translate(&s->m, u->root, u->levels, va, a, &r);
 	if (!ok) {
@@ -87,13 +103,16 @@ static void check_one(struct sim *s, struct mmu *u, u64 va, enum acc a, bool ok,
 			mismatch(s, u, va, a, "fault differs from the reference translator");
 		return;
 	}
-	if (r.fault != FAULT_NONE)
+	want_pa = gonly ? r.gpa.v : r.hpa.v;
+	want_ps = gonly ? r.gps : r.ps;
+	want_perms = gonly ? r.gperms : r.perms;
+	if (r.fault != FAULT_NONE && !(gonly && r.host_fault))
 		mismatch(s, u, va, a, "translated where the reference translator faults");
-	else if (r.hpa.v != o->pa.v)
-		mismatch(s, u, va, a, "host-physical address differs");
-	else if (r.ps != o->ps)
+	else if (want_pa != o->pa.v)
+		mismatch(s, u, va, a, gonly ? "guest-physical address differs" : "host-physical address differs");
+	else if (want_ps != o->ps)
 		mismatch(s, u, va, a, "page size differs");
-	else if (r.perms != o->perms)
+	else if (want_perms != o->perms && !(o->perms == (want_perms & ~PERM_W) && !o->dirty))
 		mismatch(s, u, va, a, "permissions differ");
 }
 

@@ -160,3 +160,22 @@ int vm_back(struct machine *m, u64 gfn, u32 order)
 	}
 	return 0;
 }
+
+int vm_ept_leaf(struct machine *m, u64 gpa, u8 *perms)
+{
+	struct vm *v = &m->vm;
+	u64 t = v->ept_root.v;
+	int l;
+
+	*perms = PERM_R | PERM_W | PERM_X | PERM_U;
+	for (l = v->host_levels; l >= 1; l--) {
+		u64 e = physmem_read64(&m->mem, mk_hpa(t + 8ull * pt_index(gpa, l)));
+		if (!ept_present(e))
+			return 0;
+		*perms &= ept_perms(e);
+		if (l == 1 || (e & EPT_PS))
+			return l;
+		t = e & PTE_ADDR_MASK;
+	}
+	return 0;
+}

@@ -67,4 +67,8 @@ static inline bool vm_gpa_hpa(const struct vm *v, u64 gpa, u64 *hpa)
 	return true;
 }
 
+/* The VMM's own lookup of gpa in its EPT: the leaf's level (1: 4K, 2: 2M,
+ * 3: 1G) and the EPT permissions (PERM_*); 0 when not mapped. */
+int vm_ept_leaf(struct machine *m, u64 gpa, u8 *perms);
+
 #endif

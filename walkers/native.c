@@ -9,11 +9,16 @@
  *   levels, 3 for 2M, 2 for 1G, 5 for a 4K page with 5 levels; a walk whose
  *   PDE is in the paging-structure cache makes 1. A/D bits are set as the
  *   processor sets them (SDM 4.8).
+ *   On a virtualized machine (compared with nested or shadow paging) this
+ *   walker is the unvirtualized baseline: it walks the guest's tables as if
+ *   guest-physical were physical, reaching each table through the VMM's
+ *   map at no cost, and its translation is the guest-physical address.
  *   Not modelled: the walk's interaction with the L1D's data traffic (see
  *   cache.h), memory types (PAT/MTRR), supervisor accesses, SMEP/SMAP,
  *   protection keys.
  */
 #include "radix.h"
+#include "../mmu/machine.h"
 #include "../mmu/mmu.h"
 
 static int native_init(struct walker *w, const struct cfg *cfg)
@@ -23,16 +28,26 @@ static int native_init(struct walker *w, const struct cfg *cfg)
 	return 0;
 }
 
+/* Baseline on a VM: guest-physical tables found through the VMM's map. */
+static bool baseline_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
+{
+	struct machine *m = p->arg;
+	(void)f;
+	*out = machine_gpa_hpa(m, mk_gpa(table));
+	return true;
+}
+
 static bool native_translate(struct walker *w, const struct xlate_in *in,
 			     struct xlate_out *out, struct walk_fault *fault)
 {
 	struct radix_req rq = {
-		.dim = DIM_G, .levels = in->levels, .root = in->root.v, .va = in->va.v,
+		.dim = DIM_G, .fmt = PTF_X86, .levels = in->levels, .root = in->root.v, .va = in->va.v,
 		.acc = in->acc, .ctx = in->ctx, .set_ad = true,
 	};
+	struct pt_port port = { baseline_table_hpa, w->m };
 	struct radix_res res;
 
-	if (!walk_radix(w->mmu, &rq, NULL, &res, fault))
+	if (!walk_radix(w->mmu, &rq, w->m->vm.on ? &port : NULL, &res, fault))
 		return false;
 	out->pa = mk_hpa(res.out);
 	out->gpa = mk_gpa(res.out);
@@ -44,7 +59,8 @@ static bool native_translate(struct walker *w, const struct xlate_in *in,
 
 const struct walker_ops native_walker_ops = {
 	.name = "native",
-	.summary = "x86-64 radix walk, 4 or 5 levels, 4K/2M/1G pages",
+	.summary = "x86-64 radix walk, 4 or 5 levels, 4K/2M/1G pages (on a VM: the unvirtualized baseline)",
+	.guest_only = true,
 	.init = native_init,
 	.translate = native_translate,
 };

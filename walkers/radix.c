@@ -43,7 +43,8 @@ u64 walk_emit(struct mmu *u, enum dim d, int level, hpa_t a)
 	return v;
 }
 
-void walk_emit_pwc(struct mmu *u, enum dim d, int level, u64 tag, u64 value)
+void walk_emit_cached(struct mmu *u, enum dim d, int level, enum ref_src src, u32 cycles,
+		      u64 addr, u64 value)
 {
 	struct walk_log *l = &u->log;
 	struct walk_ref *r;
@@ -52,12 +53,24 @@ void walk_emit_pwc(struct mmu *u, enum dim d, int level, u64 tag, u64 value)
 	r = &l->r[l->n++];
 	r->dim = (u8)d;
 	r->level = (u8)level;
-	r->src = SRC_PWC;
-	r->cycles = u->pwc.latency;
-	r->addr = tag;
+	r->src = (u8)src;
+	r->cycles = cycles;
+	r->addr = addr;
 	r->value = value;
-	l->cycles += u->pwc.latency;
+	l->cycles += cycles;
 }
+
+void walk_emit_pwc(struct mmu *u, enum dim d, int level, u64 tag, u64 value)
+{
+	walk_emit_cached(u, d, level, SRC_PWC, u->pwc.latency, tag, value);
+}
+
+/* The two entry formats differ in presence, permissions and A/D bits;
+ * PS (bit 7) and the address field are common (SDM vol. 3A 4.5, 3C 29.3). */
+static inline bool fmt_present(enum pt_fmt f, u64 e) { return f == PTF_EPT ? ept_present(e) : (e & PTE_P) != 0; }
+static inline u8 fmt_perms(enum pt_fmt f, u64 e) { return f == PTF_EPT ? ept_perms(e) : pte_perms(e); }
+static inline u64 fmt_a(enum pt_fmt f) { return f == PTF_EPT ? EPT_A : PTE_A; }
+static inline u64 fmt_d(enum pt_fmt f) { return f == PTF_EPT ? EPT_D : PTE_D; }
 
 /* PWC value: host address of the next table | accumulated permissions. */
 static u64 pwc_pack(u64 table_hpa, u8 perms) { return table_hpa | perms; }
@@ -94,25 +107,25 @@ walk:
 		u64 bits = 0;
 
 		e = walk_emit(u, rq->dim, level, at);
-		if (!(e & PTE_P)) {
-			f->kind = FAULT_NOT_PRESENT;
+		if (!fmt_present(rq->fmt, e)) {
+			f->kind = rq->fmt == PTF_EPT ? FAULT_EPT : FAULT_NOT_PRESENT;
 			goto fault;
 		}
 		if ((e & PTE_PS) && level >= 4) {
-			f->kind = FAULT_RSVD;
+			f->kind = rq->fmt == PTF_EPT ? FAULT_EPT : FAULT_RSVD;
 			goto fault;
 		}
-		perms &= pte_perms(e);
-		if (rq->set_ad && !(e & PTE_A))
-			bits |= PTE_A;
+		perms &= fmt_perms(rq->fmt, e);
+		if (rq->set_ad && !(e & fmt_a(rq->fmt)))
+			bits |= fmt_a(rq->fmt);
 		if (pte_is_leaf(e, level)) {
 			u64 size = 1ull << (12 + 9 * (level - 1));
 			if (!perms_allow(perms, rq->acc)) {
-				f->kind = FAULT_PROT;
+				f->kind = rq->fmt == PTF_EPT ? FAULT_EPT : FAULT_PROT;
 				goto fault;
 			}
-			if (rq->set_ad && acc_is_write(rq->acc) && !(e & PTE_D))
-				bits |= PTE_D;
+			if (rq->set_ad && acc_is_write(rq->acc) && !(e & fmt_d(rq->fmt)))
+				bits |= fmt_d(rq->fmt);
 			if (bits)
 				machine_defer_ad(m, at, bits);
 			res->leaf = e | bits;
@@ -120,7 +133,7 @@ walk:
 			res->leaf_level = level;
 			res->ps = level_psize(level);
 			res->perms = perms;
-			res->dirty = ((e | bits) & PTE_D) != 0;
+			res->dirty = ((e | bits) & fmt_d(rq->fmt)) != 0;
 			res->out = ((e & PTE_ADDR_MASK) & ~(size - 1)) | (rq->va & (size - 1));
 			return true;
 		}

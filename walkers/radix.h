@@ -50,8 +50,12 @@ struct pt_port {
 	void *arg;
 };
 
+/* Entry format of the walked tables. */
+enum pt_fmt { PTF_X86 = 0, PTF_EPT = 1 };
+
 struct radix_req {
 	enum dim dim;
+	enum pt_fmt fmt;
 	int levels;          /* 4 or 5 */
 	u64 root;            /* table address in the dimension's space */
 	u64 va;              /* input address of this dimension */
@@ -75,6 +79,14 @@ struct radix_res {
 u64 walk_emit(struct mmu *u, enum dim d, int level, hpa_t a);
 /* Logs a PWC hit (costs the PWC latency). */
 void walk_emit_pwc(struct mmu *u, enum dim d, int level, u64 tag, u64 value);
+/* Logs a hit in another translation cache (no memory reference). */
+void walk_emit_cached(struct mmu *u, enum dim d, int level, enum ref_src src, u32 cycles,
+		      u64 addr, u64 value);
+
+/* gPA -> hPA for access acc as nested paging does it: the nested TLB, else
+ * an EPT walk through the radix loop (walkers/nested.c). */
+bool nested_gpa_hpa(struct mmu *u, u64 gpa, enum acc acc, u64 *hpa, u8 *perms,
+		    enum psize *ps, struct walk_fault *f);
 
 /* The radix loop. true: translated; false: *f says why. */
 bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,

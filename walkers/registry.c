@@ -6,6 +6,8 @@
 
 static const struct walker_ops *const walkers[] = {
 	&native_walker_ops,
+	&nested_walker_ops,
+	&shadow_walker_ops,
 };
 
 const struct walker_ops *walker_find(const char *name)
@@ -23,6 +25,14 @@ void walker_list(void *file)
 	size_t i;
 	for (i = 0; i < ARRAY_SIZE(walkers); i++)
 		fprintf(f, "  %-14s %s\n", walkers[i]->name, walkers[i]->summary);
+}
+
+const char *vmm_cause_name(enum vmm_cause c)
+{
+	static const char *const n[VMM_CAUSE_NR] = {
+		"pt_write", "hidden_fault", "dirty", "inject", "cr3", "invlpg", "flush", "mode",
+	};
+	return (unsigned)c < VMM_CAUSE_NR ? n[c] : "?";
 }
 
 const char *fault_kind_name(enum fault_kind k)

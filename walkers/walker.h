@@ -64,15 +64,34 @@ struct pt_update {
 
 enum inv_scope { INV_VA, INV_CTX, INV_ALL };
 
+/* Why the VMM intervened (shadow-like walkers). */
+enum vmm_cause {
+	VMM_PT_WRITE,        /* a write to a write-protected guest page-table page */
+	VMM_HIDDEN_FAULT,    /* a shadow-table miss the VMM fills from the guest tables */
+	VMM_DIRTY,           /* first write to a clean page: the VMM sets the guest D bit */
+	VMM_INJECT,          /* a guest page fault, intercepted and injected */
+	VMM_CR3,             /* a guest CR3 write (context switch) */
+	VMM_INVLPG,          /* a guest INVLPG */
+	VMM_FLUSH,           /* a guest TLB flush of a whole PCID */
+	VMM_MODE,            /* a mode change (agile paging) */
+	VMM_CAUSE_NR
+};
+const char *vmm_cause_name(enum vmm_cause c);
+
 struct walker_ops {
 	const char *name;
 	const char *summary;     /* one line for --help */
+	bool needs_vm;           /* translates gVA -> hPA through a VM's EPT */
+	/* Translates gVA -> gPA only, as the unvirtualized baseline does: on a
+	 * virtualized machine its `pa` is the guest-physical address. */
+	bool guest_only;
 	int (*init)(struct walker *w, const struct cfg *cfg);        /* 0 / -errno */
 	bool (*translate)(struct walker *w, const struct xlate_in *in,
 			  struct xlate_out *out, struct walk_fault *fault);
 	/* optional hooks, NULL when the walker does not care */
 	void (*pt_write)(struct walker *w, const struct pt_update *u);
 	void (*invalidate)(struct walker *w, enum inv_scope s, u32 ctx, gva_t va);
+	void (*cr3)(struct walker *w, u32 ctx, gpa_t root);   /* CR3 write */
 	void (*tick)(struct walker *w, u64 now);
 	void (*destroy)(struct walker *w);
 };
@@ -88,5 +107,7 @@ struct walker {
 const struct walker_ops *walker_find(const char *name);
 void walker_list(void *file /* FILE* */);
 extern const struct walker_ops native_walker_ops;
+extern const struct walker_ops nested_walker_ops;
+extern const struct walker_ops shadow_walker_ops;
 
 #endif
