@@ -40,6 +40,7 @@
 #include "radix.h"
 #include "../mmu/machine.h"
 #include "../mmu/mmu.h"
+#include "../mmu/oracle.h"
 #include "../mmu/pte.h"
 #include "../mmu/u64map.h"
 
@@ -375,3 +376,40 @@ const struct walker_ops shadow_walker_ops = {
 	.cr3 = shadow_cr3,
 	.destroy = shadow_destroy,
 };
+
+/* Audit for tests: every present shadow leaf reachable from the shadow
+ * root of guest root `groot` must translate its address as the guest
+ * tables and the EPT do now (no stale translation). Returns the number of
+ * stale leaves; *leaves counts the leaves checked. */
+static u64 audit_rec(struct walker *w, hpa_t sp, int level, u64 base, gpa_t groot, int levels,
+		     u64 *leaves)
+{
+	u64 bad = 0;
+	unsigned i;
+	for (i = 0; i < 512; i++) {
+		u64 e = sh_read(w, sp, i), va = base + (u64)i * level_size(level);
+		if (!(e & PTE_P))
+			continue;
+		if (level == 1 || (e & PTE_PS)) {
+			struct oracle_res r;
+			(*leaves)++;
+			oracle_translate(w->m, groot, levels, va, ACC_R, &r);
+			if (r.fault != FAULT_NONE || r.hpa.v != (e & PTE_ADDR_MASK) ||
+			    (int)r.ps < level - 1 || ((e & PTE_RW) && !(r.perms & PERM_W)))
+				bad++;
+			continue;
+		}
+		bad += audit_rec(w, mk_hpa(e & PTE_ADDR_MASK), level - 1, va, groot, levels, leaves);
+	}
+	return bad;
+}
+
+u64 shadow_audit(struct walker *w, gpa_t groot, int levels, u64 *leaves)
+{
+	struct shadow *sh = w->priv;
+	u64 *v = u64map_get(&sh->by_gfn, groot.v >> PAGE_SHIFT);
+	*leaves = 0;
+	if (!v)
+		return 0;
+	return audit_rec(w, mk_hpa(*v & PTE_ADDR_MASK), levels, 0, groot, levels, leaves);
+}

@@ -109,5 +109,7 @@ void walker_list(void *file /* FILE* */);
 extern const struct walker_ops native_walker_ops;
 extern const struct walker_ops nested_walker_ops;
 extern const struct walker_ops shadow_walker_ops;
+/* Tests: stale leaves in the shadow table of a guest root (shadow.c). */
+u64 shadow_audit(struct walker *w, gpa_t groot, int levels, u64 *leaves);
 
 #endif
