@@ -26,6 +26,8 @@
 #define BUDDY_ORDER_MAX 30
 #define BUDDY_NONE UINT64_MAX
 
+struct buddy_ix;   /* free-run index (buddy.c), built on first use */
+
 struct buddy_stack {
 	u64 *v;
 	u64 n, cap;
@@ -38,7 +40,33 @@ struct buddy {
 	struct buddy_stack st[BUDDY_ORDER_MAX + 1];
 	u64 nfree[BUDDY_ORDER_MAX + 1];   /* free blocks per order */
 	u64 free_frames;
-	u64 allocs, frees, splits, merges; /* counters */
+	u64 allocs, frees, splits, merges; /* counters (blocks) */
+	struct buddy_ix *ix;         /* NULL until a run query needs it */
+};
+
+/* How buddy_alloc_contig chooses among the free runs that can hold an
+ * extent. Both are deterministic: ties go to the lowest address. */
+enum buddy_fit {
+	BUDDY_FIT_FIRST,   /* the lowest address that fits */
+	BUDDY_FIT_BEST,    /* the shortest free run that fits */
+};
+
+/* One block of a scattered allocation: frames [frame, frame + 2^order). */
+struct buddy_extent {
+	u64 frame;
+	u32 order;
+};
+
+/* What researchers measure about fragmentation (buddy_frag). */
+struct buddy_frag {
+	u64 free_frames;
+	u64 largest_run;      /* longest run of consecutive free frames */
+	u64 min_run;          /* threshold of the next two fields */
+	u64 runs;             /* maximal free runs of at least min_run frames */
+	u64 frames_in_runs;   /* free frames lying in those runs */
+	double frac_in_runs;  /* frames_in_runs / free_frames (0 when none free) */
+	u64 whole_blocks;     /* free blocks of max_order */
+	u64 max_blocks;       /* aligned max_order blocks in [0, nframes) */
 };
 
 /* All of [0, nframes) starts free, as the largest aligned blocks that fit
@@ -65,10 +93,70 @@ bool buddy_is_free(const struct buddy *b, u64 frame);
 /* Largest order with a free block, or -1. */
 int buddy_largest_free(const struct buddy *b);
 
+/*
+ * Contiguous extents: nframes consecutive frames, any count (not only a
+ * power of two, possibly far more than 2^max_order). The extent is carved
+ * into aligned blocks (the largest that fit, at most 2^max_order), so the
+ * allocator's state stays a valid buddy state and freeing merges back.
+ *
+ * buddy_find_contig returns the first frame buddy_alloc_contig would pick
+ * without allocating (BUDDY_NONE when no free run can hold the extent):
+ * the first frame is a multiple of 2^align_order and [first, first +
+ * nframes) is wholly free; `fit` chooses the run. nframes == 0 gives
+ * BUDDY_NONE. Cost: O(depth) per free run of at least nframes frames that
+ * is examined, plus the index updates of the calls made since the last
+ * query (see buddy.c, "Free-run index").
+ */
+u64 buddy_find_contig(struct buddy *b, u64 nframes, u32 align_order, enum buddy_fit fit);
+u64 buddy_alloc_contig(struct buddy *b, u64 nframes, u32 align_order, enum buddy_fit fit);
+/* Allocates exactly [frame, frame + nframes) if it is wholly free; false
+ * (nothing changed) otherwise or when nframes == 0 or out of range. */
+bool buddy_alloc_contig_at(struct buddy *b, u64 frame, u64 nframes);
+/* Frees [frame, frame + nframes): any range of allocated frames, however
+ * it was allocated (an extent, part of one, adjacent blocks). Freeing a
+ * frame that is free is a bug (SIM_BUG_ON). */
+void buddy_free_contig(struct buddy *b, u64 frame, u64 nframes);
+
+/*
+ * Scattered allocation, as Xen's populate_physmap hands a domain extents
+ * of 2^extent_order pages and its toolstack falls back from 1G to 2M to 4K
+ * extents: nframes are taken as blocks of order `order` (clamped to
+ * max_order) while such a block is free, then of smaller orders; the last
+ * frames (nframes not a multiple of 2^order) as the binary decomposition
+ * of the remainder. Each block comes from buddy_alloc (its choice of
+ * frames). On success *ext is a malloc'd array of *next extents in
+ * allocation order (the caller frees the frames, e.g. with
+ * buddy_free_extents, and the array). 0, or -ENOMEM when fewer than
+ * nframes frames are free (nothing allocated, *ext = NULL).
+ */
+int buddy_alloc_scattered(struct buddy *b, u64 nframes, u32 order,
+			  struct buddy_extent **ext, u64 *next);
+void buddy_free_extents(struct buddy *b, const struct buddy_extent *ext, u64 n);
+
+/*
+ * Pre-existing fragmentation (model in buddy.c, "Fragmentation"): pins one
+ * 4K frame at a random offset in round(f * W) of the W max-order blocks
+ * that are wholly free when called, chosen at random (seeded, so the same
+ * seed and state give the same pins; for one seed the pinned blocks of a
+ * smaller f are a subset of those of a larger f). f is clamped to [0, 1].
+ * The pins are order-0 allocations; when pins is not NULL it receives
+ * their frame numbers, ascending (room for nframes >> max_order entries).
+ * Returns the number of pins.
+ */
+u64 buddy_fragment(struct buddy *b, double f, u64 seed, u64 *pins);
+
+/* Longest run of consecutive free frames (0 when none). */
+u64 buddy_largest_run(struct buddy *b);
+/* Fragmentation figures; free runs shorter than min_run (0 counts as 1)
+ * are left out of runs / frames_in_runs. Cost: O(depth) per free run of at
+ * least min_run frames. */
+void buddy_frag(struct buddy *b, u64 min_run, struct buddy_frag *out);
+
 /* Audit: checks that free blocks are aligned, inside the range, disjoint,
  * that no two free buddies are left unmerged, and that the counters agree
- * with the bitmaps. Returns NULL or a static string naming the first
- * broken invariant. Costs O(nframes): for tests. */
+ * with the bitmaps, and (once built) that the free-run index agrees with
+ * them. Returns NULL or a static string naming the first broken
+ * invariant. Costs O(nframes): for tests. */
 const char *buddy_audit(const struct buddy *b);
 
 #endif

@@ -76,7 +76,7 @@ static int cmd_help(const char *cmd, FILE *f)
 	if (!cmd) {
 		fputs(usage_main, f);
 		help_walkers(f);
-		fprintf(f, "\ngenerators (--gen NAME:key=val,...):\n");
+		fputc('\n', f);
 		trace_gen_help(f);
 		return 0;
 	}

@@ -16,6 +16,8 @@
 
 #include "trace_int.h"
 
+#include <string.h>
+
 enum gen_key_type {
 	GK_BYTES,     /* byte count: 4096, 0x1000, 4K, 2M, 64G */
 	GK_COUNT,     /* integer: 1000000 or 1e6 */
@@ -101,6 +103,14 @@ struct gen {
 /* Values of keys (own, pattern or common). Asking for an unknown key is a bug. */
 u64 gen_u(const struct gen *g, const char *key);
 double gen_d(const struct gen *g, const char *key);
+/* Whether the spec set `key` (false when the key took its default). */
+static inline bool gen_given(const struct gen *g, const char *key)
+{
+	for (int i = 0; i < g->nkv; i++)
+		if (!strcmp(g->kv[i].key->name, key))
+			return g->kv[i].given != NULL;
+	return false;
+}
 /* Prints "mmusim: --gen LABEL: what" and returns -EINVAL. */
 int gen_err(const struct gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sets g->grain from key `grain` and g->items = footprint / grain. */

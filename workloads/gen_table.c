@@ -9,8 +9,11 @@
 
 extern const struct gen_def gen_seq, gen_stride, gen_uniform, gen_zipf,
 	gen_chase, gen_hotcold, gen_multiproc;
+extern const struct gen_def gen_mmapchurn, gen_heap, gen_shortproc, gen_ctxswitch, gen_mixed;
 
 const struct gen_def *const gen_table[] = {
 	&gen_seq, &gen_stride, &gen_uniform, &gen_zipf, &gen_chase,
-	&gen_hotcold, &gen_multiproc, NULL,
+	&gen_hotcold, &gen_multiproc,
+	&gen_mmapchurn, &gen_heap, &gen_shortproc, &gen_ctxswitch, &gen_mixed,
+	NULL,
 };
