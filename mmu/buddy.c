@@ -68,6 +68,18 @@
  *   loop), memory compaction or migrating a VM's frames to make it
  *   contiguous later, the cost of the search.
  *
+ * Scattered allocation (buddy_alloc_scattered)
+ *   Modelled: a VM whose memory need not be contiguous, backed as Xen's
+ *   populate_physmap (xen/common/memory.c) does: a number of extents of
+ *   2^extent_order pages, each from the heap allocator, wherever its free
+ *   lists put them; the domain builder asks for 1G extents first and
+ *   falls back to 2M and then 4K extents when the larger ones run out
+ *   (tools/libs/guest/xg_dom_x86.c, meminit_hvm). Here the fallback goes
+ *   one order at a time and never back up: once no block of order k is
+ *   free, none appears while the request is being served.
+ *   Not modelled: Xen's per-extent checks (claims, NUMA node affinity,
+ *   memflags), the 1G extents a guest-physical hole forbids.
+ *
  * Free-run index
  *   A segment tree over the frames, built on the first run query, so that
  *   a run search does not scan frames. Node (k, i) covers the aligned

@@ -8,7 +8,11 @@
  *
  * Used for host RAM and, inside a VM, for guest-physical memory. Page-table
  * pages, 4K data pages, 2M pages (order 9) and 1G pages (order 18) all come
- * from it, so their alignment is natural.
+ * from it, so their alignment is natural. For backing VMs it also hands
+ * out contiguous extents of any length (buddy_alloc_contig), scattered
+ * lists of blocks (buddy_alloc_scattered), pre-existing fragmentation
+ * (buddy_fragment) and the figures that measure it (buddy_frag); the
+ * model notes of these are in buddy.c.
  *
  * Representation: for each order, a bitmap with one bit per aligned block
  * ("this block is free at this order") is the truth; a per-order stack of
@@ -17,6 +21,10 @@
  * plus the stacks, so a 1 TiB machine costs about 64 MiB.
  *
  * Determinism: allocation order depends only on the sequence of calls.
+ *
+ * A free-run index (about 66 bytes per 512 frames) is built on the first
+ * call that searches or measures runs; until then allocation and free cost
+ * exactly what they did before it existed.
  */
 #ifndef MMUSIM_BUDDY_H
 #define MMUSIM_BUDDY_H

@@ -59,6 +59,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CHURN_USER_LIMIT (1ull << 47)   /* user half of 4-level paging */
 #define CHURN_COUNT_MAX 4.6e18

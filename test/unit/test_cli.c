@@ -324,3 +324,27 @@ TEST(cli_explain_golden)
 		free(err);
 	}
 }
+
+/* The trade-off of the literature (Gandhi et al., IEEE Micro 2017, table
+ * 1): on a walk-heavy workload nested paging has the most walk cycles and
+ * shadow paging the most VMM cycles; when page tables churn, shadow
+ * paging's total translation cost (walks + VMM) exceeds nested's. */
+TEST(cli_nested_shadow_tradeoff)
+{
+	char *j = run_ok("compare -w native,nested,shadow --json -c configs/skylake.ini "
+			 "--gen 'uniform:footprint=512M,n=300000,rw=0.3,seed=1'");
+	REQUIRE(j);
+	CHECK(num(j, "walkers.1.walk_cycles") > num(j, "walkers.0.walk_cycles"));
+	CHECK(num(j, "walkers.1.walk_cycles") > num(j, "walkers.2.walk_cycles"));
+	CHECK(num(j, "walkers.2.vmm.cycles") > 0);
+	CHECK_EQ(num(j, "walkers.0.vmm.cycles"), 0);
+	CHECK_EQ(num(j, "walkers.1.vmm.cycles"), 0);
+	CHECK(num(j, "walkers.1.walk_refs_per_walk") > 1.5 * num(j, "walkers.0.walk_refs_per_walk"));
+	free(j);
+	j = run_ok("compare -w native,nested,shadow --json -c configs/skylake.ini "
+		   "--gen 'mmapchurn:n=200000,rw=0.3,seed=1'");
+	REQUIRE(j);
+	CHECK(num(j, "walkers.2.total_cycles") > num(j, "walkers.1.total_cycles"));
+	CHECK(num(j, "walkers.2.vmm.by_cause.pt_write") == num(j, "machine.pt_writes"));
+	free(j);
+}
