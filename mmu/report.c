@@ -236,17 +236,20 @@ void sim_report_text(const struct sim *s, FILE *f)
 		ROW(lab, 0, u->st.refs_src[k]);
 	}
 	ROW("PWC hits", 0, u->st.refs_src[SRC_PWC]);
-	for (l = 2; l <= (int)s->cfg.os.levels; l++) {
-		char lab[40];
-		snprintf(lab, sizeof lab, "  %s hits / lookups", pwc_level_name[l]);
-		fprintf(f, "  %-30s", lab);
-		for (i = 0; i < s->n; i++) {
-			char cell[40];
-			snprintf(cell, sizeof cell, "%" PRIu64 "/%" PRIu64, s->mmu[i].pwc.hits[DIM_G][l],
-				 s->mmu[i].pwc.lookups[DIM_G][l]);
-			fprintf(f, " %16s", cell);
+	for (k = DIM_G; k <= (s->m.vm.on ? DIM_H : DIM_G); k++) {
+		int top = k == DIM_G ? (int)s->cfg.os.levels : s->m.vm.host_levels;
+		for (l = 2; l <= top; l++) {
+			char lab[40];
+			snprintf(lab, sizeof lab, "  %s%s hits / lookups", k == DIM_H ? "host " : "", pwc_level_name[l]);
+			fprintf(f, "  %-30s", lab);
+			for (i = 0; i < s->n; i++) {
+				char cell[40];
+				snprintf(cell, sizeof cell, "%" PRIu64 "/%" PRIu64, s->mmu[i].pwc.hits[k][l],
+					 s->mmu[i].pwc.lookups[k][l]);
+				fprintf(f, " %16s", cell);
+			}
+			fputc('\n', f);
 		}
-		fputc('\n', f);
 	}
 	ROW("walk cycles", 0, u->st.walk_cycles);
 	ROW("cycles per walk", 1, ratio(u->st.walk_cycles, u->st.walks));
