@@ -29,6 +29,9 @@ int machine_init(struct machine *m, const struct cfg *c)
 	}
 	for (f = 0; f < (RESERVED_LOW >> PAGE_SHIFT) && f < nframes; f++)
 		SIM_BUG_ON(!buddy_alloc_at(&m->frames, f, 0));
+	/* pre-existing fragmentation of the host, before any VM exists */
+	if (c->host.fragmentation > 0)
+		m->frag_pins = buddy_fragment(&m->frames, c->host.fragmentation, c->sim.seed ^ 0xf4a9, NULL);
 	if (c->vm.enabled && (r = vm_init(m, c))) {
 		machine_destroy(m);
 		return r;

@@ -17,6 +17,8 @@
  *   Physical memory: [host] ram bytes of 4 KiB frames from a buddy
  *   allocator ([host] max_order). The first 1 MiB is reserved (legacy
  *   real-mode area on PCs), so no page table or page sits at address 0.
+ *   [host] fragmentation f then pins one 4K frame in a fraction f of the
+ *   max-order blocks (buddy_fragment), before any VM is created.
  *   For a native machine guest-physical equals host-physical; with a VM
  *   ([vm], vm.h) the OS model allocates guest-physical frames and the VMM
  *   backs them with host frames through the EPT.
@@ -47,6 +49,7 @@ struct machine {
 	struct ad_update *ad;
 	u32 nad, capad;
 	u64 ad_commits;      /* entries whose A/D bits changed */
+	u64 frag_pins;       /* frames pinned by [host] fragmentation */
 };
 
 int machine_init(struct machine *m, const struct cfg *c);

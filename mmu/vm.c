@@ -49,26 +49,6 @@ static int ept_map(struct machine *m, u64 gpa, u64 hpa, int level)
 	return 0;
 }
 
-/* A run of n free host frames starting at a max-order boundary, lowest
- * address first: consecutive whole max-order blocks plus the tail. */
-static u64 host_extent_alloc(struct buddy *b, u64 n)
-{
-	u64 blk = 1ull << b->max_order, start, f;
-	for (start = 0; start + n <= b->nframes; start += blk) {
-		for (f = start; f < start + n; f++)
-			if (!buddy_is_free(b, f))
-				break;
-		if (f < start + n) {
-			start = f & ~(blk - 1);
-			continue;
-		}
-		for (f = start; f < start + n; f++)
-			SIM_BUG_ON(!buddy_alloc_at(b, f, 0));
-		return start;
-	}
-	return BUDDY_NONE;
-}
-
 int vm_init(struct machine *m, const struct cfg *c)
 {
 	struct vm *v = &m->vm;
@@ -99,7 +79,8 @@ int vm_init(struct machine *m, const struct cfg *c)
 		return -ENOMEM;
 	v->st.ept_pages = 1;
 	if (v->backing == BACK_CONTIGUOUS) {
-		u64 base = host_extent_alloc(&m->frames, v->gframes), g;
+		/* lowest run of free frames starting on a max-order boundary */
+		u64 base = buddy_alloc_contig(&m->frames, v->gframes, m->frames.max_order, BUDDY_FIT_FIRST), g;
 		if (base != BUDDY_NONE) {
 			int level = v->host_thp && !(base & 511) ? 2 : 1;
 			u64 step = 1ull << (9 * (level - 1));
