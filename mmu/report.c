@@ -298,14 +298,14 @@ void sim_report_text(const struct sim *s, FILE *f)
 void sim_explain_log(const struct sim *s, int i, FILE *f)
 {
 	const struct walk_log *l = &s->mmu[i].log;
-	static const char *const dn[DIM_NR] = { "guest", "host" };
+	static const char *const kn[] = { "guest", "host", "shadow" };
 	static const char *const ln[PT_LEVELS_MAX + 1] = { "", "PT", "PD", "PDPT", "PML4", "PML5" };
 	u32 k;
 
-	fprintf(f, "  %3s  %-5s %-5s %-18s %-18s %-5s %6s\n", "#", "dim", "level", "address", "value", "from", "cycles");
+	fprintf(f, "  %3s  %-6s %-5s %-18s %-18s %-5s %6s\n", "#", "table", "level", "address", "value", "from", "cycles");
 	for (k = 0; k < l->n; k++) {
 		const struct walk_ref *r = &l->r[k];
-		fprintf(f, "  %3u  %-5s %-5s 0x%016" PRIx64 " 0x%016" PRIx64 " %-5s %6u\n", k + 1, dn[r->dim],
+		fprintf(f, "  %3u  %-6s %-5s 0x%016" PRIx64 " 0x%016" PRIx64 " %-5s %6u\n", k + 1, kn[r->kind],
 			ln[r->level], r->addr, r->value, ref_src_name((enum ref_src)r->src), r->cycles);
 	}
 	fprintf(f, "  %u memory references, %u PWC hits, %u cycles\n", l->refs, l->n - l->refs, l->cycles);

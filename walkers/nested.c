@@ -39,7 +39,7 @@ bool nested_gpa_hpa(struct mmu *u, u64 gpa, enum acc acc, u64 *hpa, u8 *perms,
 	struct machine *m = u->m;
 	u32 vpid = m->vm.vpid;
 	struct radix_req rq = {
-		.dim = DIM_H, .fmt = PTF_EPT, .levels = m->vm.host_levels, .root = m->vm.ept_root.v,
+		.dim = DIM_H, .fmt = PTF_EPT, .kind = TK_EPT, .levels = m->vm.host_levels, .root = m->vm.ept_root.v,
 		.va = gpa, .acc = acc, .ctx = vpid, .set_ad = true,
 	};
 	struct radix_res res;

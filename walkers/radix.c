@@ -35,6 +35,7 @@ u64 walk_emit(struct mmu *u, enum dim d, int level, hpa_t a)
 	r->dim = (u8)d;
 	r->level = (u8)level;
 	r->src = (u8)src;
+	r->kind = l->cur_kind;
 	r->cycles = cyc;
 	r->addr = a.v;
 	r->value = v;
@@ -54,6 +55,7 @@ void walk_emit_cached(struct mmu *u, enum dim d, int level, enum ref_src src, u3
 	r->dim = (u8)d;
 	r->level = (u8)level;
 	r->src = (u8)src;
+	r->kind = l->cur_kind;
 	r->cycles = cycles;
 	r->addr = addr;
 	r->value = value;
@@ -72,8 +74,13 @@ static inline u8 fmt_perms(enum pt_fmt f, u64 e) { return f == PTF_EPT ? ept_per
 static inline u64 fmt_a(enum pt_fmt f) { return f == PTF_EPT ? EPT_A : PTE_A; }
 static inline u64 fmt_d(enum pt_fmt f) { return f == PTF_EPT ? EPT_D : PTE_D; }
 
-/* PWC value: host address of the next table | accumulated permissions. */
-static u64 pwc_pack(u64 table_hpa, u8 perms) { return table_hpa | perms; }
+/* PWC value: host address of the next table | accumulated permissions |
+ * PWC_SWITCHED when that table is a guest table reached by a switch. */
+#define PWC_SWITCHED 0x10u
+static u64 pwc_pack(u64 table_hpa, u8 perms, bool switched)
+{
+	return table_hpa | perms | (switched ? PWC_SWITCHED : 0);
+}
 
 bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,
 		struct radix_res *res, struct walk_fault *f)
@@ -81,17 +88,28 @@ bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,
 	struct machine *m = u->m;
 	int level = rq->levels, l;
 	u8 perms = PERM_R | PERM_W | PERM_X | PERM_U;
+	bool set_ad = rq->set_ad, switched = false;
+	enum table_kind kind = rq->kind;
 	hpa_t table;
 	u64 e = 0;
 
+	res->switch_level = 0;
 	/* Paging-structure caches: longest match first. */
 	for (l = 2; l <= rq->levels && u->pwc.enabled; l++) {
 		u64 v;
 		if (pwc_lookup(&u->pwc, rq->dim, l, rq->va, rq->ctx, &v)) {
+			u->log.cur_kind = (u8)kind;
 			walk_emit_pwc(u, rq->dim, l, pwc_tag(rq->va, l), v);
 			table = mk_hpa(v & PTE_ADDR_MASK);
 			perms = (u8)(v & 0xf);
 			level = l - 1;
+			if (v & PWC_SWITCHED) {
+				switched = true;
+				res->switch_level = l;
+				port = rq->switch_port;
+				set_ad = true;
+				kind = TK_GUEST;
+			}
 			goto walk;
 		}
 	}
@@ -106,6 +124,7 @@ walk:
 		hpa_t at = mk_hpa(table.v + 8ull * pt_index(rq->va, level));
 		u64 bits = 0;
 
+		u->log.cur_kind = (u8)kind;
 		e = walk_emit(u, rq->dim, level, at);
 		if (!fmt_present(rq->fmt, e)) {
 			f->kind = rq->fmt == PTF_EPT ? FAULT_EPT : FAULT_NOT_PRESENT;
@@ -116,7 +135,7 @@ walk:
 			goto fault;
 		}
 		perms &= fmt_perms(rq->fmt, e);
-		if (rq->set_ad && !(e & fmt_a(rq->fmt)))
+		if (set_ad && !(e & fmt_a(rq->fmt)))
 			bits |= fmt_a(rq->fmt);
 		if (pte_is_leaf(e, level)) {
 			u64 size = 1ull << (12 + 9 * (level - 1));
@@ -124,7 +143,7 @@ walk:
 				f->kind = rq->fmt == PTF_EPT ? FAULT_EPT : FAULT_PROT;
 				goto fault;
 			}
-			if (rq->set_ad && acc_is_write(rq->acc) && !(e & fmt_d(rq->fmt)))
+			if (set_ad && acc_is_write(rq->acc) && !(e & fmt_d(rq->fmt)))
 				bits |= fmt_d(rq->fmt);
 			if (bits)
 				machine_defer_ad(m, at, bits);
@@ -139,17 +158,22 @@ walk:
 		}
 		if (bits)
 			machine_defer_ad(m, at, bits);
-		{
-			u64 next = e & PTE_ADDR_MASK;
-			if (port && port->table_hpa) {
-				if (!port->table_hpa(port, next, &table, f))
-					return false;
-			} else {
-				table = mk_hpa(next);
-			}
+		if (rq->switch_bit && !switched && (e & rq->switch_bit)) {
+			/* switch: the entry holds the next guest table's host address */
+			switched = true;
+			res->switch_level = level;
+			port = rq->switch_port;
+			set_ad = true;
+			kind = TK_GUEST;
+			table = mk_hpa(e & PTE_ADDR_MASK);
+		} else if (port && port->table_hpa) {
+			if (!port->table_hpa(port, e & PTE_ADDR_MASK, &table, f))
+				return false;
+		} else {
+			table = mk_hpa(e & PTE_ADDR_MASK);
 		}
 		if (u->pwc.enabled)
-			pwc_fill(&u->pwc, rq->dim, level, rq->va, rq->ctx, pwc_pack(table.v, perms));
+			pwc_fill(&u->pwc, rq->dim, level, rq->va, rq->ctx, pwc_pack(table.v, perms, switched));
 	}
 fault:
 	f->dim = rq->dim;

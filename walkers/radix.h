@@ -22,17 +22,21 @@
 
 #define WALK_LOG_MAX 64   /* >= (5+1)*(5+1)-1 references plus PWC hits */
 
+/* What kind of table a reference read (for explain). */
+enum table_kind { TK_GUEST = 0, TK_EPT = 1, TK_SHADOW = 2 };
+
 struct walk_ref {
 	u8 dim;          /* enum dim */
 	u8 level;
 	u8 src;          /* enum ref_src */
-	u8 pad;
+	u8 kind;         /* enum table_kind */
 	u32 cycles;
 	u64 addr;        /* host-physical address of the entry (PWC: the tag) */
 	u64 value;       /* the entry read (PWC: the cached value) */
 };
 
 struct walk_log {
+	u8 cur_kind;     /* kind of the table walk_emit reads now */
 	u32 n;
 	u32 refs;        /* memory references (excludes PWC hits) */
 	u32 cycles;
@@ -56,16 +60,25 @@ enum pt_fmt { PTF_X86 = 0, PTF_EPT = 1 };
 struct radix_req {
 	enum dim dim;
 	enum pt_fmt fmt;
+	enum table_kind kind;
 	int levels;          /* 4 or 5 */
 	u64 root;            /* table address in the dimension's space */
 	u64 va;              /* input address of this dimension */
 	enum acc acc;
 	u32 ctx;             /* PWC tag */
 	bool set_ad;         /* set A/D as hardware does (deferred via machine) */
+	/* Agile paging's switching bit: a non-leaf entry with switch_bit set
+	 * holds the host address of the next *guest* table; the walk goes on
+	 * in the guest's tables (kind TK_GUEST, A/D set), reaching the tables
+	 * below through switch_port. 0: no switching. */
+	u64 switch_bit;
+	struct pt_port *switch_port;
 };
 
 struct radix_res {
-	u64 out;             /* output address (page base | offset of va) */
+	u64 out;             /* output address (page base | offset of va);
+			      * after a switch, a guest-physical address */
+	int switch_level;    /* level of the entry that switched (0: none) */
 	enum psize ps;
 	u8 perms;            /* accumulated PERM_* */
 	bool dirty;

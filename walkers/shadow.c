@@ -287,7 +287,7 @@ static bool shadow_translate(struct walker *w, const struct xlate_in *in,
 
 	for (attempt = 0;; attempt++) {
 		struct radix_req rq = {
-			.dim = DIM_G, .fmt = PTF_X86, .levels = in->levels, .root = root.v,
+			.dim = DIM_G, .fmt = PTF_X86, .kind = TK_SHADOW, .levels = in->levels, .root = root.v,
 			.va = in->va.v, .acc = in->acc, .ctx = in->ctx, .set_ad = false,
 		};
 		struct radix_res res;
