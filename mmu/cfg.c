@@ -126,6 +126,7 @@ static const char *check_page_multiple(u64 v)
 #define K_U32(s, k, f, lo, hi) { s, k, CT_U32, OFF(f), lo, hi, NULL, NULL }
 #define K_U32C(s, k, f, lo, hi, chk) { s, k, CT_U32, OFF(f), lo, hi, NULL, chk }
 #define K_U64(s, k, f) { s, k, CT_U64, OFF(f), 0, UINT64_MAX, NULL, NULL }
+#define K_U64R(s, k, f, lo, hi) { s, k, CT_U64, OFF(f), lo, hi, NULL, NULL }
 #define K_SIZE(s, k, f, lo, hi, chk) { s, k, CT_SIZE, OFF(f), lo, hi, NULL, chk }
 #define K_BOOL(s, k, f) { s, k, CT_BOOL, OFF(f), 0, 1, NULL, NULL }
 #define K_ENUM(s, k, f, n) { s, k, CT_ENUM, OFF(f), 0, 0, n, NULL }
@@ -211,6 +212,10 @@ static const struct cfg_key cfg_keys[] = {
 	K_U64("sim", "seed", c.sim.seed),
 	K_NAME("walker", "name", c.walker.name),
 	K_DBL("cpu", "ghz", c.cpu.ghz, 0, 1000),
+	K_U32("cpu", "access_cycles", c.cpu.access_cycles, 0, 1000000),
+
+	K_U64R("agile", "interval_cycles", c.agile.interval_cycles, 1, UINT64_MAX),
+	K_U32("agile", "update_threshold", c.agile.update_threshold, 1, 1000000),
 };
 #define NKEYS ((int)ARRAY_SIZE(cfg_keys))
 

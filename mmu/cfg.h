@@ -103,7 +103,14 @@ struct cfg {
 	struct cfg_vmm vmm;
 	struct { u64 seed; } sim;
 	struct { char name[CFG_NAME_MAX]; } walker;
-	struct { double ghz; } cpu;
+	struct { double ghz; u32 access_cycles; } cpu;
+	/* [agile]: agile paging's mode-switching policy (Gandhi, Hill and
+	 * Swift, ISCA 2016; IEEE Micro 2017). */
+	struct {
+		u64 interval_cycles;   /* policy interval (2 s in the paper) */
+		u32 update_threshold;  /* writes to one guest table page in an
+					* interval that move it to nested mode */
+	} agile;
 };
 
 /* One `-s section.key=value` override. */

@@ -38,6 +38,7 @@ int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const st
 	u->ntlb_lat = c->ntlb.g.latency;
 	u->exit_cycles = c->vmm.exit_cycles;
 	u->pte_cycles = c->vmm.pte_cycles;
+	u->access_cycles = c->cpu.access_cycles;
 	u->w.ops = ops;
 	u->w.mmu = u;
 	u->w.m = m;

@@ -48,6 +48,10 @@ struct mmu_stats {
 	u64 vmm[VMM_CAUSE_NR];    /* VMM interventions by cause */
 	u64 vmm_cycles;
 	u64 vmm_pages, vmm_pages_peak; /* host pages of the walker's own tables */
+	/* agile paging */
+	u64 agile_full_shadow;    /* translations served entirely in shadow mode */
+	u64 agile_switched[PT_LEVELS_MAX + 1]; /* ... that switched at level L */
+	u64 agile_to_nested, agile_to_shadow;  /* mode changes of guest table pages */
 };
 
 struct mmu_fp {
@@ -68,6 +72,7 @@ struct mmu {
 	struct sa_table ntlb;     /* nested TLB: gPA -> hPA (entries 0: off) */
 	u32 ntlb_lat;
 	u32 exit_cycles, pte_cycles;
+	u32 access_cycles;        /* [cpu] access_cycles: pace of simulated time */
 	struct walk_log log;
 	u32 ctx;                  /* current TLB tag (PCID) */
 	gpa_t root;               /* current CR3 */
@@ -92,6 +97,14 @@ void mmu_invlpg(struct mmu *u, u32 ctx, u64 va);
 void mmu_flush_ctx(struct mmu *u, u32 ctx);
 void mmu_cr3(struct mmu *u, u32 ctx, gpa_t root, bool flush);
 void mmu_pt_write(struct mmu *u, const struct pt_update *pu);
+
+/* This instance's simulated time: every access's base cycles plus its
+ * translation and VMM cycles. */
+static inline u64 mmu_now(const struct mmu *u)
+{
+	u64 acc = u->st.acc[0] + u->st.acc[1] + u->st.acc[2] + u->st.acc[3];
+	return acc * u->access_cycles + u->st.l2_cycles + u->st.walk_cycles + u->st.vmm_cycles;
+}
 
 /* Charges one VMM intervention: an exit plus `entries` entries of work. */
 static inline void mmu_vmm_charge(struct mmu *u, enum vmm_cause c, u32 entries)

@@ -181,6 +181,9 @@ int sim_event(struct sim *s, const struct ev *e)
 				s->mmu[i].st.splits++;
 			r = sim_access(s, last & ~(PAGE_SIZE - 1), a);
 		}
+		for (i = 0; i < s->n; i++)
+			if (s->mmu[i].w.ops->tick)
+				s->mmu[i].w.ops->tick(&s->mmu[i].w, mmu_now(&s->mmu[i]));
 		break;
 	}
 	case EV_MAP:

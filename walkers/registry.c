@@ -8,6 +8,7 @@ static const struct walker_ops *const walkers[] = {
 	&native_walker_ops,
 	&nested_walker_ops,
 	&shadow_walker_ops,
+	&agile_walker_ops,
 };
 
 const struct walker_ops *walker_find(const char *name)
@@ -30,7 +31,7 @@ void walker_list(void *file)
 const char *vmm_cause_name(enum vmm_cause c)
 {
 	static const char *const n[VMM_CAUSE_NR] = {
-		"pt_write", "hidden_fault", "dirty", "inject", "cr3", "invlpg", "flush", "mode",
+		"pt_write", "hidden_fault", "dirty", "inject", "cr3", "invlpg", "flush", "mode", "interval",
 	};
 	return (unsigned)c < VMM_CAUSE_NR ? n[c] : "?";
 }

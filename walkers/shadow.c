@@ -1,6 +1,8 @@
 /*
  * shadow.c - shadow paging: the VMM keeps gVA -> hPA tables that the
- * hardware walks natively.
+ * hardware walks natively; and agile paging, which is shadow paging whose
+ * shadow entries may switch the walk to nested mode (see "Agile paging"
+ * below).
  *
  * Model notes
  *   The VMM builds one shadow table per guest page-table root (CR3) in host
@@ -49,10 +51,22 @@
 #include <stdlib.h>
 
 #define SH_SPLIT (1ull << 9)   /* non-leaf shadow entry: child is a split page */
+#define SH_SWITCH (1ull << 10) /* agile: entry holds the next guest table's hPA */
+#define NESTED_WRITTEN (1ull << 3) /* agile: nested value flag: page written this interval */
 
 struct shadow {
 	struct u64map by_gfn;  /* guest table gfn -> shadow page hpa | level */
 	struct u64map by_hpa;  /* shadow page hpa -> guest table gfn */
+	struct u64map parent;  /* shadow page hpa -> hpa of the entry linking it */
+	/* agile paging */
+	bool agile;
+	u32 threshold;
+	u64 interval, next_tick, epoch;
+	struct u64map wcount;  /* shadow-mode guest table gfn -> epoch << 32 | writes */
+	struct u64map nested;  /* guest table gfn in nested mode ->
+				* its top's gfn << 4 | NESTED_WRITTEN | its level */
+	struct u64map tops;    /* top gfn -> switching entry hpa (0: none yet) */
+	struct u64map roots;   /* guest root gfns (never switched) */
 };
 
 struct gwalk {
@@ -106,13 +120,14 @@ static void sp_free(struct walker *w, hpa_t sp, int level)
 	if (level > 1)
 		for (i = 0; i < 512; i++) {
 			u64 e = sh_read(w, sp, i);
-			if ((e & PTE_P) && !(e & PTE_PS))
+			if ((e & PTE_P) && !(e & PTE_PS) && !(e & SH_SWITCH))
 				sp_free(w, mk_hpa(e & PTE_ADDR_MASK), level - 1);
 		}
 	if ((g = u64map_get(&sh->by_hpa, sp.v))) {
 		u64map_del(&sh->by_gfn, *g);
 		u64map_del(&sh->by_hpa, sp.v);
 	}
+	u64map_del(&sh->parent, sp.v);
 	machine_host_pt_free(w->m, sp);
 	mmu_vmm_pages(w->mmu, -1);
 }
@@ -124,7 +139,7 @@ static void sh_zap(struct walker *w, hpa_t sp, unsigned i, int level)
 	if (!e)
 		return;
 	sh_write(w, sp, i, 0);
-	if (level > 1 && (e & PTE_P) && !(e & PTE_PS)) {
+	if (level > 1 && (e & PTE_P) && !(e & PTE_PS) && !(e & SH_SWITCH)) {
 		sp_free(w, mk_hpa(e & PTE_ADDR_MASK), level - 1);
 		pwc_flush_all(&w->mmu->pwc);
 	}
@@ -139,6 +154,8 @@ static hpa_t sh_root(struct walker *w, gpa_t groot, int levels)
 		return mk_hpa(*v & PTE_ADDR_MASK);
 	r = sp_new(w);
 	sp_register(w, r, groot.v >> PAGE_SHIFT, levels);
+	if (u64map_put(&sh->roots, groot.v >> PAGE_SHIFT, 1))
+		exit(1);
 	return r;
 }
 
@@ -220,6 +237,18 @@ static u32 sh_fill(struct walker *w, hpa_t root, int levels, const struct gwalk 
 		u64 se = sh_read(w, s, i);
 		if (!(se & PTE_P) || (se & PTE_PS)) {
 			hpa_t c;
+			if (l > g->leaf && sh->agile && u64map_get(&sh->nested, (g->e[l] & PTE_ADDR_MASK) >> PAGE_SHIFT)) {
+				/* the guest table below is in nested mode: switch here */
+				u64 gfn = (g->e[l] & PTE_ADDR_MASK) >> PAGE_SHIFT;
+				hpa_t at = mk_hpa(s.v + 8ull * i);
+				if (se)
+					sh_zap(w, s, i, l);
+				sh_write(w, s, i, machine_gpa_hpa(w->m, mk_gpa(gfn << PAGE_SHIFT)).v | PTE_P | PTE_A |
+					 (g->e[l] & (PTE_RW | PTE_US | PTE_NX)) | SH_SWITCH);
+				if (u64map_get(&sh->tops, gfn) && u64map_put(&sh->tops, gfn, at.v))
+					exit(1);
+				return n + 1;
+			}
 			if (l > g->leaf) {
 				u64 gfn = (g->e[l] & PTE_ADDR_MASK) >> PAGE_SHIFT, *v;
 				v = u64map_get(&sh->by_gfn, gfn);
@@ -237,8 +266,12 @@ static u32 sh_fill(struct walker *w, hpa_t root, int levels, const struct gwalk 
 				se = c.v | PTE_P | PTE_A | PTE_RW | PTE_US | SH_SPLIT;
 			}
 			sh_write(w, s, i, se);
+			if (u64map_put(&sh->parent, se & PTE_ADDR_MASK, s.v + 8ull * i))
+				exit(1);
 			n++;
 		}
+		if (se & SH_SWITCH)
+			return n;      /* the walk goes on in the guest's tables */
 		s = mk_hpa(se & PTE_ADDR_MASK);
 	}
 	{
@@ -259,7 +292,9 @@ static int shadow_init(struct walker *w, const struct cfg *cfg)
 	if (!w->m->vm.on)
 		return -EINVAL;
 	sh = calloc(1, sizeof *sh);
-	if (!sh || u64map_init(&sh->by_gfn) || u64map_init(&sh->by_hpa)) {
+	if (!sh || u64map_init(&sh->by_gfn) || u64map_init(&sh->by_hpa) || u64map_init(&sh->parent) ||
+	    u64map_init(&sh->wcount) || u64map_init(&sh->nested) || u64map_init(&sh->tops) ||
+	    u64map_init(&sh->roots)) {
 		free(sh);
 		return -ENOMEM;
 	}
@@ -274,14 +309,34 @@ static void shadow_destroy(struct walker *w)
 		return;
 	u64map_destroy(&sh->by_gfn);
 	u64map_destroy(&sh->by_hpa);
+	u64map_destroy(&sh->parent);
+	u64map_destroy(&sh->wcount);
+	u64map_destroy(&sh->nested);
+	u64map_destroy(&sh->tops);
+	u64map_destroy(&sh->roots);
 	free(sh);
 	w->priv = NULL;
+}
+
+/* Agile: the nested part of a switched walk reaches lower guest tables
+ * through the EPT (nested.c). */
+static bool agile_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
+{
+	u64 h;
+	u8 perms;
+	enum psize ps;
+	if (!nested_gpa_hpa(p->arg, table, ACC_R, &h, &perms, &ps, f))
+		return false;
+	*out = mk_hpa(h);
+	return true;
 }
 
 static bool shadow_translate(struct walker *w, const struct xlate_in *in,
 			     struct xlate_out *out, struct walk_fault *fault)
 {
+	struct shadow *sh = w->priv;
 	struct mmu *u = w->mmu;
+	struct pt_port nport = { agile_table_hpa, u };
 	hpa_t root = sh_root(w, in->root, in->levels);
 	int attempt;
 
@@ -289,6 +344,7 @@ static bool shadow_translate(struct walker *w, const struct xlate_in *in,
 		struct radix_req rq = {
 			.dim = DIM_G, .fmt = PTF_X86, .kind = TK_SHADOW, .levels = in->levels, .root = root.v,
 			.va = in->va.v, .acc = in->acc, .ctx = in->ctx, .set_ad = false,
+			.switch_bit = sh->agile ? SH_SWITCH : 0, .switch_port = &nport,
 		};
 		struct radix_res res;
 		struct gwalk g;
@@ -301,8 +357,27 @@ static bool shadow_translate(struct walker *w, const struct xlate_in *in,
 			out->ps = res.ps;
 			out->perms = res.perms;
 			out->dirty = res.dirty;
+			if (res.switch_level) {
+				/* nested below the switch: the leaf gave a gPA */
+				u64 hpa;
+				u8 hperms;
+				enum psize hps;
+				if (!nested_gpa_hpa(u, res.out, in->acc, &hpa, &hperms, &hps, fault))
+					return false;
+				out->pa = mk_hpa(hpa);
+				out->gpa = mk_gpa(res.out);
+				out->ps = MIN(res.ps, hps);
+				out->perms &= hperms;
+				u->st.agile_switched[res.switch_level]++;
+			} else if (sh->agile) {
+				u->st.agile_full_shadow++;
+			}
 			return true;
 		}
+		/* A fault in the guest's own tables below a switch, or in the EPT,
+		 * is delivered as nested paging delivers it: no VMM intercept. */
+		if (fault->dim == DIM_H || (res.switch_level && fault->level < res.switch_level))
+			return false;
 		SIM_BUG_ON(attempt >= 2);      /* a fill must make the walk succeed */
 		guest_walk(w, in->root, in->levels, in->va.v, in->acc, &g);
 		if (g.fault != FAULT_NONE) {
@@ -327,14 +402,233 @@ static bool shadow_translate(struct walker *w, const struct xlate_in *in,
 	}
 }
 
+/* ---- Agile paging (Gandhi, Hill and Swift, ISCA 2016; IEEE Micro 2017) ----
+ *
+ * Mechanism: a shadow entry with the switching bit (SH_SWITCH) holds the
+ * host address of the next guest table; the hardware walk continues there
+ * as a nested walk (guest entries read directly, lower guest tables and the
+ * final gPA translated through the EPT, A/D set in the guest's tables).
+ * Guest tables in nested mode are not write-protected: their updates cost
+ * nothing. Guest tables above them keep shadow mode.
+ * Policy: a process starts in full shadow mode. A guest page-table page
+ * written update_threshold times (2) within one interval moves to nested
+ * mode with everything below it (its shadow subtree is freed and the
+ * shadow entry pointing to it becomes a switching entry). At the end of
+ * each interval ([agile] interval_cycles of the walker's simulated time),
+ * every nested subtree whose pages were not written during the interval
+ * moves back to shadow mode (its switching entry is dropped; the shadow
+ * subtree is rebuilt by hidden faults as it is used). The paper reads the
+ * dirty bits of the guest page-table pages to find unwritten ones; here the
+ * VMM sees the writes of nested pages through the same notifications (no
+ * cost), which is what those dirty bits record. Root pages never switch.
+ * Costs: a move to nested mode is charged in the intervention that
+ * detected the second write, plus pte_cycles per guest table scanned; the
+ * end of an interval costs one exit plus pte_cycles per nested page
+ * scanned and per subtree moved back.
+ */
+
+/* Marks the guest table gfn (at level) and the tables below it nested
+ * under top; returns the number of tables marked. */
+static u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, bool on)
+{
+	struct shadow *sh = w->priv;
+	u32 n = 1;
+	unsigned i;
+
+	if (on) {
+		if (u64map_put(&sh->nested, gfn, top << 4 | (u64)level))
+			exit(1);
+	} else {
+		u64map_del(&sh->nested, gfn);
+	}
+	if (level > 1)
+		for (i = 0; i < 512; i++) {
+			u64 e = machine_pt_read(w->m, mk_gpa((gfn << PAGE_SHIFT) + 8ull * i));
+			if ((e & PTE_P) && !pte_is_leaf(e, level))
+				n += mark_nested(w, (e & PTE_ADDR_MASK) >> PAGE_SHIFT, level - 1, top, on);
+		}
+	return n;
+}
+
+/* Moves guest table page gfn (holding level-`level` entries) to nested. */
+static void agile_to_nested(struct walker *w, u64 gfn, int level)
+{
+	struct shadow *sh = w->priv;
+	u64 *v = u64map_get(&sh->by_gfn, gfn), at = 0;
+	u32 n = mark_nested(w, gfn, level, gfn, true);
+
+	if (v && (int)(*v & 7) == level) {
+		hpa_t sp = mk_hpa(*v & PTE_ADDR_MASK);
+		u64 *pe = u64map_get(&sh->parent, sp.v);
+		if (pe) {
+			u64 e;
+			at = *pe;
+			e = physmem_read64(&w->m->mem, mk_hpa(at));
+			physmem_write64(&w->m->mem, mk_hpa(at),
+					machine_gpa_hpa(w->m, mk_gpa(gfn << PAGE_SHIFT)).v |
+					(e & ~PTE_ADDR_MASK) | SH_SWITCH);
+			n++;
+		}
+		sp_free(w, sp, level);
+		pwc_flush_all(&w->mmu->pwc);
+	}
+	if (u64map_put(&sh->tops, gfn, at))
+		exit(1);
+	w->mmu->st.vmm_cycles += (u64)n * w->mmu->pte_cycles;
+	w->mmu->st.agile_to_nested++;
+}
+
+/* Interval end, for one nested page: written, it stays nested with its
+ * subtree (as the new top when its top went back); unwritten, it goes back
+ * to shadow mode and its children are judged the same way. Clears the
+ * written flags of what stays. Returns the pages examined. */
+static u32 agile_judge(struct walker *w, u64 gfn, int level, u64 top)
+{
+	struct shadow *sh = w->priv;
+	u64 *v = u64map_get(&sh->nested, gfn);
+	u32 n = 1;
+	unsigned i;
+
+	if (!v)
+		return 0;
+	if (*v & NESTED_WRITTEN) {
+		if (gfn != top) {
+			/* a new top below a page that went back to shadow */
+			mark_nested(w, gfn, level, gfn, true);
+			if (u64map_put(&sh->tops, gfn, 0))
+				exit(1);
+		} else {
+			mark_nested(w, gfn, level, gfn, true);   /* clears the flags */
+		}
+		return n;
+	}
+	u64map_del(&sh->nested, gfn);
+	if (gfn == top)
+		u64map_del(&sh->tops, gfn);
+	w->mmu->st.agile_to_shadow++;
+	if (level > 1)
+		for (i = 0; i < 512; i++) {
+			u64 e = machine_pt_read(w->m, mk_gpa((gfn << PAGE_SHIFT) + 8ull * i));
+			if ((e & PTE_P) && !pte_is_leaf(e, level))
+				n += agile_judge(w, (e & PTE_ADDR_MASK) >> PAGE_SHIFT, level - 1, top);
+		}
+	return n;
+}
+
+/* Rebuilds, eagerly, the shadow table of guest table gfn (level-`level`
+ * entries) that just left nested mode, linking it from the shadow entry at
+ * `at` (whose guest flags it keeps). Children still nested get switching
+ * entries; guest huge pages larger than their EPT mapping are left to
+ * hidden faults. Returns the entries written. */
+static u32 sh_build(struct walker *w, hpa_t at, u64 flags, u64 gfn, int level)
+{
+	struct shadow *sh = w->priv;
+	hpa_t sp = sp_new(w);
+	u32 n = 1;
+	unsigned i;
+
+	sp_register(w, sp, gfn, level);
+	if (u64map_put(&sh->parent, sp.v, at.v))
+		exit(1);
+	physmem_write64(&w->m->mem, at, sp.v | flags);
+	for (i = 0; i < 512; i++) {
+		u64 e = machine_pt_read(w->m, mk_gpa((gfn << PAGE_SHIFT) + 8ull * i));
+		hpa_t eat = mk_hpa(sp.v + 8ull * i);
+		if (!(e & PTE_P))
+			continue;
+		if (pte_is_leaf(e, level)) {
+			if (sh_eff_level(w, e, level, 0) == level) {
+				sh_write(w, sp, i, sh_leaf(w, e, level, level, 0));
+				n++;
+			}
+			continue;
+		}
+		{
+			u64 c = (e & PTE_ADDR_MASK) >> PAGE_SHIFT, cf = PTE_P | PTE_A | (e & (PTE_RW | PTE_US | PTE_NX));
+			if (u64map_get(&sh->nested, c)) {
+				physmem_write64(&w->m->mem, eat,
+						machine_gpa_hpa(w->m, mk_gpa(c << PAGE_SHIFT)).v | cf | SH_SWITCH);
+				if (u64map_get(&sh->tops, c) && u64map_put(&sh->tops, c, eat.v))
+					exit(1);
+				n++;
+			} else {
+				n += sh_build(w, eat, cf, c, level - 1);
+			}
+		}
+	}
+	return n;
+}
+
+/* End of an interval ([agile] interval_cycles of this walker's time). */
+static void agile_tick(struct walker *w, u64 now)
+{
+	struct shadow *sh = w->priv;
+	u64 i, ntops = 0, *tops, *ats;
+	u32 scanned = 0, rebuilt = 0;
+
+	if (now < sh->next_tick)
+		return;
+	while (sh->next_tick <= now)
+		sh->next_tick += sh->interval;
+	sh->epoch++;
+	if (!sh->tops.n)
+		return;
+	tops = malloc(2 * sh->tops.n * sizeof *tops);
+	if (!tops)
+		exit(1);
+	ats = tops + sh->tops.n;
+	for (i = 0; i < sh->tops.cap; i++)
+		if (sh->tops.k[i] != U64MAP_EMPTY) {
+			tops[ntops] = sh->tops.k[i];
+			ats[ntops++] = sh->tops.v[i];
+		}
+	for (i = 0; i < ntops; i++) {
+		u64 gfn = tops[i], *v = u64map_get(&sh->nested, gfn);
+		if (!v)
+			continue;
+		{
+			int level = (int)(*v & 7);
+			bool back = !(*v & NESTED_WRITTEN);
+			scanned += agile_judge(w, gfn, level, gfn);
+			if (back && ats[i]) {
+				/* back to shadow: the VMM rebuilds the shadow subtree
+				 * in place of the switching entry */
+				u64 e = physmem_read64(&w->m->mem, mk_hpa(ats[i]));
+				if ((e & SH_SWITCH) &&
+				    (e & PTE_ADDR_MASK) == machine_gpa_hpa(w->m, mk_gpa(gfn << PAGE_SHIFT)).v)
+					rebuilt += sh_build(w, mk_hpa(ats[i]), e & ~PTE_ADDR_MASK & ~SH_SWITCH, gfn, level);
+			}
+		}
+	}
+	free(tops);
+	pwc_flush_all(&w->mmu->pwc);
+	mmu_vmm_charge(w->mmu, VMM_INTERVAL, scanned + rebuilt);
+}
+
 /* A guest page-table write: trap, drop the stale shadow entry, install
  * the new leaf when it is one. */
 static void shadow_pt_write(struct walker *w, const struct pt_update *pu)
 {
 	struct shadow *sh = w->priv;
-	u64 *v = u64map_get(&sh->by_gfn, pu->entry.v >> PAGE_SHIFT);
+	u64 gfn = pu->entry.v >> PAGE_SHIFT;
+	u64 *v;
 	u32 n = 1;
 
+	if (sh->agile) {
+		u64 *nv = u64map_get(&sh->nested, gfn);
+		if (nv) {
+			/* nested mode: not write-protected, no exit; the page's
+			 * dirty state records the write for the interval's end */
+			u64 top = *nv >> 4;
+			*nv |= NESTED_WRITTEN;
+			if ((pu->old & PTE_P) && !pte_is_leaf(pu->old, pu->level))
+				mark_nested(w, (pu->old & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, false);
+			if ((pu->val & PTE_P) && !pte_is_leaf(pu->val, pu->level))
+				mark_nested(w, (pu->val & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, true);
+			return;
+		}
+	}
+	v = u64map_get(&sh->by_gfn, gfn);
 	if (v && (int)(*v & 7) == pu->level) {
 		hpa_t sp = mk_hpa(*v & PTE_ADDR_MASK);
 		unsigned i = (unsigned)((pu->entry.v & (PAGE_SIZE - 1)) >> 3);
@@ -349,6 +643,17 @@ static void shadow_pt_write(struct walker *w, const struct pt_update *pu)
 		}
 	}
 	mmu_vmm_charge(w->mmu, VMM_PT_WRITE, n);
+	if (sh->agile && !u64map_get(&sh->roots, gfn)) {
+		u64 *c = u64map_get(&sh->wcount, gfn), cnt = 1;
+		if (c && (*c >> 32) == sh->epoch)
+			cnt = (*c & 0xffffffffu) + 1;
+		if (cnt >= sh->threshold) {
+			u64map_del(&sh->wcount, gfn);
+			agile_to_nested(w, gfn, pu->level);
+		} else if (u64map_put(&sh->wcount, gfn, sh->epoch << 32 | cnt)) {
+			exit(1);
+		}
+	}
 }
 
 static void shadow_invalidate(struct walker *w, enum inv_scope s, u32 ctx, gva_t va)
@@ -364,6 +669,33 @@ static void shadow_cr3(struct walker *w, u32 ctx, gpa_t root)
 	(void)root;
 	mmu_vmm_charge(w->mmu, VMM_CR3, 0);
 }
+
+static int agile_init(struct walker *w, const struct cfg *cfg)
+{
+	struct shadow *sh;
+	int r = shadow_init(w, cfg);
+	if (r)
+		return r;
+	sh = w->priv;
+	sh->agile = true;
+	sh->threshold = cfg->agile.update_threshold;
+	sh->interval = cfg->agile.interval_cycles;
+	sh->next_tick = sh->interval;
+	return 0;
+}
+
+const struct walker_ops agile_walker_ops = {
+	.name = "agile",
+	.summary = "agile paging: shadow at the top, nested below a switching bit; two-update policy",
+	.needs_vm = true,
+	.init = agile_init,
+	.translate = shadow_translate,
+	.pt_write = shadow_pt_write,
+	.invalidate = shadow_invalidate,
+	.cr3 = shadow_cr3,
+	.tick = agile_tick,
+	.destroy = shadow_destroy,
+};
 
 const struct walker_ops shadow_walker_ops = {
 	.name = "shadow",
@@ -388,8 +720,8 @@ static u64 audit_rec(struct walker *w, hpa_t sp, int level, u64 base, gpa_t groo
 	unsigned i;
 	for (i = 0; i < 512; i++) {
 		u64 e = sh_read(w, sp, i), va = base + (u64)i * level_size(level);
-		if (!(e & PTE_P))
-			continue;
+		if (!(e & PTE_P) || (e & SH_SWITCH))
+			continue;          /* switching entries lead to guest tables */
 		if (level == 1 || (e & PTE_PS)) {
 			struct oracle_res r;
 			(*leaves)++;

@@ -74,6 +74,7 @@ enum vmm_cause {
 	VMM_INVLPG,          /* a guest INVLPG */
 	VMM_FLUSH,           /* a guest TLB flush of a whole PCID */
 	VMM_MODE,            /* a mode change (agile paging) */
+	VMM_INTERVAL,        /* end of a policy interval: dirty-bit scan (agile) */
 	VMM_CAUSE_NR
 };
 const char *vmm_cause_name(enum vmm_cause c);
@@ -109,6 +110,7 @@ void walker_list(void *file /* FILE* */);
 extern const struct walker_ops native_walker_ops;
 extern const struct walker_ops nested_walker_ops;
 extern const struct walker_ops shadow_walker_ops;
+extern const struct walker_ops agile_walker_ops;
 /* Tests: stale leaves in the shadow table of a guest root (shadow.c). */
 u64 shadow_audit(struct walker *w, gpa_t groot, int levels, u64 *leaves);
 
