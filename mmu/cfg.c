@@ -208,6 +208,7 @@ static const struct cfg_key cfg_keys[] = {
 
 	K_LAT("vmm", "exit_cycles", c.vmm.exit_cycles),
 	K_LAT("vmm", "pte_cycles", c.vmm.pte_cycles),
+	K_BOOL("vmm", "invlpg_exits", c.vmm.invlpg_exits),
 
 	K_U64("sim", "seed", c.sim.seed),
 	K_NAME("walker", "name", c.walker.name),

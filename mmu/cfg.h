@@ -90,6 +90,7 @@ struct cfg_ntlb {
 struct cfg_vmm {
 	u32 exit_cycles;       /* one VM exit + VM entry round trip */
 	u32 pte_cycles;        /* VMM software work per page-table entry handled */
+	bool invlpg_exits;     /* guest INVLPG and PCID flushes exit (shadow, agile) */
 };
 
 struct cfg {

@@ -90,9 +90,10 @@ static int cmd_help(const char *cmd, FILE *f)
 	else if (!strcmp(cmd, "explain"))
 		fputs("usage: mmusim explain [-w WALKER] [-c FILE] [-s K=V]... [--warm TRACE | --warm-gen SPEC]\n"
 		      "                      [--access R|W|I] [--pid N] [--cold] VA\n"
-		      "Runs the optional warm-up, drops VA from the TLBs (paging-structure and PTE caches\n"
-		      "keep their state unless --cold empties them) and prints every reference of the\n"
-		      "walk that translates VA: dimension, level, address, value, where it was served, cycles.\n"
+		      "Runs the optional warm-up, drops VA from the TLBs (paging-structure caches, nested TLB\n"
+		      "and PTE caches keep their state unless --cold empties them) and prints every reference\n"
+		      "of the walk that translates VA: the table read (guest, host/EPT, shadow), level,\n"
+		      "address, value, where it was served (PWC, NTLB, L1, L2, LLC, DRAM), cycles.\n"
 		      "If VA is not mapped yet, the faulting walk and the demand fault are shown first.\n", f);
 	else if (!strcmp(cmd, "gen"))
 		fputs("usage: mmusim gen SPEC [-o FILE] [--format text|bin] [--plain]\n"
@@ -304,6 +305,7 @@ static int cmd_explain(const struct opts *o)
 	u->fp[0].valid = u->fp[1].valid = false;
 	if (o->cold) {
 		pwc_flush_all(&u->pwc);
+		sa_invalidate_if(&u->ntlb, NULL, NULL);
 		memport_flush(&u->port);
 	}
 	printf("explain: walker %s, %c 0x%llx, pid %llu, %u-level paging%s%s\n", u->name, "RWIM"[a],
@@ -321,6 +323,7 @@ static int cmd_explain(const struct opts *o)
 			       o->cold ? " (caches emptied again)" : "");
 			if (o->cold) {
 				pwc_flush_all(&u->pwc);
+				sa_invalidate_if(&u->ntlb, NULL, NULL);
 				memport_flush(&u->port);
 			}
 			if (!mmu_translate(u, va, a, &out, &f)) {

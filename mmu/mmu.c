@@ -39,6 +39,7 @@ int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const st
 	u->exit_cycles = c->vmm.exit_cycles;
 	u->pte_cycles = c->vmm.pte_cycles;
 	u->access_cycles = c->cpu.access_cycles;
+	u->invlpg_exits = c->vmm.invlpg_exits;
 	u->w.ops = ops;
 	u->w.mmu = u;
 	u->w.m = m;

@@ -73,6 +73,7 @@ struct mmu {
 	u32 ntlb_lat;
 	u32 exit_cycles, pte_cycles;
 	u32 access_cycles;        /* [cpu] access_cycles: pace of simulated time */
+	bool invlpg_exits;        /* [vmm] invlpg_exits */
 	struct walk_log log;
 	u32 ctx;                  /* current TLB tag (PCID) */
 	gpa_t root;               /* current CR3 */

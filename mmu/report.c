@@ -110,6 +110,18 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", vmm_cause_name((enum vmm_cause)i), st->vmm[i]);
 	fprintf(f, "},\"pages\":%" PRIu64 ",\"pages_peak\":%" PRIu64 "}", st->vmm_pages, st->vmm_pages_peak);
 	fprintf(f, ",\"total_cycles\":%" PRIu64, st->l2_cycles + st->walk_cycles + st->vmm_cycles);
+	if (u->w.ops == &agile_walker_ops) {
+		u64 sw = 0;
+		for (l = 0; l <= PT_LEVELS_MAX; l++)
+			sw += st->agile_switched[l];
+		fprintf(f, ",\"agile\":{\"full_shadow\":%" PRIu64 ",\"switched\":%" PRIu64
+			",\"full_shadow_fraction\":%.6f,\"switched_at\":{", st->agile_full_shadow, sw,
+			ratio(st->agile_full_shadow, st->agile_full_shadow + sw));
+		for (l = 2; l <= u->levels; l++)
+			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], st->agile_switched[l]);
+		fprintf(f, "},\"to_nested\":%" PRIu64 ",\"to_shadow\":%" PRIu64 "}", st->agile_to_nested,
+			st->agile_to_shadow);
+	}
 	fprintf(f, ",\"faults\":%" PRIu64 ",\"faults_by_kind\":{", st->faults);
 	for (i = 1; i < FAULT_KIND_NR; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i > 1 ? "," : "", fault_kind_name((enum fault_kind)i),
@@ -269,6 +281,18 @@ void sim_report_text(const struct sim *s, FILE *f)
 		}
 		ROW("VMM cycles", 0, u->st.vmm_cycles);
 		ROW("VMM table pages (peak)", 0, u->st.vmm_pages_peak);
+		for (i = 0; i < s->n && s->mmu[i].w.ops != &agile_walker_ops; i++)
+			;
+		if (i < s->n) {
+			ROW("agile: misses in full shadow", 0, u->st.agile_full_shadow);
+			for (l = 2; l <= (int)s->cfg.os.levels; l++) {
+				char lab[40];
+				snprintf(lab, sizeof lab, "agile: switched at %s", pwc_level_name[l]);
+				ROW(lab, 0, u->st.agile_switched[l]);
+			}
+			ROW("agile: pages to nested", 0, u->st.agile_to_nested);
+			ROW("agile: pages back to shadow", 0, u->st.agile_to_shadow);
+		}
 		ROW("total cycles (translation+VMM)", 0, u->st.l2_cycles + u->st.walk_cycles + u->st.vmm_cycles);
 	}
 	ROW("faults", 0, u->st.faults);
@@ -308,5 +332,6 @@ void sim_explain_log(const struct sim *s, int i, FILE *f)
 		fprintf(f, "  %3u  %-6s %-5s 0x%016" PRIx64 " 0x%016" PRIx64 " %-5s %6u\n", k + 1, kn[r->kind],
 			ln[r->level], r->addr, r->value, ref_src_name((enum ref_src)r->src), r->cycles);
 	}
-	fprintf(f, "  %u memory references, %u PWC hits, %u cycles\n", l->refs, l->n - l->refs, l->cycles);
+	fprintf(f, "  %u memory references, %u translation-cache hits (PWC, NTLB), %u cycles\n", l->refs,
+		l->n - l->refs, l->cycles);
 }

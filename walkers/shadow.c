@@ -27,9 +27,12 @@
  *   - guest A/D bits are emulated: a shadow leaf is writable only when the
  *     guest entry is dirty; the first write traps (VMM_DIRTY) and the VMM
  *     sets the guest D bit; the VMM sets guest A bits when it fills;
- *   - guest CR3 writes, INVLPG and PCID flushes exit (VMM_CR3, VMM_INVLPG,
- *     VMM_FLUSH); guest page faults are intercepted and injected
- *     (VMM_INJECT).
+ *   - guest CR3 writes exit (VMM_CR3); so do INVLPG and PCID flushes
+ *     (VMM_INVLPG, VMM_FLUSH) with [vmm] invlpg_exits, as in KVM, whose
+ *     shadow MMU may leave shadow pages unsynchronized until the guest's
+ *     INVLPG (here the write traps keep the shadow exact, so the exits are
+ *     a cost model, not a correctness need); guest page faults are
+ *     intercepted and injected (VMM_INJECT).
  *   Each intervention costs [vmm] exit_cycles plus [vmm] pte_cycles per
  *   entry the VMM reads or writes (guest entries walked, shadow entries
  *   written). Shadow pages are host frames, counted as the walker's pages.
@@ -660,7 +663,8 @@ static void shadow_invalidate(struct walker *w, enum inv_scope s, u32 ctx, gva_t
 {
 	(void)ctx;
 	(void)va;
-	mmu_vmm_charge(w->mmu, s == INV_VA ? VMM_INVLPG : VMM_FLUSH, 0);
+	if (w->mmu->invlpg_exits)
+		mmu_vmm_charge(w->mmu, s == INV_VA ? VMM_INVLPG : VMM_FLUSH, 0);
 }
 
 static void shadow_cr3(struct walker *w, u32 ctx, gpa_t root)

@@ -238,19 +238,20 @@ TEST(cli_check_every_generator)
 	};
 	static const char *const cfgs[] = {
 		"", "-s os.levels=5 -s vm.host_levels=5", "-s os.thp=always -s vm.host_thp=true",
-		"-s os.pcid=false -s vm.host_levels=5",
+		"-s os.pcid=false -s vm.host_levels=5 -s agile.interval_cycles=300000",
+		"-s agile.interval_cycles=100000 -s agile.update_threshold=3",
 	};
 	size_t g, k;
 	int w;
 	for (g = 0; g < ARRAY_SIZE(gens); g++)
 		for (k = 0; k < ARRAY_SIZE(cfgs); k++) {
 			char args[700], *j;
-			snprintf(args, sizeof args, "compare -w native,nested,shadow --json --check %s --gen '%s'",
+			snprintf(args, sizeof args, "compare -w native,nested,shadow,agile --json --check %s --gen '%s'",
 				 cfgs[k], gens[g]);
 			j = run_ok(args);
 			if (!j)
 				continue;
-			for (w = 0; w < 3; w++) {
+			for (w = 0; w < 4; w++) {
 				char p1[64], p2[64];
 				snprintf(p1, sizeof p1, "walkers.%d.oracle_mismatches", w);
 				snprintf(p2, sizeof p2, "walkers.%d.oracle_checks", w);
@@ -314,6 +315,12 @@ TEST(cli_explain_golden)
 		  "test/golden/explain_native_warm.out" },
 		{ "explain -w nested -s pwc.enabled=false -s ntlb.enabled=false --cold 0x7f0000201234",
 		  "test/golden/explain_nested_cold.out" },
+		/* 16 first touches write one guest PT page 16 times: it moves to
+		 * nested mode; the walk reads 3 shadow levels, switches at the
+		 * shadow PD entry (bit 10) to the guest PT, then walks the EPT
+		 * for the data page */
+		{ "explain -w agile --cold --warm-gen 'seq:footprint=64K,n=16,size=4096' 0x7f0000003000",
+		  "test/golden/explain_agile_switch.out" },
 	};
 	size_t i;
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
