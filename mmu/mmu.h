@@ -113,6 +113,15 @@ static inline void mmu_vmm_charge(struct mmu *u, enum vmm_cause c, u32 entries)
 	u->st.vmm[c]++;
 	u->st.vmm_cycles += u->exit_cycles + (u64)entries * u->pte_cycles;
 }
+static inline u64 mmu_vmm_total(const struct mmu *u)
+{
+	u64 n = 0;
+	int c;
+	for (c = 0; c < VMM_CAUSE_NR; c++)
+		n += u->st.vmm[c];
+	return n;
+}
+
 /* Counts host pages a walker allocates (+1) or frees (-1) for its tables. */
 static inline void mmu_vmm_pages(struct mmu *u, int delta)
 {

@@ -21,15 +21,6 @@ static u64 mmu_accesses(const struct mmu *u)
 	return n;
 }
 
-static u64 vmm_total(const struct mmu *u)
-{
-	u64 n = 0;
-	int c;
-	for (c = 0; c < VMM_CAUSE_NR; c++)
-		n += u->st.vmm[c];
-	return n;
-}
-
 static double ratio(u64 a, u64 b) { return b ? (double)a / (double)b : 0.0; }
 
 static u64 hist_lo(int b) { return b ? 1ull << (b - 1) : 0; }
@@ -105,7 +96,7 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 	fprintf(f, "],\"l2_tlb_cycles\":%" PRIu64 ",\"translation_cycles\":%" PRIu64, st->l2_cycles,
 		st->l2_cycles + st->walk_cycles);
 	fprintf(f, ",\"vmm\":{\"interventions\":%" PRIu64 ",\"cycles\":%" PRIu64 ",\"by_cause\":{",
-		vmm_total(u), st->vmm_cycles);
+		mmu_vmm_total(u), st->vmm_cycles);
 	for (i = 0; i < VMM_CAUSE_NR; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", vmm_cause_name((enum vmm_cause)i), st->vmm[i]);
 	fprintf(f, "},\"pages\":%" PRIu64 ",\"pages_peak\":%" PRIu64 "}", st->vmm_pages, st->vmm_pages_peak);
@@ -268,7 +259,7 @@ void sim_report_text(const struct sim *s, FILE *f)
 	ROW("L2 TLB lookup cycles", 0, u->st.l2_cycles);
 	ROW("translation cycles", 0, u->st.l2_cycles + u->st.walk_cycles);
 	if (s->m.vm.on) {
-		ROW("VMM interventions", 0, vmm_total(u));
+		ROW("VMM interventions", 0, mmu_vmm_total(u));
 		for (k = 0; k < VMM_CAUSE_NR; k++) {
 			char lab[40];
 			u64 any = 0;

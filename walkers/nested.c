@@ -79,7 +79,7 @@ bool nested_gpa_hpa(struct mmu *u, u64 gpa, enum acc acc, u64 *hpa, u8 *perms,
 	return true;
 }
 
-static bool nested_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
+bool nested_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
 {
 	u64 h;
 	u8 perms;

@@ -101,6 +101,10 @@ void walk_emit_cached(struct mmu *u, enum dim d, int level, enum ref_src src, u3
 bool nested_gpa_hpa(struct mmu *u, u64 gpa, enum acc acc, u64 *hpa, u8 *perms,
 		    enum psize *ps, struct walk_fault *f);
 
+/* A port whose tables are guest tables reached through the EPT as nested
+ * paging reaches them (arg: the struct mmu). */
+bool nested_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f);
+
 /* The radix loop. true: translated; false: *f says why. */
 bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,
 		struct radix_res *res, struct walk_fault *f);

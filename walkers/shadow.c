@@ -321,25 +321,12 @@ static void shadow_destroy(struct walker *w)
 	w->priv = NULL;
 }
 
-/* Agile: the nested part of a switched walk reaches lower guest tables
- * through the EPT (nested.c). */
-static bool agile_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
-{
-	u64 h;
-	u8 perms;
-	enum psize ps;
-	if (!nested_gpa_hpa(p->arg, table, ACC_R, &h, &perms, &ps, f))
-		return false;
-	*out = mk_hpa(h);
-	return true;
-}
-
 static bool shadow_translate(struct walker *w, const struct xlate_in *in,
 			     struct xlate_out *out, struct walk_fault *fault)
 {
 	struct shadow *sh = w->priv;
 	struct mmu *u = w->mmu;
-	struct pt_port nport = { agile_table_hpa, u };
+	struct pt_port nport = { nested_table_hpa, u };   /* below a switch */
 	hpa_t root = sh_root(w, in->root, in->levels);
 	int attempt;
 

@@ -8,31 +8,7 @@
 #include "../../mmu/oracle.h"
 #include "../../mmu/pte.h"
 #include "../../mmu/sim.h"
-
-static void feed(struct sim *s, const char *spec, bool skip_map)
-{
-	struct trace *t;
-	struct ev buf[1024];
-	int n, i;
-	if (trace_open_gen(&t, spec)) {
-		test_fail(__FILE__, __LINE__, "generator %s", spec);
-		return;
-	}
-	while ((n = trace_read(t, buf, 1024)) > 0)
-		for (i = 0; i < n; i++)
-			if (!(skip_map && buf[i].kind == EV_MAP) && sim_event(s, &buf[i]))
-				test_fail(__FILE__, __LINE__, "event");
-	trace_close(t);
-}
-
-static u64 vmm_total(const struct mmu *u)
-{
-	u64 n = 0;
-	int c;
-	for (c = 0; c < VMM_CAUSE_NR; c++)
-		n += u->st.vmm[c];
-	return n;
-}
+#include "sim_util.h"
 
 static struct ev acc(enum ev_kind k, u64 va)
 {
@@ -102,14 +78,14 @@ TEST(agile_static_equals_shadow)
 	feed(&s, "uniform:footprint=8M,n=200000,rw=0.5,base=0x7f0000000000,seed=4", true);
 	CHECK(s.mmu[1].st.agile_to_shadow > 0);
 	for (i = 0; i < 2; i++) {
-		iv0[i] = vmm_total(&s.mmu[i]) - s.mmu[i].st.vmm[VMM_INTERVAL];
+		iv0[i] = mmu_vmm_total(&s.mmu[i]) - s.mmu[i].st.vmm[VMM_INTERVAL];
 		walks0[i] = s.mmu[i].st.walks;
 		refs0[i] = s.mmu[i].st.walk_refs;
 	}
 	full0 = s.mmu[1].st.agile_full_shadow;
 	feed(&s, "uniform:footprint=8M,n=300000,rw=0.5,base=0x7f0000000000,seed=5", true);
 	for (i = 0; i < 2; i++)
-		CHECK_EQ(vmm_total(&s.mmu[i]) - s.mmu[i].st.vmm[VMM_INTERVAL], iv0[i]);
+		CHECK_EQ(mmu_vmm_total(&s.mmu[i]) - s.mmu[i].st.vmm[VMM_INTERVAL], iv0[i]);
 	CHECK_EQ(s.mmu[1].st.walks - walks0[1], s.mmu[0].st.walks - walks0[0]);
 	CHECK_EQ(s.mmu[1].st.walk_refs - refs0[1], s.mmu[0].st.walk_refs - refs0[0]);
 	CHECK_EQ(s.mmu[1].st.agile_full_shadow - full0, s.mmu[1].st.walks - walks0[1]);

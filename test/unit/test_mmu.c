@@ -6,20 +6,9 @@
 #include "test.h"
 #include "../../mmu/oracle.h"
 #include "../../mmu/sim.h"
+#include "sim_util.h"
 
 static const char *native[] = { "native" };
-
-static void run_gen(struct sim *s, const char *spec)
-{
-	struct trace *t;
-	if (trace_open_gen(&t, spec)) {
-		test_fail(__FILE__, __LINE__, "generator %s", spec);
-		return;
-	}
-	if (sim_run(s, t))
-		test_fail(__FILE__, __LINE__, "run %s", spec);
-	trace_close(t);
-}
 
 static void fastpath_case(const char *spec, enum repl pol)
 {
@@ -35,8 +24,8 @@ static void fastpath_case(const char *spec, enum repl pol)
 	REQUIRE(sim_init(&a, &c, native, 1, false) == 0);
 	REQUIRE(sim_init(&b, &c, native, 1, false) == 0);
 	b.mmu[0].no_fastpath = true;
-	run_gen(&a, spec);
-	run_gen(&b, spec);
+	feed(&a, spec, false);
+	feed(&b, spec, false);
 	CHECK(memcmp(&a.mmu[0].st, &b.mmu[0].st, sizeof a.mmu[0].st) == 0);
 	CHECK(memcmp(a.mmu[0].tlb.hits, b.mmu[0].tlb.hits, sizeof a.mmu[0].tlb.hits) == 0);
 	CHECK(memcmp(a.mmu[0].tlb.misses, b.mmu[0].tlb.misses, sizeof a.mmu[0].tlb.misses) == 0);
@@ -109,24 +98,7 @@ TEST(mmu_tlb_consistent_after_churn)
 	c.os.thp = THP_ALWAYS;
 	REQUIRE(sim_init(&s, &c, native, 1, true) == 0);
 	for (step = 0; step < 4000; step++) {
-		u64 p = rng_next(&rng) % 2048, n = 1 + rng_next(&rng) % 16;
-		struct ev e = { 0 };
-		unsigned op = (unsigned)(rng_next(&rng) % 8);
-		e.va = base + p * 4096;
-		e.len = n * 4096;
-		e.size = 8;
-		if (op == 0) {
-			e.kind = EV_UNMAP;
-		} else if (op == 1) {
-			e.kind = EV_PROTECT;
-			e.prot = (u8)(PERM_R | ((rng_next(&rng) & 1) ? PERM_W : 0));
-		} else if (op == 2) {
-			e.kind = EV_MAP;
-			e.prot = PERM_R | PERM_W;
-			e.psize = 0xff;
-		} else {
-			e.kind = (rng_next(&rng) & 1) ? EV_W : EV_R;
-		}
+		struct ev e = churn_event(&rng, base, 2048, 16);
 		REQUIRE(sim_event(&s, &e) == 0);
 	}
 	memset(&sc, 0, sizeof sc);

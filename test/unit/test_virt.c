@@ -7,6 +7,7 @@
 #include "../../mmu/oracle.h"
 #include "../../mmu/pte.h"
 #include "../../mmu/sim.h"
+#include "sim_util.h"
 
 /* Cold 2D walk with no caching at all: every one of the n guest tables and
  * the final guest-physical address is translated by an m-level EPT walk,
@@ -146,31 +147,6 @@ TEST(virt_shadow_walk_equals_native)
 	}
 }
 
-static void feed(struct sim *s, const char *spec, bool skip_map)
-{
-	struct trace *t;
-	struct ev buf[1024];
-	int n, i;
-	if (trace_open_gen(&t, spec)) {
-		test_fail(__FILE__, __LINE__, "generator %s", spec);
-		return;
-	}
-	while ((n = trace_read(t, buf, 1024)) > 0)
-		for (i = 0; i < n; i++)
-			if (!(skip_map && buf[i].kind == EV_MAP) && sim_event(s, &buf[i]))
-				test_fail(__FILE__, __LINE__, "event");
-	trace_close(t);
-}
-
-static u64 vmm_total(const struct mmu *u)
-{
-	u64 n = 0;
-	int c;
-	for (c = 0; c < VMM_CAUSE_NR; c++)
-		n += u->st.vmm[c];
-	return n;
-}
-
 /* A static workload: after every page has been touched (and written),
  * further accesses cost shadow paging no intervention. */
 TEST(virt_shadow_static_no_interventions)
@@ -183,10 +159,10 @@ TEST(virt_shadow_static_no_interventions)
 	cfg_default(&c);
 	REQUIRE(sim_init(&s, &c, w, 1, true) == 0);
 	feed(&s, "seq:footprint=8M,n=262144,size=32,rw=1,base=0x7f0000000000", false);   /* writes every page */
-	before = vmm_total(&s.mmu[0]);
+	before = mmu_vmm_total(&s.mmu[0]);
 	CHECK(before > 0);
 	feed(&s, "uniform:footprint=8M,n=200000,rw=0.5,base=0x7f0000000000,seed=4", true);
-	CHECK_EQ(vmm_total(&s.mmu[0]), before);
+	CHECK_EQ(mmu_vmm_total(&s.mmu[0]), before);
 	CHECK(s.mmu[0].st.walks > 1000);
 	CHECK_EQ(s.mmu[0].st.oracle_mismatches, 0);
 	sim_destroy(&s);
@@ -221,7 +197,7 @@ TEST(virt_shadow_pt_write_interventions)
 	CHECK_EQ(s.m.os.st.pt_writes, 38);
 	CHECK_EQ(s.mmu[2].st.vmm[VMM_PT_WRITE], 38);
 	CHECK_EQ(s.mmu[0].st.vmm[VMM_PT_WRITE] + s.mmu[1].st.vmm[VMM_PT_WRITE], 0);
-	CHECK_EQ(vmm_total(&s.mmu[1]), 0);            /* nested: free updates */
+	CHECK_EQ(mmu_vmm_total(&s.mmu[1]), 0);            /* nested: free updates */
 	/* each first touch was a guest fault, intercepted and injected */
 	CHECK_EQ(s.mmu[2].st.vmm[VMM_INJECT], 16);
 	/* 16 leaves > 33? no: 16 INVLPG + 3 for the freed tables */
@@ -260,24 +236,7 @@ TEST(virt_no_stale_after_churn)
 	c.os.thp = THP_ALWAYS;
 	REQUIRE(sim_init(&s, &c, w, 3, true) == 0);
 	for (step = 0; step < 6000; step++) {
-		u64 p = rng_next(&rng) % 4096, n = 1 + rng_next(&rng) % 600;
-		struct ev e = { 0 };
-		unsigned op = (unsigned)(rng_next(&rng) % 10);
-		e.va = base + p * 4096;
-		e.len = n * 4096;
-		e.size = 8;
-		if (op == 0) {
-			e.kind = EV_UNMAP;
-		} else if (op == 1) {
-			e.kind = EV_PROTECT;
-			e.prot = (u8)(PERM_R | ((rng_next(&rng) & 1) ? PERM_W : 0));
-		} else if (op == 2) {
-			e.kind = EV_MAP;
-			e.prot = PERM_R | PERM_W;
-			e.psize = 0xff;
-		} else {
-			e.kind = (rng_next(&rng) & 1) ? EV_W : EV_R;
-		}
+		struct ev e = churn_event(&rng, base, 4096, 600);
 		REQUIRE(sim_event(&s, &e) == 0);
 	}
 	stale = shadow_audit(&s.mmu[2].w, s.m.os.cur->root, 4, &leaves);
