@@ -32,7 +32,7 @@ int machine_init(struct machine *m, const struct cfg *c)
 	/* pre-existing fragmentation of the host, before any VM exists */
 	if (c->host.fragmentation > 0)
 		m->frag_pins = buddy_fragment(&m->frames, c->host.fragmentation, c->sim.seed ^ 0xf4a9, NULL);
-	if (c->vm.enabled && (r = vm_init(m, c))) {
+	if (c->vm.enabled && (r = vm_init(m, c, 0))) {
 		machine_destroy(m);
 		return r;
 	}
@@ -44,8 +44,24 @@ int machine_init(struct machine *m, const struct cfg *c)
 	return 0;
 }
 
+static void slot_swap(struct machine *m, struct vm_slot *sl)
+{
+	struct vm_slot t = *sl;
+	sl->os = m->os;
+	sl->vm = m->vm;
+	m->os = t.os;
+	m->vm = t.vm;
+}
+
 void machine_destroy(struct machine *m)
 {
+	u32 i;
+	for (i = 0; i < m->nparked; i++) {
+		slot_swap(m, &m->parked[i]);
+		os_destroy(&m->os);
+		vm_destroy(m);
+	}
+	free(m->parked);
 	os_destroy(&m->os);
 	vm_destroy(m);
 	buddy_destroy(&m->frames);
@@ -62,6 +78,59 @@ void machine_attach(struct machine *m, struct mmu *u)
 	m->mmus = n;
 	m->mmus[m->nmmus++] = u;
 	mmu_cr3(u, machine_ctx(m, m->os.cur->pcid), m->os.cur->root, true);
+}
+
+int machine_switch_vm(struct machine *m, u32 id)
+{
+	u32 i;
+	int r;
+
+	if (!m->vm.on) {
+		fprintf(stderr, "mmusim: VM %u: this machine runs no virtual machines "
+			"(use a walker that needs one, or [vm] enabled = true)\n", id);
+		return -ENOTSUP;
+	}
+	if (id == m->vm.id)
+		return 0;
+	for (i = 0; i < m->nparked && m->parked[i].vm.id != id; i++)
+		;
+	if (i < m->nparked) {
+		slot_swap(m, &m->parked[i]);
+	} else {
+		struct vm_slot *n = realloc(m->parked, (m->nparked + 1) * sizeof *n);
+		if (!n)
+			return -ENOMEM;
+		m->parked = n;
+		m->parked[m->nparked].os = m->os;
+		m->parked[m->nparked].vm = m->vm;
+		m->nparked++;
+		memset(&m->os, 0, sizeof m->os);
+		memset(&m->vm, 0, sizeof m->vm);
+		if ((r = vm_init(m, &m->cfg, id)) || (r = os_init(&m->os, m, &m->cfg))) {
+			/* leave the machine on the previous VM */
+			struct vm_slot bad = { m->os, m->vm };
+			os_destroy(&m->os);
+			vm_destroy(m);
+			(void)bad;
+			m->nparked--;
+			m->os = m->parked[m->nparked].os;
+			m->vm = m->parked[m->nparked].vm;
+			return r;
+		}
+	}
+	machine_cr3(m, m->os.cur->pcid, m->os.cur->root, false);
+	return 0;
+}
+
+void machine_foreach_vm(struct machine *m, void (*fn)(struct machine *m, void *arg), void *arg)
+{
+	u32 i;
+	fn(m, arg);
+	for (i = 0; i < m->nparked; i++) {
+		slot_swap(m, &m->parked[i]);
+		fn(m, arg);
+		slot_swap(m, &m->parked[i]);
+	}
 }
 
 u64 machine_frame_alloc(struct machine *m, u32 order)

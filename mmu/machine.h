@@ -38,12 +38,21 @@ struct ad_update {
 	u64 bits;
 };
 
+/* A VM that is not running: its guest OS and its VMM state. */
+struct vm_slot {
+	struct os os;
+	struct vm vm;
+};
+
 struct machine {
 	struct cfg cfg;
 	struct physmem mem;
 	struct buddy frames;
 	struct os os;
-	struct vm vm;               /* vm.on: the OS runs in a virtual machine */
+	struct vm vm;               /* vm.on: the OS runs in a virtual machine;
+				     * os and vm are the current VM's */
+	struct vm_slot *parked;     /* the other VMs */
+	u32 nparked;
 	struct mmu **mmus;
 	u32 nmmus;
 	struct ad_update *ad;
@@ -55,6 +64,13 @@ struct machine {
 int machine_init(struct machine *m, const struct cfg *c);
 void machine_destroy(struct machine *m);
 void machine_attach(struct machine *m, struct mmu *u);
+/* VM event: makes VM id current (creating it on first use) and tells every
+ * MMU instance (a VM entry with the new VM's VPID and CR3). 0 or -errno
+ * (message printed). */
+int machine_switch_vm(struct machine *m, u32 id);
+/* Visits every VM, the current one included, made current in turn (for
+ * reports and audits); the current VM is current again afterwards. */
+void machine_foreach_vm(struct machine *m, void (*fn)(struct machine *m, void *arg), void *arg);
 
 /* An address no frame has: reads give 0 (not present). */
 #define HPA_NONE (1ull << PA_BITS_MAX)

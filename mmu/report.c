@@ -7,6 +7,7 @@
 #include "sim.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const pwc_level_name[PT_LEVELS_MAX + 1] = { "", "", "pd", "pdpt", "pml4", "pml5" };
@@ -26,6 +27,52 @@ static double ratio(u64 a, u64 b) { return b ? (double)a / (double)b : 0.0; }
 static u64 hist_lo(int b) { return b ? 1ull << (b - 1) : 0; }
 
 /* ---- JSON ---- */
+
+/* Every VM (sorted by id) and the guest-OS figures summed over them. */
+struct vm_info {
+	struct vm vm;
+	u32 nprocs;
+};
+
+struct machine_view {
+	struct vm_info *vms;
+	u32 n;
+	struct os_stats os;       /* summed over VMs (or the native OS) */
+	u32 procs;
+	u64 pt_pages;
+};
+
+_Static_assert(sizeof(struct os_stats) % sizeof(u64) == 0, "os_stats is summed as u64 words");
+
+static void gather(struct machine *m, void *arg)
+{
+	struct machine_view *mv = arg;
+	const struct os_stats *o = &m->os.st;
+	u64 *dst = (u64 *)&mv->os;
+	const u64 *src = (const u64 *)o;
+	size_t i;
+	for (i = 0; i < sizeof *o / sizeof(u64); i++)
+		dst[i] += src[i];
+	mv->procs += m->os.nprocs;
+	mv->pt_pages += o->pt_pages_alloc - o->pt_pages_freed;
+	mv->vms[mv->n].vm = m->vm;
+	mv->vms[mv->n++].nprocs = m->os.nprocs;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct vm_info *x = a, *y = b;
+	return (x->vm.id > y->vm.id) - (x->vm.id < y->vm.id);
+}
+
+static void view_make(const struct sim *s, struct machine_view *mv)
+{
+	memset(mv, 0, sizeof *mv);
+	mv->vms = calloc(s->m.nparked + 1, sizeof *mv->vms);
+	SIM_BUG_ON(!mv->vms);
+	machine_foreach_vm((struct machine *)&s->m, gather, mv);
+	qsort(mv->vms, mv->n, sizeof *mv->vms, by_id);
+}
 
 static void json_str(FILE *f, const char *s)
 {
@@ -125,8 +172,12 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 
 void sim_report_json(const struct sim *s, FILE *f)
 {
-	const struct os_stats *o = &s->m.os.st;
+	struct machine_view mv;
+	const struct os_stats *o = &mv.os;
+	u32 k;
 	int i;
+
+	view_make(s, &mv);
 
 	fprintf(f, "{\"trace\":{\"name\":");
 	json_str(f, s->trace_name ? s->trace_name : "");
@@ -145,17 +196,24 @@ void sim_report_json(const struct sim *s, FILE *f)
 		",\"pt_pages\":%" PRIu64 ",\"pt_writes\":%" PRIu64 ",\"ad_updates\":%" PRIu64
 		",\"huge_splits\":%" PRIu64 ",\"invlpg\":%" PRIu64 ",\"flushes\":%" PRIu64
 		",\"ctx_switches\":%" PRIu64 "}",
-		s->m.os.nprocs, o->demand_faults, o->segv, o->pages_mapped[PS_4K], o->pages_mapped[PS_2M],
-		o->pages_mapped[PS_1G], o->pt_pages_alloc - o->pt_pages_freed, o->pt_writes,
+		mv.procs, o->demand_faults, o->segv, o->pages_mapped[PS_4K], o->pages_mapped[PS_2M],
+		o->pages_mapped[PS_1G], mv.pt_pages, o->pt_writes,
 		s->m.ad_commits, o->huge_splits, o->invlpg, o->flushes, o->ctx_switches);
 	if (s->m.vm.on) {
-		const struct vm *v = &s->m.vm;
-		fprintf(f, ",\"vm\":{\"memory\":%" PRIu64 ",\"host_levels\":%d,\"host_thp\":%s,"
-			"\"backing\":\"%s\",\"contiguous\":%s,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
-			",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}}",
-			v->gframes << PAGE_SHIFT, v->host_levels, v->host_thp ? "true" : "false",
-			v->backing == BACK_CONTIGUOUS ? "contiguous" : "scattered", v->contiguous ? "true" : "false",
-			v->st.ept_pages, v->st.ept_writes, v->st.backed[PS_4K], v->st.backed[PS_2M]);
+		fprintf(f, ",\"vms\":[");
+		for (k = 0; k < mv.n; k++) {
+			const struct vm *v = &mv.vms[k].vm;
+			fprintf(f, "%s{\"id\":%u,\"vpid\":%u,\"memory\":%" PRIu64 ",\"host_levels\":%d,"
+				"\"host_thp\":%s,\"backing\":\"%s\",\"contiguous\":%s,\"base\":%" PRIu64
+				",\"processes\":%u,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
+				",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}}",
+				k ? "," : "", v->id, v->vpid, v->gframes << PAGE_SHIFT, v->host_levels,
+				v->host_thp ? "true" : "false", v->backing == BACK_CONTIGUOUS ? "contiguous" : "scattered",
+				v->contiguous ? "true" : "false", v->contiguous ? v->base_hfn << PAGE_SHIFT : 0,
+				mv.vms[k].nprocs, v->st.ept_pages, v->st.ept_writes, v->st.backed[PS_4K],
+				v->st.backed[PS_2M]);
+		}
+		fprintf(f, "]");
 	}
 	fprintf(f, ",\"walkers\":[");
 	for (i = 0; i < s->n; i++) {
@@ -164,6 +222,7 @@ void sim_report_json(const struct sim *s, FILE *f)
 		json_walker(s, &s->mmu[i], f);
 	}
 	fprintf(f, "]}\n");
+	free(mv.vms);
 }
 
 /* ---- text ---- */
@@ -190,27 +249,33 @@ static void text_row(const struct sim *s, FILE *f, const char *label, const doub
 
 void sim_report_text(const struct sim *s, FILE *f)
 {
-	const struct os_stats *o = &s->m.os.st;
+	struct machine_view mv;
+	const struct os_stats *o = &mv.os;
 	double v[SIM_WALKERS_MAX];
 	int i, l, k;
+	u32 j;
+
+	view_make(s, &mv);
 
 #define ROW(label, kind, expr) do { for (i = 0; i < s->n; i++) { const struct mmu *u = &s->mmu[i]; \
 	(void)u; v[i] = (double)(expr); } text_row(s, f, label, v, kind); } while (0)
 
 	fprintf(f, "mmusim: %s (%s): %" PRIu64 " events, %" PRIu64 " accesses, %u process%s, %d-level paging, thp %s\n",
 		s->trace_name ? s->trace_name : "-", s->trace_format ? s->trace_format : "-",
-		s->events, s->accesses, s->m.os.nprocs, s->m.os.nprocs == 1 ? "" : "es", s->cfg.os.levels,
+		s->events, s->accesses, mv.procs, mv.procs == 1 ? "" : "es", s->cfg.os.levels,
 		s->cfg.os.thp == THP_ALWAYS ? "always" : "never");
-	if (s->m.vm.on)
-		fprintf(f, "vm: %" PRIu64 " MiB guest memory, %d-level EPT, %s host pages, %s backing%s, %" PRIu64 " EPT pages\n",
-			s->m.vm.gframes >> 8, s->m.vm.host_levels, s->m.vm.host_thp ? "2M" : "4K",
-			s->m.vm.contiguous ? "contiguous" : "scattered",
-			s->m.vm.backing == BACK_CONTIGUOUS && !s->m.vm.contiguous ? " (contiguous refused: host fragmented)" : "",
-			s->m.vm.st.ept_pages);
+	for (j = 0; s->m.vm.on && j < mv.n; j++) {
+		const struct vm *vm = &mv.vms[j].vm;
+		fprintf(f, "vm %u: %" PRIu64 " MiB guest memory, %d-level EPT, %s host pages, %s backing%s, %" PRIu64
+			" EPT pages, %u process%s\n", vm->id, vm->gframes >> 8, vm->host_levels,
+			vm->host_thp ? "2M" : "4K", vm->contiguous ? "contiguous" : "scattered",
+			vm->backing == BACK_CONTIGUOUS && !vm->contiguous ? " (contiguous refused: host fragmented)" : "",
+			vm->st.ept_pages, mv.vms[j].nprocs, mv.vms[j].nprocs == 1 ? "" : "es");
+	}
 	fprintf(f, "machine: %" PRIu64 " demand faults (4K %" PRIu64 ", 2M %" PRIu64 ", 1G %" PRIu64 "), "
 		"%" PRIu64 " delivered faults, %" PRIu64 " page-table pages, %" PRIu64 " PTE writes, "
 		"%" PRIu64 " A/D updates\n\n", o->demand_faults, o->pages_mapped[PS_4K], o->pages_mapped[PS_2M],
-		o->pages_mapped[PS_1G], o->segv, o->pt_pages_alloc - o->pt_pages_freed, o->pt_writes,
+		o->pages_mapped[PS_1G], o->segv, mv.pt_pages, o->pt_writes,
 		s->m.ad_commits);
 	fprintf(f, "  %-30s", "walker");
 	for (i = 0; i < s->n; i++)
@@ -308,6 +373,7 @@ void sim_report_text(const struct sim *s, FILE *f)
 		ROW(lab, 0, u->st.walk_hist[k]);
 	}
 #undef ROW
+	free(mv.vms);
 }
 
 void sim_explain_log(const struct sim *s, int i, FILE *f)

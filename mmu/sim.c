@@ -199,9 +199,12 @@ int sim_event(struct sim *s, const struct ev *e)
 		r = os_switch(o, e->size);
 		break;
 	case EV_VM:
-		fprintf(stderr, "mmusim: event %llu: VM %u: this machine runs no virtual machines\n",
-			(unsigned long long)s->events, e->size);
-		return -ENOTSUP;
+		r = machine_switch_vm(&s->m, e->size);
+		if (r == -ENOMEM)
+			return r;       /* message below */
+		if (r)
+			return r;
+		break;
 	default:
 		SIM_BUG_ON(1);
 	}

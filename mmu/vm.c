@@ -49,7 +49,7 @@ static int ept_map(struct machine *m, u64 gpa, u64 hpa, int level)
 	return 0;
 }
 
-int vm_init(struct machine *m, const struct cfg *c)
+int vm_init(struct machine *m, const struct cfg *c, u32 id)
 {
 	struct vm *v = &m->vm;
 	u64 f;
@@ -57,7 +57,12 @@ int vm_init(struct machine *m, const struct cfg *c)
 
 	memset(v, 0, sizeof *v);
 	v->on = true;
-	v->vpid = 1;
+	v->id = id;
+	v->vpid = id + 1;
+	if (v->vpid >= 1u << 16) {
+		fprintf(stderr, "mmusim: VM %u: VM ids go up to 65534 (16-bit VPIDs)\n", id);
+		return -EINVAL;
+	}
 	v->host_levels = (int)c->vm.host_levels;
 	v->host_thp = c->vm.host_thp;
 	v->backing = c->vm.backing;

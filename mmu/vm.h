@@ -1,6 +1,6 @@
 /*
- * vm.h - the VMM model: one virtual machine, its guest-physical memory and
- * the EPT that maps it to host frames.
+ * vm.h - the VMM model: virtual machines, their guest-physical memory and
+ * the EPTs that map it to host frames.
  *
  * Model notes
  *   The guest OS model (os.c) runs inside the VM unchanged: its frames come
@@ -23,8 +23,10 @@
  *   them). The VMM keeps a gfn -> hfn array (its memslot map, as KVM's
  *   memslots) beside the EPT for its own software lookups; walkers and the
  *   reference translator read the EPT itself.
+ *   Several VMs share the host (machine.h: VM events switch the current
+ *   one); each has its own guest-physical allocator, EPT, VPID and guest OS.
  *   Not modelled: MMIO holes, ballooning, host swapping, EPT misconfig,
- *   VM-exit costs of EPT violations, several VMs (a later issue).
+ *   VM-exit costs of EPT violations.
  */
 #ifndef MMUSIM_VM_H
 #define MMUSIM_VM_H
@@ -36,7 +38,8 @@ struct machine;
 
 struct vm {
 	bool on;
-	u32 vpid;
+	u32 id;                     /* VM id of the trace's VM events */
+	u32 vpid;                   /* id + 1 (VPID 0 is the host's) */
 	int host_levels;
 	bool host_thp;
 	enum vm_backing backing;    /* what was asked */
@@ -52,8 +55,9 @@ struct vm {
 	} st;
 };
 
-/* Creates the VM ([vm] section). 0 or -errno (message printed). */
-int vm_init(struct machine *m, const struct cfg *c);
+/* Creates VM `id` ([vm] section) as the machine's current VM. 0 or -errno
+ * (message printed). */
+int vm_init(struct machine *m, const struct cfg *c, u32 id);
 void vm_destroy(struct machine *m);
 /* Backs guest frames [gfn, gfn + 2^order) with host memory. 0 / -ENOMEM. */
 int vm_back(struct machine *m, u64 gfn, u32 order);

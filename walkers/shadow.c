@@ -82,6 +82,12 @@ struct gwalk {
 
 static u64 level_size(int level) { return 1ull << (12 + 9 * (level - 1)); }
 
+/* Keys of guest frames in the VMM's indexes: the frame number and the VM
+ * (its VPID) it belongs to, since several VMs share one walker. */
+#define GK_SHIFT 40
+#define GK_GFN_MASK ((1ull << GK_SHIFT) - 1)
+static u64 gk(const struct walker *w, u64 gfn) { return gfn | (u64)w->m->vm.vpid << GK_SHIFT; }
+
 static u64 sh_read(struct walker *w, hpa_t t, unsigned i)
 {
 	return physmem_read64(&w->m->mem, mk_hpa(t.v + 8ull * i));
@@ -107,7 +113,7 @@ static hpa_t sp_new(struct walker *w)
 static void sp_register(struct walker *w, hpa_t sp, u64 gfn, int level)
 {
 	struct shadow *sh = w->priv;
-	if (u64map_put(&sh->by_gfn, gfn, sp.v | (u64)level) || u64map_put(&sh->by_hpa, sp.v, gfn)) {
+	if (u64map_put(&sh->by_gfn, gk(w, gfn), sp.v | (u64)level) || u64map_put(&sh->by_hpa, sp.v, gk(w, gfn))) {
 		fprintf(stderr, "mmusim: out of memory\n");
 		exit(1);
 	}
@@ -151,13 +157,13 @@ static void sh_zap(struct walker *w, hpa_t sp, unsigned i, int level)
 static hpa_t sh_root(struct walker *w, gpa_t groot, int levels)
 {
 	struct shadow *sh = w->priv;
-	u64 *v = u64map_get(&sh->by_gfn, groot.v >> PAGE_SHIFT);
+	u64 *v = u64map_get(&sh->by_gfn, gk(w, groot.v >> PAGE_SHIFT));
 	hpa_t r;
 	if (v)
 		return mk_hpa(*v & PTE_ADDR_MASK);
 	r = sp_new(w);
 	sp_register(w, r, groot.v >> PAGE_SHIFT, levels);
-	if (u64map_put(&sh->roots, groot.v >> PAGE_SHIFT, 1))
+	if (u64map_put(&sh->roots, gk(w, groot.v >> PAGE_SHIFT), 1))
 		exit(1);
 	return r;
 }
@@ -240,7 +246,7 @@ static u32 sh_fill(struct walker *w, hpa_t root, int levels, const struct gwalk 
 		u64 se = sh_read(w, s, i);
 		if (!(se & PTE_P) || (se & PTE_PS)) {
 			hpa_t c;
-			if (l > g->leaf && sh->agile && u64map_get(&sh->nested, (g->e[l] & PTE_ADDR_MASK) >> PAGE_SHIFT)) {
+			if (l > g->leaf && sh->agile && u64map_get(&sh->nested, gk(w, (g->e[l] & PTE_ADDR_MASK) >> PAGE_SHIFT))) {
 				/* the guest table below is in nested mode: switch here */
 				u64 gfn = (g->e[l] & PTE_ADDR_MASK) >> PAGE_SHIFT;
 				hpa_t at = mk_hpa(s.v + 8ull * i);
@@ -248,13 +254,13 @@ static u32 sh_fill(struct walker *w, hpa_t root, int levels, const struct gwalk 
 					sh_zap(w, s, i, l);
 				sh_write(w, s, i, machine_gpa_hpa(w->m, mk_gpa(gfn << PAGE_SHIFT)).v | PTE_P | PTE_A |
 					 (g->e[l] & (PTE_RW | PTE_US | PTE_NX)) | SH_SWITCH);
-				if (u64map_get(&sh->tops, gfn) && u64map_put(&sh->tops, gfn, at.v))
+				if (u64map_get(&sh->tops, gk(w, gfn)) && u64map_put(&sh->tops, gk(w, gfn), at.v))
 					exit(1);
 				return n + 1;
 			}
 			if (l > g->leaf) {
 				u64 gfn = (g->e[l] & PTE_ADDR_MASK) >> PAGE_SHIFT, *v;
-				v = u64map_get(&sh->by_gfn, gfn);
+				v = u64map_get(&sh->by_gfn, gk(w, gfn));
 				if (v && (int)(*v & 7) == l - 1) {
 					c = mk_hpa(*v & PTE_ADDR_MASK);
 				} else {
@@ -426,10 +432,10 @@ static u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, bool on)
 	unsigned i;
 
 	if (on) {
-		if (u64map_put(&sh->nested, gfn, top << 4 | (u64)level))
+		if (u64map_put(&sh->nested, gk(w, gfn), top << 4 | (u64)level))
 			exit(1);
 	} else {
-		u64map_del(&sh->nested, gfn);
+		u64map_del(&sh->nested, gk(w, gfn));
 	}
 	if (level > 1)
 		for (i = 0; i < 512; i++) {
@@ -444,7 +450,7 @@ static u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, bool on)
 static void agile_to_nested(struct walker *w, u64 gfn, int level)
 {
 	struct shadow *sh = w->priv;
-	u64 *v = u64map_get(&sh->by_gfn, gfn), at = 0;
+	u64 *v = u64map_get(&sh->by_gfn, gk(w, gfn)), at = 0;
 	u32 n = mark_nested(w, gfn, level, gfn, true);
 
 	if (v && (int)(*v & 7) == level) {
@@ -462,7 +468,7 @@ static void agile_to_nested(struct walker *w, u64 gfn, int level)
 		sp_free(w, sp, level);
 		pwc_flush_all(&w->mmu->pwc);
 	}
-	if (u64map_put(&sh->tops, gfn, at))
+	if (u64map_put(&sh->tops, gk(w, gfn), at))
 		exit(1);
 	w->mmu->st.vmm_cycles += (u64)n * w->mmu->pte_cycles;
 	w->mmu->st.agile_to_nested++;
@@ -475,7 +481,7 @@ static void agile_to_nested(struct walker *w, u64 gfn, int level)
 static u32 agile_judge(struct walker *w, u64 gfn, int level, u64 top)
 {
 	struct shadow *sh = w->priv;
-	u64 *v = u64map_get(&sh->nested, gfn);
+	u64 *v = u64map_get(&sh->nested, gk(w, gfn));
 	u32 n = 1;
 	unsigned i;
 
@@ -485,16 +491,16 @@ static u32 agile_judge(struct walker *w, u64 gfn, int level, u64 top)
 		if (gfn != top) {
 			/* a new top below a page that went back to shadow */
 			mark_nested(w, gfn, level, gfn, true);
-			if (u64map_put(&sh->tops, gfn, 0))
+			if (u64map_put(&sh->tops, gk(w, gfn), 0))
 				exit(1);
 		} else {
 			mark_nested(w, gfn, level, gfn, true);   /* clears the flags */
 		}
 		return n;
 	}
-	u64map_del(&sh->nested, gfn);
+	u64map_del(&sh->nested, gk(w, gfn));
 	if (gfn == top)
-		u64map_del(&sh->tops, gfn);
+		u64map_del(&sh->tops, gk(w, gfn));
 	w->mmu->st.agile_to_shadow++;
 	if (level > 1)
 		for (i = 0; i < 512; i++) {
@@ -535,10 +541,10 @@ static u32 sh_build(struct walker *w, hpa_t at, u64 flags, u64 gfn, int level)
 		}
 		{
 			u64 c = (e & PTE_ADDR_MASK) >> PAGE_SHIFT, cf = PTE_P | PTE_A | (e & (PTE_RW | PTE_US | PTE_NX));
-			if (u64map_get(&sh->nested, c)) {
+			if (u64map_get(&sh->nested, gk(w, c))) {
 				physmem_write64(&w->m->mem, eat,
 						machine_gpa_hpa(w->m, mk_gpa(c << PAGE_SHIFT)).v | cf | SH_SWITCH);
-				if (u64map_get(&sh->tops, c) && u64map_put(&sh->tops, c, eat.v))
+				if (u64map_get(&sh->tops, gk(w, c)) && u64map_put(&sh->tops, gk(w, c), eat.v))
 					exit(1);
 				n++;
 			} else {
@@ -567,13 +573,14 @@ static void agile_tick(struct walker *w, u64 now)
 	if (!tops)
 		exit(1);
 	ats = tops + sh->tops.n;
+	/* the current VM's nested pages (another VM's wait for its turn) */
 	for (i = 0; i < sh->tops.cap; i++)
-		if (sh->tops.k[i] != U64MAP_EMPTY) {
-			tops[ntops] = sh->tops.k[i];
+		if (sh->tops.k[i] != U64MAP_EMPTY && sh->tops.k[i] >> GK_SHIFT == w->m->vm.vpid) {
+			tops[ntops] = sh->tops.k[i] & GK_GFN_MASK;
 			ats[ntops++] = sh->tops.v[i];
 		}
 	for (i = 0; i < ntops; i++) {
-		u64 gfn = tops[i], *v = u64map_get(&sh->nested, gfn);
+		u64 gfn = tops[i], *v = u64map_get(&sh->nested, gk(w, gfn));
 		if (!v)
 			continue;
 		{
@@ -605,7 +612,7 @@ static void shadow_pt_write(struct walker *w, const struct pt_update *pu)
 	u32 n = 1;
 
 	if (sh->agile) {
-		u64 *nv = u64map_get(&sh->nested, gfn);
+		u64 *nv = u64map_get(&sh->nested, gk(w, gfn));
 		if (nv) {
 			/* nested mode: not write-protected, no exit; the page's
 			 * dirty state records the write for the interval's end */
@@ -618,7 +625,7 @@ static void shadow_pt_write(struct walker *w, const struct pt_update *pu)
 			return;
 		}
 	}
-	v = u64map_get(&sh->by_gfn, gfn);
+	v = u64map_get(&sh->by_gfn, gk(w, gfn));
 	if (v && (int)(*v & 7) == pu->level) {
 		hpa_t sp = mk_hpa(*v & PTE_ADDR_MASK);
 		unsigned i = (unsigned)((pu->entry.v & (PAGE_SIZE - 1)) >> 3);
@@ -633,14 +640,14 @@ static void shadow_pt_write(struct walker *w, const struct pt_update *pu)
 		}
 	}
 	mmu_vmm_charge(w->mmu, VMM_PT_WRITE, n);
-	if (sh->agile && !u64map_get(&sh->roots, gfn)) {
-		u64 *c = u64map_get(&sh->wcount, gfn), cnt = 1;
+	if (sh->agile && !u64map_get(&sh->roots, gk(w, gfn))) {
+		u64 *c = u64map_get(&sh->wcount, gk(w, gfn)), cnt = 1;
 		if (c && (*c >> 32) == sh->epoch)
 			cnt = (*c & 0xffffffffu) + 1;
 		if (cnt >= sh->threshold) {
-			u64map_del(&sh->wcount, gfn);
+			u64map_del(&sh->wcount, gk(w, gfn));
 			agile_to_nested(w, gfn, pu->level);
-		} else if (u64map_put(&sh->wcount, gfn, sh->epoch << 32 | cnt)) {
+		} else if (u64map_put(&sh->wcount, gk(w, gfn), sh->epoch << 32 | cnt)) {
 			exit(1);
 		}
 	}
@@ -730,7 +737,7 @@ static u64 audit_rec(struct walker *w, hpa_t sp, int level, u64 base, gpa_t groo
 u64 shadow_audit(struct walker *w, gpa_t groot, int levels, u64 *leaves)
 {
 	struct shadow *sh = w->priv;
-	u64 *v = u64map_get(&sh->by_gfn, groot.v >> PAGE_SHIFT);
+	u64 *v = u64map_get(&sh->by_gfn, gk(w, groot.v >> PAGE_SHIFT));
 	*leaves = 0;
 	if (!v)
 		return 0;

@@ -8,7 +8,8 @@
  *   keys below are accepted; anything else is an error naming the key.
  *   Produces, for each process p (pid 1..procs when procs > 1, no CTX at
  *   all when procs = 1): "CTX p" when its turn comes (every `quantum`
- *   accesses), "MAP base maplen prot page" before its first access, then
+ *   accesses); with vms > 1 the units taking turns are virtual machines
+ *   instead (each one process): "VM v" (v = 0..vms-1) when its turn comes; "MAP base maplen prot page" before its first access, then
  *   its accesses, base + offset from the pattern. `n` counts accesses of
  *   all processes together. Access kinds come from a stream of their own,
  *   so the addresses for a seed do not change with rw or ifrac: I with
@@ -46,7 +47,8 @@ static const struct gen_key common_keys[] = {
 	{ "base", GK_BYTES, "0x7f0000000000", 0, 0x1p57, "region start, aligned to the page hint" },
 	{ "page", GK_PAGE, "any", 0, 0, "page-size hint of the MAP: 4K 2M 1G huge any" },
 	{ "procs", GK_COUNT, "1", 1, 65536, "processes, each with its own region" },
-	{ "quantum", GK_COUNT, "10000", 1, COUNT_MAX, "accesses between CTX switches" },
+	{ "quantum", GK_COUNT, "10000", 1, COUNT_MAX, "accesses between CTX (or VM) switches" },
+	{ "vms", GK_COUNT, "1", 1, 4096, "virtual machines taking turns (VM 0..vms-1), one process each" },
 	{ NULL },
 };
 
@@ -367,6 +369,12 @@ static int gen_setup(struct gen *g, const char *spec)
 	g->psize = (u8)gen_u(g, "page");
 	g->procs = gen_u(g, "procs");
 	g->quantum = gen_u(g, "quantum");
+	g->vms = gen_u(g, "vms");
+	if (g->vms > 1) {
+		if (g->procs > 1)
+			return gen_err(g, "give procs or vms, not both");
+		g->procs = g->vms;      /* the units taking turns are VMs */
+	}
 
 	if (g->footprint < g->size)
 		return gen_err(g, "footprint %llu is smaller than size %u",
@@ -388,7 +396,7 @@ static int gen_setup(struct gen *g, const char *spec)
 	s0 = rng_seed(g->seed);
 	for (u64 i = 0; i < g->procs; i++) {
 		struct gen_proc *p = &g->proc[i];
-		p->pid = (u32)(i + 1);
+		p->pid = g->vms > 1 ? (u32)i : (u32)(i + 1);
 		p->rng = rng_seed(s0 + i);
 		if (g->items)
 			gen_perm_init(&p->perm, g->items, &p->rng);
@@ -444,7 +452,7 @@ int trace_gen_read(struct trace *t, struct ev *buf, int max)
 		if (g->left == 0) {
 			g->cur = g->cur + 1 == g->procs ? 0 : g->cur + 1;
 			g->left = g->quantum;
-			buf[k++] = (struct ev){ .kind = EV_CTX, .size = g->proc[g->cur].pid };
+			buf[k++] = (struct ev){ .kind = g->vms > 1 ? EV_VM : EV_CTX, .size = g->proc[g->cur].pid };
 			continue;
 		}
 		if (!p->mapped) {

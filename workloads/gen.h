@@ -84,7 +84,7 @@ struct gen {
 	const struct gen_def *def;    /* the address pattern */
 	char label[40];               /* generator name as given, for messages */
 	/* common keys */
-	u64 footprint, n, seed, base, procs, quantum;
+	u64 footprint, n, seed, base, procs, quantum, vms;
 	double rw, ifrac;
 	u32 size;
 	u8 psize;                     /* page hint of the MAP */

@@ -186,6 +186,19 @@ static const struct gen_key multiproc_keys[] = {
 	{ NULL },
 };
 
+static const struct gen_key multivm_keys[] = {
+	{ "of", GK_NAME, "uniform", 0, 0, "address pattern of each VM's process (its keys apply too)" },
+	{ "vms", GK_COUNT, "4", 2, 4096, "virtual machines, ids 0..vms-1, VM switch every `quantum` accesses" },
+	{ NULL },
+};
+
+const struct gen_def gen_multivm = {
+	.name = "multivm",
+	.help = "several virtual machines, each one process with its region and pattern `of`, VM every `quantum` accesses",
+	.keys = multivm_keys,
+	.wraps = true,
+};
+
 const struct gen_def gen_multiproc = {
 	.name = "multiproc",
 	.help = "several processes, each its own region and pattern `of`, CTX every `quantum` accesses",

@@ -8,12 +8,12 @@
 #include "gen.h"
 
 extern const struct gen_def gen_seq, gen_stride, gen_uniform, gen_zipf,
-	gen_chase, gen_hotcold, gen_multiproc;
+	gen_chase, gen_hotcold, gen_multiproc, gen_multivm;
 extern const struct gen_def gen_mmapchurn, gen_heap, gen_shortproc, gen_ctxswitch, gen_mixed;
 
 const struct gen_def *const gen_table[] = {
 	&gen_seq, &gen_stride, &gen_uniform, &gen_zipf, &gen_chase,
-	&gen_hotcold, &gen_multiproc,
+	&gen_hotcold, &gen_multiproc, &gen_multivm,
 	&gen_mmapchurn, &gen_heap, &gen_shortproc, &gen_ctxswitch, &gen_mixed,
 	NULL,
 };

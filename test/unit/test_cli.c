@@ -235,6 +235,7 @@ TEST(cli_check_every_generator)
 		"shortproc:n=40000,life=2000,footprint=256K,rw=0.5",
 		"ctxswitch:n=40000,quantum=2000,churn=8,footprint=8M,rw=0.5",
 		"mixed:n=40000,footprint=64M,period=500,rw=0.5",
+		"multivm:n=40000,footprint=32M,vms=3,quantum=3000,rw=0.4",
 	};
 	static const char *const cfgs[] = {
 		"", "-s os.levels=5 -s vm.host_levels=5", "-s os.thp=always -s vm.host_thp=true",
