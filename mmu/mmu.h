@@ -52,6 +52,8 @@ struct mmu_stats {
 	u64 agile_full_shadow;    /* translations served entirely in shadow mode */
 	u64 agile_switched[PT_LEVELS_MAX + 1]; /* ... that switched at level L */
 	u64 agile_to_nested, agile_to_shadow;  /* mode changes of guest table pages */
+	u64 base_bound;           /* base-bound (segment / offset) computations */
+	u64 isolation_faults;     /* translations refused by a bounds or tag check */
 };
 
 struct mmu_fp {

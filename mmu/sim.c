@@ -92,6 +92,7 @@ static void check_one(struct sim *s, struct mmu *u, u64 va, enum acc a, bool ok,
 {
 	struct oracle_res r;
 	bool gonly = u->w.ops->guest_only && s->m.vm.on;
+	bool gsize = u->w.ops->guest_size_when_contig && s->m.vm.contiguous;
 	u64 want_pa;
 	enum psize want_ps;
 	u8 want_perms;
@@ -104,7 +105,7 @@ static void check_one(struct sim *s, struct mmu *u, u64 va, enum acc a, bool ok,
 		return;
 	}
 	want_pa = gonly ? r.gpa.v : r.hpa.v;
-	want_ps = gonly ? r.gps : r.ps;
+	want_ps = gonly || gsize ? r.gps : r.ps;
 	want_perms = gonly ? r.gperms : r.perms;
 	if (r.fault != FAULT_NONE && !(gonly && r.host_fault))
 		mismatch(s, u, va, a, "translated where the reference translator faults");

@@ -96,8 +96,8 @@ static int nested_init(struct walker *w, const struct cfg *cfg)
 	return w->m->vm.on ? 0 : -EINVAL;
 }
 
-static bool nested_translate(struct walker *w, const struct xlate_in *in,
-			     struct xlate_out *out, struct walk_fault *fault)
+bool nested_translate(struct walker *w, const struct xlate_in *in,
+		      struct xlate_out *out, struct walk_fault *fault)
 {
 	struct radix_req rq = {
 		.dim = DIM_G, .fmt = PTF_X86, .levels = in->levels, .root = in->root.v, .va = in->va.v,

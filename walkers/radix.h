@@ -105,6 +105,10 @@ bool nested_gpa_hpa(struct mmu *u, u64 gpa, enum acc acc, u64 *hpa, u8 *perms,
  * paging reaches them (arg: the struct mmu). */
 bool nested_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f);
 
+/* The whole nested (2D) translation, for walkers that fall back to it. */
+bool nested_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+		      struct walk_fault *fault);
+
 /* The radix loop. true: translated; false: *f says why. */
 bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,
 		struct radix_res *res, struct walk_fault *f);

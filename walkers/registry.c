@@ -9,6 +9,7 @@ static const struct walker_ops *const walkers[] = {
 	&nested_walker_ops,
 	&shadow_walker_ops,
 	&agile_walker_ops,
+	&bpo_walker_ops,
 };
 
 const struct walker_ops *walker_find(const char *name)
@@ -39,7 +40,7 @@ const char *vmm_cause_name(enum vmm_cause c)
 const char *fault_kind_name(enum fault_kind k)
 {
 	static const char *const n[FAULT_KIND_NR] = {
-		"none", "not-present", "protection", "non-canonical", "reserved-bit", "ept-violation",
+		"none", "not-present", "protection", "non-canonical", "reserved-bit", "ept-violation", "isolation",
 	};
 	return (unsigned)k < FAULT_KIND_NR ? n[k] : "?";
 }

@@ -27,6 +27,7 @@ enum fault_kind {
 	FAULT_NONCANONICAL,  /* #GP: address not canonical for the paging mode */
 	FAULT_RSVD,          /* #PF with RSVD: reserved bit or bad PS use */
 	FAULT_EPT,           /* EPT violation: gPA not mapped or not allowed */
+	FAULT_ISOLATION,     /* a bounds or memory-tag check refused the translation */
 	FAULT_KIND_NR
 };
 const char *fault_kind_name(enum fault_kind k);
@@ -86,6 +87,9 @@ struct walker_ops {
 	/* Translates gVA -> gPA only, as the unvirtualized baseline does: on a
 	 * virtualized machine its `pa` is the guest-physical address. */
 	bool guest_only;
+	/* Caches translations at the guest page size when the VM's memory is
+	 * one contiguous host extent (base-plus-offset, direct segments). */
+	bool guest_size_when_contig;
 	int (*init)(struct walker *w, const struct cfg *cfg);        /* 0 / -errno */
 	bool (*translate)(struct walker *w, const struct xlate_in *in,
 			  struct xlate_out *out, struct walk_fault *fault);
@@ -111,6 +115,7 @@ extern const struct walker_ops native_walker_ops;
 extern const struct walker_ops nested_walker_ops;
 extern const struct walker_ops shadow_walker_ops;
 extern const struct walker_ops agile_walker_ops;
+extern const struct walker_ops bpo_walker_ops;
 /* Tests: stale leaves in the shadow table of a guest root (shadow.c). */
 u64 shadow_audit(struct walker *w, gpa_t groot, int levels, u64 *leaves);
 

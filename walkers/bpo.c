@@ -1,0 +1,93 @@
+/*
+ * bpo.c - base-plus-offset translation for contiguous-memory VMs.
+ *
+ * Model notes
+ *   The design of the seed paper (shared/seeds 000 and 003: "removing the
+ *   nested page walk for VMs with contiguous host memory"): a VM whose
+ *   guest-physical memory is one contiguous host extent gets two registers
+ *   loaded on VM entry, gBA (the host address of gPA 0) and gMS (the size of
+ *   guest memory). A TLB miss walks only the guest table; every guest table
+ *   pointer and the final guest-physical address become hPA = gPA + gBA: as
+ *   many references as guest levels (4 for 4K pages with 4 levels), none in
+ *   the host dimension. Each addition is one base-bound computation
+ *   (counted: 5 for a 4-level walk of a 4K page).
+ *   Security module: before any TLB fill it checks gBA <= hPA < gBA + gMS;
+ *   a violation is an isolation fault, counted, and nothing is filled. The
+ *   same check guards the guest table pointers the walk follows (a guest
+ *   table outside its memory would make the walker read another VM's
+ *   memory); the seed paper checks at TLB fill, and checking the pointers
+ *   too is our choice, stated here.
+ *   Because the extent is contiguous, a guest 2M or 1G page is contiguous in
+ *   host memory and is cached at its guest size, whatever the EPT's pages.
+ *   A VM that is not contiguous uses nested paging (walkers/nested.c): the
+ *   two cohabit on one host, each VM in the mode its contiguity allows.
+ *   Not modelled: MMIO holes (the model's guest-physical memory has none;
+ *   a VM with holes would need one extent per hole-free range, or fall back
+ *   to nested paging there), gBA/gMS reload cost on VM entry.
+ */
+#include "radix.h"
+#include "../mmu/machine.h"
+#include "../mmu/mmu.h"
+
+#include <errno.h>
+
+static bool bpo_check(struct mmu *u, u64 gpa, struct walk_fault *f)
+{
+	u->st.base_bound++;
+	if (gpa < u->m->vm.gframes << PAGE_SHIFT)
+		return true;
+	u->st.isolation_faults++;
+	f->kind = FAULT_ISOLATION;
+	f->dim = DIM_H;
+	f->level = 0;
+	f->addr = gpa;
+	return false;
+}
+
+static bool bpo_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
+{
+	struct mmu *u = p->arg;
+	if (!bpo_check(u, table, f))
+		return false;
+	*out = mk_hpa(table + (u->m->vm.base_hfn << PAGE_SHIFT));
+	return true;
+}
+
+static int bpo_init(struct walker *w, const struct cfg *cfg)
+{
+	(void)cfg;
+	return w->m->vm.on ? 0 : -EINVAL;
+}
+
+static bool bpo_translate(struct walker *w, const struct xlate_in *in,
+			  struct xlate_out *out, struct walk_fault *fault)
+{
+	struct radix_req rq = {
+		.dim = DIM_G, .fmt = PTF_X86, .kind = TK_GUEST, .levels = in->levels, .root = in->root.v,
+		.va = in->va.v, .acc = in->acc, .ctx = in->ctx, .set_ad = true,
+	};
+	struct pt_port port = { bpo_table_hpa, w->mmu };
+	struct radix_res res;
+
+	if (!w->m->vm.contiguous)
+		return nested_translate(w, in, out, fault);
+	if (!walk_radix(w->mmu, &rq, &port, &res, fault))
+		return false;
+	if (!bpo_check(w->mmu, res.out, fault))
+		return false;
+	out->pa = mk_hpa(res.out + (w->m->vm.base_hfn << PAGE_SHIFT));
+	out->gpa = mk_gpa(res.out);
+	out->ps = res.ps;
+	out->perms = res.perms;
+	out->dirty = res.dirty;
+	return true;
+}
+
+const struct walker_ops bpo_walker_ops = {
+	.name = "bpo",
+	.summary = "base-plus-offset for contiguous VMs (hPA = gPA + gBA, bounds-checked); nested otherwise",
+	.needs_vm = true,
+	.guest_size_when_contig = true,
+	.init = bpo_init,
+	.translate = bpo_translate,
+};
