@@ -217,6 +217,12 @@ static const struct cfg_key cfg_keys[] = {
 
 	K_U64R("agile", "interval_cycles", c.agile.interval_cycles, 1, UINT64_MAX),
 	K_U32("agile", "update_threshold", c.agile.update_threshold, 1, 1000000),
+
+	K_SIZE("segment", "guest_base", c.segment.guest_base, 0, (1ull << 56) - 1, check_page_multiple),
+	K_SIZE("segment", "guest_size", c.segment.guest_size, 0, 1ull << 46, check_page_multiple),
+	K_U32("segment", "escape_pages", c.segment.escape_pages, 0, 1u << 20),
+	K_U32C("segment", "filter_bits", c.segment.filter_bits, 64, 1u << 24, check_pow2),
+	K_U32("segment", "filter_hashes", c.segment.filter_hashes, 1, 16),
 };
 #define NKEYS ((int)ARRAY_SIZE(cfg_keys))
 

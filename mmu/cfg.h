@@ -105,6 +105,15 @@ struct cfg {
 	struct { u64 seed; } sim;
 	struct { char name[CFG_NAME_MAX]; } walker;
 	struct { double ghz; u32 access_cycles; } cpu;
+	/* [segment]: the guest's direct segment (primary region) and its
+	 * escape filter (Gandhi et al., MICRO 2014; Basu et al., ISCA 2013). */
+	struct {
+		u64 guest_base;        /* gVA of the primary region */
+		u64 guest_size;        /* bytes; 0: no guest segment */
+		u32 escape_pages;      /* pages remapped by paging at start-up */
+		u32 filter_bits;       /* escape filter size (power of two) */
+		u32 filter_hashes;
+	} segment;
 	/* [agile]: agile paging's mode-switching policy (Gandhi, Hill and
 	 * Swift, ISCA 2016; IEEE Micro 2017). */
 	struct {

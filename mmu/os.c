@@ -66,6 +66,8 @@ struct proc *os_find(struct os *o, u32 pid)
 	return NULL;
 }
 
+static int seg_setup(struct os *o, const struct cfg *c);
+
 int os_init(struct os *o, struct machine *m, const struct cfg *c)
 {
 	memset(o, 0, sizeof *o);
@@ -75,12 +77,17 @@ int os_init(struct os *o, struct machine *m, const struct cfg *c)
 	o->strict = c->os.strict;
 	o->pcid = c->os.pcid;
 	o->cur = proc_new(o, 0);
-	return o->cur ? 0 : -ENOMEM;
+	if (!o->cur)
+		return -ENOMEM;
+	if (c->segment.guest_size && m->vm.on)
+		return seg_setup(o, c);
+	return 0;
 }
 
 void os_destroy(struct os *o)
 {
 	u32 i;
+	bloom_destroy(&o->seg.filter);
 	for (i = 0; i < o->nprocs; i++) {
 		free(o->procs[i]->vma);
 		free(o->procs[i]);
@@ -288,8 +295,25 @@ enum range_op { OP_UNMAP, OP_PROTECT };
 
 static void free_leaf_frame(struct os *o, struct proc *p, u64 e, int level)
 {
-	machine_frame_free(o->m, (e & PTE_ADDR_MASK) >> PAGE_SHIFT, 9u * (unsigned)(level - 1));
+	u64 f = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+	if (!(o->seg.on && f >= o->seg.gfn_lo && f < o->seg.gfn_hi))   /* reserved: kept */
+		machine_frame_free(o->m, f, 9u * (unsigned)(level - 1));
 	p->pages[level - 1]--;
+}
+
+/* Pages of [start, end) inside process 0's direct segment leave it for
+ * good: paging translates them from now on. */
+static void seg_escape(struct os *o, struct proc *p, u64 start, u64 end)
+{
+	u64 va;
+	if (!o->seg.on || p->pid != 0)
+		return;
+	start = MAX(start, o->seg.base);
+	end = MIN(end, o->seg.limit);
+	for (va = start; va < end; va += PAGE_SIZE) {
+		bloom_add(&o->seg.filter, va >> PAGE_SHIFT);
+		o->seg.escaped++;
+	}
 }
 
 static int pt_range(struct os *o, struct proc *p, gpa_t table, int level, u64 base,
@@ -367,6 +391,7 @@ int os_unmap(struct os *o, u64 va, u64 len)
 	int r;
 	page_range(va, len, &s, &e);
 	o->st.unmaps++;
+	seg_escape(o, p, s, e);
 	if ((r = range_apply(o, p, s, e, OP_UNMAP, 0)))
 		return r;
 	return vma_cut(p, s, e);
@@ -381,7 +406,20 @@ int os_map(struct os *o, u64 va, u64 len, u8 prot, u8 psize)
 
 	page_range(va, len, &s, &e);
 	o->st.maps++;
+	if (o->seg.on && p->pid == 0 && s < o->seg.limit && e > o->seg.base) {
+		/* the primary region already provides the part inside it (Basu
+		 * et al.: allocations are served from the primary region);
+		 * only the parts outside are mapped */
+		u64 ls = s, le = MIN(e, o->seg.base), rs = MAX(s, o->seg.limit), re = e;
+		o->st.maps--;
+		if (le > ls && (r = os_map(o, ls, le - ls, prot, psize)))
+			return r;
+		if (re > rs && (r = os_map(o, rs, re - rs, prot, psize)))
+			return r;
+		return 0;
+	}
 	if (vma_overlaps(p, s, e)) {          /* MAP_FIXED semantics */
+		seg_escape(o, p, s, e);
 		if ((r = range_apply(o, p, s, e, OP_UNMAP, 0)) || (r = vma_cut(p, s, e)))
 			return r;
 	}
@@ -400,6 +438,7 @@ int os_protect(struct os *o, u64 va, u64 len, u8 prot)
 	int r;
 	page_range(va, len, &s, &e);
 	o->st.protects++;
+	seg_escape(o, p, s, e);
 	if ((r = range_apply(o, p, s, e, OP_PROTECT, prot)))
 		return r;
 	return vma_protect(p, s, e, prot);
@@ -562,6 +601,73 @@ int os_populate(struct os *o, u64 va, u64 len, enum acc a)
 		if (r.fault != FAULT_NONE)
 			return -EFAULT;
 		va = (va & ~(psize_bytes(r.ps) - 1)) + psize_bytes(r.ps);
+	}
+	return 0;
+}
+
+/* ---- the guest direct segment ---- */
+
+/* Writes the leaf of va -> gpa (4K, rw-, accessed and dirty). */
+static int map_page_at(struct os *o, struct proc *p, u64 va, u64 gpa)
+{
+	bool oom;
+	gpa_t t = pt_table_for(o, p, va, 1, &oom);
+	if (!t.v)
+		return -ENOMEM;
+	pt_write(o, p, t, pt_index(va, 1), 1, gpa | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_NX);
+	p->pages[PS_4K]++;
+	o->st.pages_mapped[PS_4K]++;
+	return 0;
+}
+
+static int seg_setup(struct os *o, const struct cfg *c)
+{
+	struct machine *m = o->m;
+	struct proc *p = o->cur;
+	u64 n = c->segment.guest_size >> PAGE_SHIFT, g, i, rng;
+	struct vma v = { c->segment.guest_base, c->segment.guest_base + c->segment.guest_size,
+			 PERM_R | PERM_W, PS_4K, false };
+	int r;
+
+	if (v.end > va_user_limit(o->levels)) {
+		fprintf(stderr, "mmusim: [segment] guest_base: the segment ends beyond the %d-level user space\n",
+			o->levels);
+		return -EINVAL;
+	}
+	g = buddy_alloc_contig(&m->vm.gphys, n, 9, BUDDY_FIT_FIRST);
+	if (g == BUDDY_NONE) {
+		fprintf(stderr, "mmusim: [segment] guest_size: no contiguous guest-physical extent of %llu bytes\n",
+			(unsigned long long)c->segment.guest_size);
+		return -ENOMEM;
+	}
+	if ((r = bloom_init(&o->seg.filter, c->segment.filter_bits, c->segment.filter_hashes)) ||
+	    (r = vma_insert(p, v)))
+		return r;
+	for (i = 0; i < n; i++)
+		if ((r = vm_back(m, g + i, 0)) ||
+		    (r = map_page_at(o, p, v.start + (i << PAGE_SHIFT), (g + i) << PAGE_SHIFT)))
+			return r;
+	o->seg.on = true;
+	o->seg.base = v.start;
+	o->seg.limit = v.end;
+	o->seg.offset = (g << PAGE_SHIFT) - v.start;
+	o->seg.gfn_lo = g;
+	o->seg.gfn_hi = g + n;
+	/* escaped pages: remapped to ordinary frames, listed in the filter */
+	rng = rng_seed(c->sim.seed ^ 0x5e9e);
+	for (i = 0; i < c->segment.escape_pages && i < n; i++) {
+		u64 va = v.start + ((rng_next(&rng) % n) << PAGE_SHIFT), f;
+		if (bloom_test(&o->seg.filter, va >> PAGE_SHIFT))
+			continue;
+		f = machine_frame_alloc(m, 0);
+		if (f == BUDDY_NONE)
+			return -ENOMEM;
+		p->pages[PS_4K]--;                /* remapped, not a new page */
+		o->st.pages_mapped[PS_4K]--;
+		if ((r = map_page_at(o, p, va, f << PAGE_SHIFT)))
+			return r;
+		bloom_add(&o->seg.filter, va >> PAGE_SHIFT);
+		o->seg.escaped++;
 	}
 	return 0;
 }

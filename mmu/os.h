@@ -26,12 +26,22 @@
  *   RW/NX of present leaves. TLB shootdown follows Linux's flush_tlb_mm_range:
  *   INVLPG per page up to 33 pages (tlb_single_page_flush_ceiling in
  *   arch/x86/mm/tlb.c), else a flush of the whole PCID.
+ *   Direct segment ([segment] guest_size > 0, inside a VM): at start-up the
+ *   OS reserves one contiguous guest-physical extent for process 0's
+ *   primary region and maps all of it (rw-, 4K pages, dirty), as Basu et al.
+ *   (ISCA 2013) allocate the primary region at start; [segment]
+ *   escape_pages random pages are remapped to other frames and listed in
+ *   the escape filter. Later UNMAP or PROTECT of segment pages adds them to
+ *   the filter (the segment cannot express per-page changes), so paging
+ *   translates them from then on. Reserved frames never return to the
+ *   allocator.
  *   Not modelled: file-backed memory, copy-on-write, swapping, page aging
  *   (A-bit clearing), khugepaged collapse, NUMA, kernel (supervisor) mappings.
  */
 #ifndef MMUSIM_OS_H
 #define MMUSIM_OS_H
 
+#include "bloom.h"
 #include "cfg.h"
 
 struct machine;
@@ -64,8 +74,20 @@ struct os_stats {
 	u64 pages_mapped[PS_NR];
 };
 
+/* The guest direct segment of process 0 (the primary region): gVA in
+ * [base, limit) maps to gPA = gVA + offset unless the page is in the
+ * escape filter. */
+struct os_seg {
+	bool on;
+	u64 base, limit, offset;
+	u64 gfn_lo, gfn_hi;         /* the reserved guest-physical extent */
+	struct bloom filter;
+	u64 escaped;                /* pages added to the filter */
+};
+
 struct os {
 	struct machine *m;
+	struct os_seg seg;
 	int levels;
 	enum thp_mode thp;
 	bool strict, pcid;

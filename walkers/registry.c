@@ -10,6 +10,9 @@ static const struct walker_ops *const walkers[] = {
 	&shadow_walker_ops,
 	&agile_walker_ops,
 	&bpo_walker_ops,
+	&dual_direct_walker_ops,
+	&vmm_direct_walker_ops,
+	&guest_direct_walker_ops,
 };
 
 const struct walker_ops *walker_find(const char *name)

@@ -116,6 +116,7 @@ extern const struct walker_ops nested_walker_ops;
 extern const struct walker_ops shadow_walker_ops;
 extern const struct walker_ops agile_walker_ops;
 extern const struct walker_ops bpo_walker_ops;
+extern const struct walker_ops dual_direct_walker_ops, vmm_direct_walker_ops, guest_direct_walker_ops;
 /* Tests: stale leaves in the shadow table of a guest root (shadow.c). */
 u64 shadow_audit(struct walker *w, gpa_t groot, int levels, u64 *leaves);
 

@@ -1,0 +1,190 @@
+/*
+ * segments.c - direct segments for virtualized machines (Gandhi, Basu,
+ * Hill and Swift, "Efficient Memory Virtualization", MICRO 2014; shared/
+ * seeds 001): Dual Direct, VMM Direct and Guest Direct.
+ *
+ * Model notes
+ *   Segment registers BASE, LIMIT, OFFSET translate a contiguous range in
+ *   one dimension with one base-bound computation (a bounds check and an
+ *   addition) and no memory reference:
+ *   - the guest segment: gVA in [BASE_g, LIMIT_g) -> gPA = gVA + OFFSET_g,
+ *     process 0's primary region ([segment], os.h), unless the page is in
+ *     the escape filter (a Bloom filter of pages, bloom.h);
+ *   - the VMM segment: all guest-physical memory of a VM whose memory is
+ *     one contiguous host extent: hPA = gPA + OFFSET_v (as bpo.c's gBA, with
+ *     the same bounds check).
+ *   Walkers, for a TLB miss:
+ *   - dual-direct: inside both segments, gVA -> hPA in one base-bound
+ *     computation (the two offsets added in advance) and 0 references;
+ *     outside the guest segment, VMM Direct; without the VMM segment, Guest
+ *     Direct; without either, nested paging;
+ *   - vmm-direct: the guest walk, each guest table and the final gPA
+ *     translated by the VMM segment: guest-levels references and
+ *     guest-levels + 1 base-bound computations (4 and 5 for 4K pages on 4
+ *     levels); nested paging when the VM is not contiguous;
+ *   - guest-direct: inside the guest segment, gVA -> gPA by one base-bound
+ *     computation, then the nested TLB or an EPT walk (4 references with 4
+ *     EPT levels); elsewhere nested paging.
+ *   Translations through a segment are cached in the TLB at 4K (the guest
+ *   segment maps 4K pages; the paper's segment hits bypass the TLB, which we
+ *   do not model). Their permissions are the primary region's: rw-.
+ *   Not modelled: the guest OS's self-ballooning and compaction of the
+ *   paper (VMs get contiguity from the host allocator and compaction of the
+ *   virtualization issue), segments for more than process 0.
+ */
+#include "radix.h"
+#include "../mmu/machine.h"
+#include "../mmu/mmu.h"
+
+#include <errno.h>
+
+/* The guest segment translates va (process 0, inside, not escaped). */
+static bool guest_seg(struct walker *w, u64 va)
+{
+	const struct os *o = &w->m->os;
+	return o->seg.on && o->cur->pid == 0 && va >= o->seg.base && va < o->seg.limit &&
+	       !bloom_test(&o->seg.filter, va >> PAGE_SHIFT);
+}
+
+static bool vmm_seg_check(struct mmu *u, u64 gpa, struct walk_fault *f)
+{
+	u->st.base_bound++;
+	if (gpa < u->m->vm.gframes << PAGE_SHIFT)
+		return true;
+	u->st.isolation_faults++;
+	f->kind = FAULT_ISOLATION;
+	f->dim = DIM_H;
+	f->level = 0;
+	f->addr = gpa;
+	return false;
+}
+
+static bool vmm_seg_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
+{
+	struct mmu *u = p->arg;
+	if (!vmm_seg_check(u, table, f))
+		return false;
+	*out = mk_hpa(table + (u->m->vm.base_hfn << PAGE_SHIFT));
+	return true;
+}
+
+/* VMM Direct: the guest walk, every gPA through the VMM segment. */
+static bool vmm_direct(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+		       struct walk_fault *f)
+{
+	struct radix_req rq = {
+		.dim = DIM_G, .fmt = PTF_X86, .kind = TK_GUEST, .levels = in->levels, .root = in->root.v,
+		.va = in->va.v, .acc = in->acc, .ctx = in->ctx, .set_ad = true,
+	};
+	struct pt_port port = { vmm_seg_table_hpa, w->mmu };
+	struct radix_res res;
+
+	if (!walk_radix(w->mmu, &rq, &port, &res, f) || !vmm_seg_check(w->mmu, res.out, f))
+		return false;
+	out->pa = mk_hpa(res.out + (w->m->vm.base_hfn << PAGE_SHIFT));
+	out->gpa = mk_gpa(res.out);
+	out->ps = res.ps;
+	out->perms = res.perms;
+	out->dirty = res.dirty;
+	return true;
+}
+
+static const u8 seg_perms = PERM_R | PERM_W | PERM_U;
+
+/* A write through the segment must still be allowed by the region (rw-);
+ * a fetch is not (the region is not executable). */
+static bool seg_allows(enum acc a, struct walk_fault *f, u64 va)
+{
+	if (a != ACC_I)
+		return true;
+	f->kind = FAULT_PROT;
+	f->dim = DIM_G;
+	f->level = 1;
+	f->addr = va;
+	return false;
+}
+
+/* Guest Direct: gVA -> gPA by the guest segment, then the host dimension. */
+static bool guest_direct(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+			 struct walk_fault *f)
+{
+	u64 gpa = in->va.v + w->m->os.seg.offset, hpa;
+	u8 hperms;
+	enum psize hps;
+
+	w->mmu->st.base_bound++;
+	if (!seg_allows(in->acc, f, in->va.v) || !nested_gpa_hpa(w->mmu, gpa, in->acc, &hpa, &hperms, &hps, f))
+		return false;
+	out->pa = mk_hpa(hpa);
+	out->gpa = mk_gpa(gpa);
+	out->ps = PS_4K;
+	out->perms = seg_perms & hperms;
+	out->dirty = true;
+	return true;
+}
+
+static int seg_init(struct walker *w, const struct cfg *cfg)
+{
+	(void)cfg;
+	return w->m->vm.on ? 0 : -EINVAL;
+}
+
+static bool dual_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+			   struct walk_fault *f)
+{
+	bool g = guest_seg(w, in->va.v), v = w->m->vm.contiguous;
+	if (g && v) {
+		u64 gpa = in->va.v + w->m->os.seg.offset;
+		if (!seg_allows(in->acc, f, in->va.v) || !vmm_seg_check(w->mmu, gpa, f))
+			return false;      /* one base-bound computation: both offsets at once */
+		out->pa = mk_hpa(gpa + (w->m->vm.base_hfn << PAGE_SHIFT));
+		out->gpa = mk_gpa(gpa);
+		out->ps = PS_4K;
+		out->perms = seg_perms;
+		out->dirty = true;
+		return true;
+	}
+	if (v)
+		return vmm_direct(w, in, out, f);
+	if (g)
+		return guest_direct(w, in, out, f);
+	return nested_translate(w, in, out, f);
+}
+
+static bool vmm_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+			  struct walk_fault *f)
+{
+	return w->m->vm.contiguous ? vmm_direct(w, in, out, f) : nested_translate(w, in, out, f);
+}
+
+static bool guest_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+			    struct walk_fault *f)
+{
+	return guest_seg(w, in->va.v) ? guest_direct(w, in, out, f) : nested_translate(w, in, out, f);
+}
+
+const struct walker_ops dual_direct_walker_ops = {
+	.name = "dual-direct",
+	.summary = "direct segments in both dimensions (guest and VMM segments), paging outside",
+	.needs_vm = true,
+	.guest_size_when_contig = true,
+	.init = seg_init,
+	.translate = dual_translate,
+};
+
+const struct walker_ops vmm_direct_walker_ops = {
+	.name = "vmm-direct",
+	.summary = "VMM direct segment: guest walk, every gPA by the VMM segment",
+	.needs_vm = true,
+	.guest_size_when_contig = true,
+	.init = seg_init,
+	.translate = vmm_translate,
+};
+
+const struct walker_ops guest_direct_walker_ops = {
+	.name = "guest-direct",
+	.summary = "guest direct segment: gVA->gPA by the guest segment, then the EPT",
+	.needs_vm = true,
+	.init = seg_init,
+	.translate = guest_translate,
+};
