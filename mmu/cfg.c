@@ -223,6 +223,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_U32("segment", "escape_pages", c.segment.escape_pages, 0, 1u << 20),
 	K_U32C("segment", "filter_bits", c.segment.filter_bits, 64, 1u << 24, check_pow2),
 	K_U32("segment", "filter_hashes", c.segment.filter_hashes, 1, 16),
+	K_LAT("tpt", "tag_check_cycles", c.tpt.tag_check_cycles),
 };
 #define NKEYS ((int)ARRAY_SIZE(cfg_keys))
 

@@ -114,6 +114,8 @@ struct cfg {
 		u32 filter_bits;       /* escape filter size (power of two) */
 		u32 filter_hashes;
 	} segment;
+	/* [tpt]: translation pass-through (Bergman et al., USENIX ATC 2023). */
+	struct { u32 tag_check_cycles; } tpt;
 	/* [agile]: agile paging's mode-switching policy (Gandhi, Hill and
 	 * Swift, ISCA 2016; IEEE Micro 2017). */
 	struct {

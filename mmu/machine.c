@@ -32,6 +32,10 @@ int machine_init(struct machine *m, const struct cfg *c)
 	/* pre-existing fragmentation of the host, before any VM exists */
 	if (c->host.fragmentation > 0)
 		m->frag_pins = buddy_fragment(&m->frames, c->host.fragmentation, c->sim.seed ^ 0xf4a9, NULL);
+	if (c->vm.enabled && !(m->tags = calloc(nframes, sizeof *m->tags))) {
+		machine_destroy(m);
+		return -ENOMEM;
+	}
 	if (c->vm.enabled && (r = vm_init(m, c, 0))) {
 		machine_destroy(m);
 		return r;
@@ -62,6 +66,7 @@ void machine_destroy(struct machine *m)
 		vm_destroy(m);
 	}
 	free(m->parked);
+	free(m->tags);
 	os_destroy(&m->os);
 	vm_destroy(m);
 	buddy_destroy(&m->frames);
@@ -184,6 +189,8 @@ hpa_t machine_host_pt_alloc(struct machine *m)
 
 void machine_host_pt_free(struct machine *m, hpa_t a)
 {
+	if (m->tags)
+		m->tags[a.v >> PAGE_SHIFT] = 0;
 	physmem_drop(&m->mem, a.v >> PAGE_SHIFT);
 	buddy_free(&m->frames, a.v >> PAGE_SHIFT, 0);
 }

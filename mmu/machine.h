@@ -53,6 +53,9 @@ struct machine {
 				     * os and vm are the current VM's */
 	struct vm_slot *parked;     /* the other VMs */
 	u32 nparked;
+	u16 *tags;                  /* with VMs: owner of each host frame (VPID;
+				     * 0 = the host), the memory tags that
+				     * translation pass-through checks */
 	struct mmu **mmus;
 	u32 nmmus;
 	struct ad_update *ad;

@@ -54,6 +54,7 @@ struct mmu_stats {
 	u64 agile_to_nested, agile_to_shadow;  /* mode changes of guest table pages */
 	u64 base_bound;           /* base-bound (segment / offset) computations */
 	u64 isolation_faults;     /* translations refused by a bounds or tag check */
+	u64 tag_checks;           /* memory-tag checks (translation pass-through) */
 };
 
 struct mmu_fp {

@@ -148,8 +148,8 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", vmm_cause_name((enum vmm_cause)i), st->vmm[i]);
 	fprintf(f, "},\"pages\":%" PRIu64 ",\"pages_peak\":%" PRIu64 "}", st->vmm_pages, st->vmm_pages_peak);
 	fprintf(f, ",\"total_cycles\":%" PRIu64, st->l2_cycles + st->walk_cycles + st->vmm_cycles);
-	fprintf(f, ",\"base_bound\":%" PRIu64 ",\"isolation_faults\":%" PRIu64, st->base_bound,
-		st->isolation_faults);
+	fprintf(f, ",\"base_bound\":%" PRIu64 ",\"isolation_faults\":%" PRIu64 ",\"tag_checks\":%" PRIu64,
+		st->base_bound, st->isolation_faults, st->tag_checks);
 	if (u->w.ops == &agile_walker_ops) {
 		u64 sw = 0;
 		for (l = 0; l <= PT_LEVELS_MAX; l++)
@@ -357,6 +357,7 @@ void sim_report_text(const struct sim *s, FILE *f)
 	if (s->m.vm.on) {
 		ROW("base-bound computations", 0, u->st.base_bound);
 		ROW("isolation faults", 0, u->st.isolation_faults);
+		ROW("memory-tag checks", 0, u->st.tag_checks);
 	}
 	if (s->check) {
 		ROW("oracle checks", 0, u->st.oracle_checks);

@@ -44,8 +44,10 @@ static int ept_map(struct machine *m, u64 gpa, u64 hpa, int level)
 	v->st.ept_writes++;
 	v->st.backed[level - 1]++;
 	n = 1ull << (9 * (level - 1));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		v->g2h[(gpa >> PAGE_SHIFT) + i] = (u32)((hpa >> PAGE_SHIFT) + i + 1);
+		m->tags[(hpa >> PAGE_SHIFT) + i] = (u16)v->vpid;    /* the frame is this VM's */
+	}
 	return 0;
 }
 

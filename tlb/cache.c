@@ -31,7 +31,7 @@
 
 const char *ref_src_name(enum ref_src s)
 {
-	static const char *const n[SRC_NR] = { "PWC", "L1", "L2", "LLC", "DRAM", "NTLB" };
+	static const char *const n[SRC_NR] = { "PWC", "L1", "L2", "LLC", "DRAM", "NTLB", "TAG" };
 	return (unsigned)s < SRC_NR ? n[s] : "?";
 }
 

@@ -18,8 +18,9 @@
 #include "sa.h"
 
 /* Where a walk reference was served. */
-/* SRC_NTLB: a nested-TLB hit during a 2D walk (not a memory reference). */
-enum ref_src { SRC_PWC = 0, SRC_L1 = 1, SRC_L2 = 2, SRC_LLC = 3, SRC_DRAM = 4, SRC_NTLB = 5, SRC_NR = 6 };
+/* SRC_NTLB: a nested-TLB hit during a 2D walk; SRC_TAG: a memory-tag check
+ * (translation pass-through). Neither is a memory reference. */
+enum ref_src { SRC_PWC = 0, SRC_L1 = 1, SRC_L2 = 2, SRC_LLC = 3, SRC_DRAM = 4, SRC_NTLB = 5, SRC_TAG = 6, SRC_NR = 7 };
 const char *ref_src_name(enum ref_src s);   /* "PWC", "L1", "L2", "LLC", "DRAM", "NTLB" */
 
 struct memport {

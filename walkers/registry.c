@@ -13,6 +13,7 @@ static const struct walker_ops *const walkers[] = {
 	&dual_direct_walker_ops,
 	&vmm_direct_walker_ops,
 	&guest_direct_walker_ops,
+	&tpt_walker_ops,
 };
 
 const struct walker_ops *walker_find(const char *name)

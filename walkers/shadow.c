@@ -61,6 +61,9 @@ struct shadow {
 	struct u64map by_gfn;  /* guest table gfn -> shadow page hpa | level */
 	struct u64map by_hpa;  /* shadow page hpa -> guest table gfn */
 	struct u64map parent;  /* shadow page hpa -> hpa of the entry linking it */
+	/* translation pass-through */
+	bool tpt;
+	u32 tag_cycles;
 	/* agile paging */
 	bool agile;
 	u32 threshold;
@@ -107,6 +110,8 @@ static hpa_t sp_new(struct walker *w)
 		exit(1);
 	}
 	mmu_vmm_pages(w->mmu, +1);
+	if (((struct shadow *)w->priv)->tpt)
+		w->m->tags[p.v >> PAGE_SHIFT] = (u16)w->m->vm.vpid;   /* the guest's own table */
 	return p;
 }
 
@@ -228,8 +233,7 @@ static int sh_eff_level(struct walker *w, u64 ge, int glevel, u64 va)
 	u64 gpa = ((ge & PTE_ADDR_MASK) & ~(level_size(glevel) - 1)) | (va & (level_size(glevel) - 1));
 	u8 hperm;
 	int hl = vm_ept_leaf(w->m, gpa, &hperm);
-	SIM_BUG_ON(!hl);
-	return MIN(glevel, hl);
+	return hl ? MIN(glevel, hl) : 0;      /* 0: the guest page is not guest memory */
 }
 
 /* Fills the shadow path of va from the guest walk g. Returns the entries
@@ -239,8 +243,10 @@ static u32 sh_fill(struct walker *w, hpa_t root, int levels, const struct gwalk 
 	struct shadow *sh = w->priv;
 	hpa_t s = root;
 	u32 n = 0;
-	int l, eff = sh_eff_level(w, g->e[g->leaf], g->leaf, va);
+	int l, eff = g->fault == FAULT_NOT_PRESENT ? g->leaf : sh_eff_level(w, g->e[g->leaf], g->leaf, va);
 
+	if (!eff)
+		return 0;       /* the caller reports the EPT violation */
 	for (l = levels; l > eff; l--) {
 		unsigned i = pt_index(va, l);
 		u64 se = sh_read(w, s, i);
@@ -283,6 +289,8 @@ static u32 sh_fill(struct walker *w, hpa_t root, int levels, const struct gwalk 
 			return n;      /* the walk goes on in the guest's tables */
 		s = mk_hpa(se & PTE_ADDR_MASK);
 	}
+	if (g->fault == FAULT_NOT_PRESENT)
+		return n;              /* only the tables above the missing entry */
 	{
 		unsigned i = pt_index(va, eff);
 		u64 old = sh_read(w, s, i);
@@ -392,6 +400,15 @@ static bool shadow_translate(struct walker *w, const struct xlate_in *in,
 			machine_defer_ad(w->m, machine_gpa_hpa(w->m, g.at[g.leaf]), PTE_D);
 			g.e[g.leaf] |= PTE_D;
 			cause = VMM_DIRTY;
+		}
+		if (!sh_eff_level(w, g.e[g.leaf], g.leaf, in->va.v)) {
+			/* the guest maps memory it does not have: EPT violation */
+			mmu_vmm_charge(u, VMM_INJECT, (u32)g.n);
+			fault->kind = FAULT_EPT;
+			fault->dim = DIM_H;
+			fault->level = 0;
+			fault->addr = in->va.v;
+			return false;
 		}
 		n = sh_fill(w, root, in->levels, &g, in->va.v);
 		mmu_vmm_charge(u, cause, (u32)g.n + n);
@@ -639,6 +656,8 @@ static void shadow_pt_write(struct walker *w, const struct pt_update *pu)
 			}
 		}
 	}
+	if (sh->tpt)
+		return;          /* the enlightened guest writes its own tables */
 	mmu_vmm_charge(w->mmu, VMM_PT_WRITE, n);
 	if (sh->agile && !u64map_get(&sh->roots, gk(w, gfn))) {
 		u64 *c = u64map_get(&sh->wcount, gk(w, gfn)), cnt = 1;
@@ -666,6 +685,125 @@ static void shadow_cr3(struct walker *w, u32 ctx, gpa_t root)
 	(void)ctx;
 	(void)root;
 	mmu_vmm_charge(w->mmu, VMM_CR3, 0);
+}
+
+/* ---- Translation pass-through (Bergman et al., USENIX ATC 2023) ----
+ *
+ * An enlightened guest writes host-physical addresses in its own
+ * one-dimensional page tables, so the hardware walks them natively (4
+ * references for a 4K page with 4 levels) and the guest updates them with
+ * no VMM intervention. Isolation comes from memory tags: every host frame
+ * carries the owning VM's tag (machine.h: tags, set when the VMM backs
+ * guest memory), and the walker checks the tag of every page-table page it
+ * reads and of the final frame ([tpt] tag_check_cycles each, logged as TAG,
+ * counted as tag checks); a frame of another owner is an isolation fault.
+ * The model keeps the guest's tables in guest-physical form (shared with
+ * the other walkers of a comparison) and derives the host-physical tables
+ * the TPT guest would hold from them on every guest write and before every
+ * walk, at no simulated cost (the guest's own work). A/D bits are set in
+ * the host-physical tables by the walk; a clean page's leaf is made
+ * writable on its first write, by a walk, as hardware does.
+ */
+static bool tpt_tag_ok(struct walker *w, u64 hpa, struct walk_fault *f)
+{
+	struct mmu *u = w->mmu;
+	struct shadow *sh = w->priv;
+	u64 hfn = hpa >> PAGE_SHIFT;
+	bool ok = hfn < w->m->frames.nframes && w->m->tags[hfn] == w->m->vm.vpid;
+
+	u->st.tag_checks++;
+	walk_emit_cached(u, DIM_G, 0, SRC_TAG, sh->tag_cycles, hpa & ~(PAGE_SIZE - 1),
+			 hfn < w->m->frames.nframes ? w->m->tags[hfn] : 0);
+	if (ok)
+		return true;
+	u->st.isolation_faults++;
+	f->kind = FAULT_ISOLATION;
+	f->dim = DIM_G;
+	f->level = 0;
+	f->addr = hpa;
+	return false;
+}
+
+static bool tpt_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
+{
+	if (!tpt_tag_ok(p->arg, table, f))
+		return false;
+	*out = mk_hpa(table);
+	return true;
+}
+
+static bool tpt_translate(struct walker *w, const struct xlate_in *in,
+			  struct xlate_out *out, struct walk_fault *fault)
+{
+	struct pt_port port = { tpt_table_hpa, w };
+	struct radix_req rq = {
+		.dim = DIM_G, .fmt = PTF_X86, .kind = TK_GUEST, .levels = in->levels,
+		.va = in->va.v, .acc = in->acc, .ctx = in->ctx, .set_ad = false,
+	};
+	struct radix_res res;
+	struct gwalk g;
+	hpa_t root = sh_root(w, in->root, in->levels);
+
+	/* bring the host-physical tables in step with the guest's */
+	guest_walk(w, in->root, in->levels, in->va.v, in->acc, &g);
+	if (g.fault == FAULT_NONE && acc_is_write(in->acc) && !(g.e[g.leaf] & PTE_D)) {
+		machine_defer_ad(w->m, machine_gpa_hpa(w->m, g.at[g.leaf]), PTE_D);
+		g.e[g.leaf] |= PTE_D;
+	}
+	if (g.fault == FAULT_NONE || g.fault == FAULT_NOT_PRESENT)
+		sh_fill(w, root, in->levels, &g, in->va.v);
+	rq.root = root.v;
+	if (!walk_radix(w->mmu, &rq, &port, &res, fault))
+		return false;
+	if (!tpt_tag_ok(w, res.out, fault))
+		return false;
+	out->pa = mk_hpa(res.out);
+	out->gpa = mk_gpa(0);
+	out->ps = res.ps;
+	out->perms = res.perms;
+	out->dirty = res.dirty;
+	return true;
+}
+
+static int tpt_init(struct walker *w, const struct cfg *cfg)
+{
+	struct shadow *sh;
+	int r = shadow_init(w, cfg);
+	if (r)
+		return r;
+	sh = w->priv;
+	sh->tpt = true;
+	sh->tag_cycles = cfg->tpt.tag_check_cycles;
+	return 0;
+}
+
+const struct walker_ops tpt_walker_ops = {
+	.name = "tpt",
+	.summary = "translation pass-through: guest tables hold host addresses, isolation by memory tags",
+	.needs_vm = true,
+	.init = tpt_init,
+	.translate = tpt_translate,
+	.pt_write = shadow_pt_write,
+	.destroy = shadow_destroy,
+};
+
+/* Tests: host address of the leaf entry for va in the shadow (or TPT)
+ * table of guest root groot, or 0 when there is none. */
+u64 shadow_leaf_at(struct walker *w, gpa_t groot, int levels, u64 va)
+{
+	struct shadow *sh = w->priv;
+	u64 *v = u64map_get(&sh->by_gfn, gk(w, groot.v >> PAGE_SHIFT)), t;
+	int l;
+	if (!v)
+		return 0;
+	t = *v & PTE_ADDR_MASK;
+	for (l = levels; l >= 1; l--) {
+		u64 at = t + 8ull * pt_index(va, l), e = physmem_read64(&w->m->mem, mk_hpa(at));
+		if (!(e & PTE_P) || l == 1 || (e & PTE_PS) || (e & SH_SWITCH))
+			return (e & PTE_P) && (l == 1 || (e & PTE_PS)) ? at : 0;
+		t = e & PTE_ADDR_MASK;
+	}
+	return 0;
 }
 
 static int agile_init(struct walker *w, const struct cfg *cfg)

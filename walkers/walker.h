@@ -119,5 +119,7 @@ extern const struct walker_ops bpo_walker_ops;
 extern const struct walker_ops dual_direct_walker_ops, vmm_direct_walker_ops, guest_direct_walker_ops;
 /* Tests: stale leaves in the shadow table of a guest root (shadow.c). */
 u64 shadow_audit(struct walker *w, gpa_t groot, int levels, u64 *leaves);
+u64 shadow_leaf_at(struct walker *w, gpa_t groot, int levels, u64 va);
+extern const struct walker_ops tpt_walker_ops;
 
 #endif

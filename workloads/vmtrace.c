@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 static const char *const fmt_names[] = {
 	[VMF_AZURE] = "azure", [VMF_BITBRAINS] = "bitbrains", [VMF_CSV] = "csv", [VMF_GEN] = "gen",
@@ -364,6 +365,9 @@ static const char *azure_row(struct vmtrace *t, char *line, char *why)
 	}
 	if (!fld[0].n)
 		return "empty vmid";
+	for (size_t i = 0; i < fld[0].n; i++)
+		if (isspace((unsigned char)fld[0].s[i]) || iscntrl((unsigned char)fld[0].s[i]))
+			return "vmid contains a blank or control character";
 	if ((e = vt_uint(fld[3], &created))) {
 		snprintf(why, VT_WHY, "vmcreated: %s", e);
 		return why;
@@ -500,6 +504,33 @@ int vmtrace_load(struct vmtrace *t, const char *path, enum vmtrace_fmt fmt, bool
 	if (r < 0)
 		vmtrace_free(t);
 	return r;
+}
+
+enum vmtrace_fmt vmtrace_detect(const char *path)
+{
+	struct stat st;
+	char buf[4096];
+	enum vmtrace_fmt fmt = VMF_CSV;
+	gzFile gz;
+
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return VMF_BITBRAINS;
+	gz = gzopen(path, "rb");
+	if (!gz)
+		return VMF_CSV;
+	while (gzgets(gz, buf, sizeof buf)) {
+		struct vt_field f[1];
+		buf[strcspn(buf, "\r\n")] = 0;
+		if (blank_or_comment(buf))
+			continue;
+		if (strchr(buf, ';'))
+			fmt = VMF_BITBRAINS;
+		else if (vt_split(buf, ',', f, 1) == AZ_COLS)
+			fmt = VMF_AZURE;
+		break;
+	}
+	gzclose(gz);
+	return fmt;
 }
 
 /* ---- writer ---- */

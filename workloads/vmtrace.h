@@ -61,6 +61,11 @@ struct vmtrace {
 int vmtrace_fmt_parse(const char *s, enum vmtrace_fmt *f);
 const char *vmtrace_fmt_name(enum vmtrace_fmt f);
 
+/* Guesses the format of a path: a directory is bitbrains; otherwise the
+ * first line that is neither blank nor a '#' comment decides: 11
+ * comma-separated fields is azure, a ';' bitbrains, anything else csv
+ * (also when the file cannot be read: vmtrace_load reports that). */
+enum vmtrace_fmt vmtrace_detect(const char *path);
 /* Reads a trace file (a directory for bitbrains). 0, or -errno after one
  * line on stderr. On failure the trace is empty (freed). */
 int vmtrace_load(struct vmtrace *t, const char *path, enum vmtrace_fmt fmt, bool skip_bad);
