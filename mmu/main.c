@@ -6,12 +6,14 @@
  *   mmusim explain [options] [--warm TRACE | --warm-gen SPEC] VA
  *   mmusim gen     SPEC [-o FILE] [--format text|bin] [--plain]
  *   mmusim config  [-c FILE] [-s section.key=value]...
+ *   mmusim place   -c CLUSTER.ini [options] TRACE | --gen SPEC   (place_cli.c)
  *   mmusim demo
  *
  * Exit status: 0 success, 1 runtime error (bad input, bad config, I/O),
  * 2 usage error.
  */
 #include "sim.h"
+#include "place.h"
 #include "../workloads/trace.h"
 
 #include <errno.h>
@@ -52,6 +54,7 @@ static const char usage_main[] =
 	"  explain  print every page-walk reference of one translation\n"
 	"  gen      write a synthetic generator's events to a trace file\n"
 	"  config   print the effective configuration\n"
+	"  place    replay VM lifetimes over a cluster: how many VMs get contiguous host memory\n"
 	"  demo     run the embedded default workload on the default machine\n"
 	"\n"
 	"common options:\n"
@@ -101,6 +104,8 @@ static int cmd_help(const char *cmd, FILE *f)
 		      "if no -o; --plain writes the binary format uncompressed).\n", f);
 	else if (!strcmp(cmd, "config"))
 		fputs("usage: mmusim config [-c FILE] [-s K=V]...\nPrints the effective configuration as INI.\n", f);
+	else if (!strcmp(cmd, "place"))
+		place_help(f);
 	else if (!strcmp(cmd, "demo"))
 		fputs("usage: mmusim demo\nRuns the embedded workload " DEMO_SPEC "\non the embedded default configuration.\n", f);
 	else {
@@ -393,6 +398,12 @@ static int cmd_config(const struct opts *o)
 	return 0;
 }
 
+/* The placement simulator has options of its own (place_cli.c). */
+static int cmd_place(int argc, char **argv)
+{
+	return place_main(argc, argv);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -410,6 +421,8 @@ int main(int argc, char **argv)
 		printf("mmusim 0.1\n");
 		return 0;
 	}
+	if (!strcmp(cmd, "place"))
+		return cmd_place(argc - 2, argv + 2);
 	r = parse_opts(cmd, argc - 2, argv + 2, &o);
 	if (r == 1)
 		return 0;

@@ -744,14 +744,31 @@ static bool tpt_translate(struct walker *w, const struct xlate_in *in,
 	struct gwalk g;
 	hpa_t root = sh_root(w, in->root, in->levels);
 
-	/* bring the host-physical tables in step with the guest's */
-	guest_walk(w, in->root, in->levels, in->va.v, in->acc, &g);
-	if (g.fault == FAULT_NONE && acc_is_write(in->acc) && !(g.e[g.leaf] & PTE_D)) {
-		machine_defer_ad(w->m, machine_gpa_hpa(w->m, g.at[g.leaf]), PTE_D);
-		g.e[g.leaf] |= PTE_D;
+	/* bring the host-physical tables in step with the guest's where they
+	 * lack the entry (guest writes keep them in step otherwise) */
+	{
+		u64 at = shadow_leaf_at(w, in->root, in->levels, in->va.v);
+		bool ready = at && (!acc_is_write(in->acc) ||
+				    (physmem_read64(&w->m->mem, mk_hpa(at)) & PTE_RW));
+		if (!ready) {
+			guest_walk(w, in->root, in->levels, in->va.v, in->acc, &g);
+			if (g.fault == FAULT_NONE && !sh_eff_level(w, g.e[g.leaf], g.leaf, in->va.v)) {
+				/* the guest names memory that is not its own */
+				w->mmu->st.isolation_faults++;
+				fault->kind = FAULT_ISOLATION;
+				fault->dim = DIM_G;
+				fault->level = g.leaf;
+				fault->addr = in->va.v;
+				return false;
+			}
+			if (g.fault == FAULT_NONE && acc_is_write(in->acc) && !(g.e[g.leaf] & PTE_D)) {
+				machine_defer_ad(w->m, machine_gpa_hpa(w->m, g.at[g.leaf]), PTE_D);
+				g.e[g.leaf] |= PTE_D;
+			}
+			if (g.fault == FAULT_NONE || g.fault == FAULT_NOT_PRESENT)
+				sh_fill(w, root, in->levels, &g, in->va.v);
+		}
 	}
-	if (g.fault == FAULT_NONE || g.fault == FAULT_NOT_PRESENT)
-		sh_fill(w, root, in->levels, &g, in->va.v);
 	rq.root = root.v;
 	if (!walk_radix(w->mmu, &rq, &port, &res, fault))
 		return false;

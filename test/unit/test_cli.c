@@ -218,25 +218,26 @@ TEST(cli_deterministic_json)
 
 /* --check: zero mismatches for every walker on every generator, 4 and 5
  * levels, THP on/off, PCIDs off, host 2M pages. */
+static const char *const gens[] = {
+	"seq:footprint=64M,n=40000",
+	"stride:footprint=256M,n=40000,stride=8192",
+	"uniform:footprint=1G,n=40000,rw=0.4",
+	"zipf:footprint=1G,n=40000,alpha=1.1,rw=0.2",
+	"chase:footprint=128M,n=40000",
+	"hotcold:footprint=1G,n=40000,hot=0.05,hotp=0.9",
+	"multiproc:footprint=128M,n=40000,procs=4,quantum=5000,rw=0.3",
+	"uniform:footprint=2G,n=20000,page=2M",
+	"uniform:footprint=4G,n=20000,page=1G",
+	"mmapchurn:n=40000,life=5000,live=8,rw=0.5",
+	"heap:n=40000,max=8M,period=500,rw=0.5",
+	"shortproc:n=40000,life=2000,footprint=256K,rw=0.5",
+	"ctxswitch:n=40000,quantum=2000,churn=8,footprint=8M,rw=0.5",
+	"mixed:n=40000,footprint=64M,period=500,rw=0.5",
+	"multivm:n=40000,footprint=32M,vms=3,quantum=3000,rw=0.4",
+};
+
 TEST(cli_check_every_generator)
 {
-	static const char *const gens[] = {
-		"seq:footprint=64M,n=40000",
-		"stride:footprint=256M,n=40000,stride=8192",
-		"uniform:footprint=1G,n=40000,rw=0.4",
-		"zipf:footprint=1G,n=40000,alpha=1.1,rw=0.2",
-		"chase:footprint=128M,n=40000",
-		"hotcold:footprint=1G,n=40000,hot=0.05,hotp=0.9",
-		"multiproc:footprint=128M,n=40000,procs=4,quantum=5000,rw=0.3",
-		"uniform:footprint=2G,n=20000,page=2M",
-		"uniform:footprint=4G,n=20000,page=1G",
-		"mmapchurn:n=40000,life=5000,live=8,rw=0.5",
-		"heap:n=40000,max=8M,period=500,rw=0.5",
-		"shortproc:n=40000,life=2000,footprint=256K,rw=0.5",
-		"ctxswitch:n=40000,quantum=2000,churn=8,footprint=8M,rw=0.5",
-		"mixed:n=40000,footprint=64M,period=500,rw=0.5",
-		"multivm:n=40000,footprint=32M,vms=3,quantum=3000,rw=0.4",
-	};
 	static const char *const cfgs[] = {
 		"", "-s os.levels=5 -s vm.host_levels=5", "-s os.thp=always -s vm.host_thp=true",
 		"-s os.pcid=false -s vm.host_levels=5 -s agile.interval_cycles=300000",
@@ -253,6 +254,36 @@ TEST(cli_check_every_generator)
 			if (!j)
 				continue;
 			for (w = 0; w < 4; w++) {
+				char p1[64], p2[64];
+				snprintf(p1, sizeof p1, "walkers.%d.oracle_mismatches", w);
+				snprintf(p2, sizeof p2, "walkers.%d.oracle_checks", w);
+				if (num(j, p1) != 0 || num(j, p2) < 20000)
+					test_fail(__FILE__, __LINE__, "%s: walker %d: mismatches or too few checks", args, w);
+			}
+			free(j);
+		}
+}
+
+/* --check: the contiguous-memory walkers, zero mismatches on every
+ * generator, with a contiguous VM and a guest segment, and with a
+ * scattered VM (where they fall back to nested paging). */
+TEST(cli_check_every_generator_direct)
+{
+	static const char *const cfgs[] = {
+		"-s vm.backing=contiguous -s segment.guest_size=16M -s segment.escape_pages=32",
+		"-s vm.backing=scattered -s os.levels=5 -s vm.host_levels=5",
+	};
+	size_t g, k;
+	int w;
+	for (g = 0; g < ARRAY_SIZE(gens); g++)
+		for (k = 0; k < ARRAY_SIZE(cfgs); k++) {
+			char args[700], *j;
+			snprintf(args, sizeof args, "compare -w bpo,dual-direct,vmm-direct,guest-direct,tpt --json "
+				 "--check %s --gen '%s'", cfgs[k], gens[g]);
+			j = run_ok(args);
+			if (!j)
+				continue;
+			for (w = 0; w < 5; w++) {
 				char p1[64], p2[64];
 				snprintf(p1, sizeof p1, "walkers.%d.oracle_mismatches", w);
 				snprintf(p2, sizeof p2, "walkers.%d.oracle_checks", w);

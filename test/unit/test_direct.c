@@ -1,0 +1,248 @@
+/*
+ * test_direct.c - contiguous-memory VMs: base-plus-offset, direct segments
+ * and translation pass-through against hand-derived counts; isolation
+ * against adversarial guests, with every TLB scanned afterwards.
+ */
+#include "test.h"
+#include "sim_util.h"
+#include "../../mmu/oracle.h"
+#include "../../mmu/pte.h"
+
+#define SEG_BASE 0x7f0000000000ull
+
+static void cfg_contig(struct cfg *c)
+{
+	cfg_default(c);
+	c->vm.backing = BACK_CONTIGUOUS;
+	c->vm.memory = 2ull << 30;
+	c->pwc.enabled = false;
+	c->ntlb.enabled = false;
+	c->segment.guest_base = SEG_BASE;
+	c->segment.guest_size = 64ull << 20;
+}
+
+struct cold_want {
+	const char *walker;
+	unsigned refs, base_bound, tags;
+};
+
+/* Cold walks of a 4K page, 4-level guest and host tables, no PWC or nested
+ * TLB. Derivations:
+ *  bpo          guest walk only: 4 refs; gPA + gBA for 4 tables + the page: 5
+ *  dual-direct  inside both segments: no reference, one base-bound
+ *  vmm-direct   as bpo: 4 refs, 5 base-bound (every gPA by the VMM segment)
+ *  guest-direct gVA -> gPA by the segment (1), then a 4-reference EPT walk
+ *  tpt          4 refs over host-physical guest tables; tag checks: 4
+ *               table pages + the final frame = 5 */
+TEST(direct_cold_counts)
+{
+	static const struct cold_want want[] = {
+		{ "bpo", 4, 5, 0 }, { "dual-direct", 0, 1, 0 }, { "vmm-direct", 4, 5, 0 },
+		{ "guest-direct", 4, 1, 0 }, { "tpt", 4, 0, 5 },
+	};
+	const char *names[ARRAY_SIZE(want)];
+	struct cfg c;
+	struct sim s;
+	u64 va = SEG_BASE + 0x123000 + 0x40;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		names[i] = want[i].walker;
+	cfg_contig(&c);
+	REQUIRE(sim_init(&s, &c, names, (int)ARRAY_SIZE(want), true) == 0);
+	REQUIRE(s.m.vm.contiguous);
+	REQUIRE(s.m.os.seg.on);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		struct mmu *u = &s.mmu[i];
+		struct xlate_out o;
+		struct walk_fault f;
+		/* tpt builds its host-physical tables on the first walk; empty
+		 * the caches so the counted walk is cold */
+		if (!strcmp(want[i].walker, "tpt")) {
+			REQUIRE(mmu_translate(u, va, ACC_R, &o, &f));
+			tlb_flush_all(&u->tlb);
+			memport_flush(&u->port);
+			u->fp[0].valid = u->fp[1].valid = false;
+			memset(&u->st, 0, sizeof u->st);
+		}
+		REQUIRE(mmu_translate(u, va, ACC_R, &o, &f));
+		if (u->log.refs != want[i].refs || u->st.base_bound != want[i].base_bound ||
+		    u->st.tag_checks != want[i].tags)
+			test_fail(__FILE__, __LINE__, "%s: %u refs, %llu base-bound, %llu tag checks; want %u, %u, %u",
+				  want[i].walker, u->log.refs, (unsigned long long)u->st.base_bound,
+				  (unsigned long long)u->st.tag_checks, want[i].refs, want[i].base_bound, want[i].tags);
+		{
+			struct oracle_res r;
+			oracle_translate(&s.m, s.m.os.cur->root, 4, va, ACC_R, &r);
+			CHECK_EQ(o.pa.v, r.hpa.v);
+			/* the segment and the contiguous extent: hPA = gVA + offsets */
+			CHECK_EQ(r.hpa.v, va + s.m.os.seg.offset + (s.m.vm.base_hfn << PAGE_SHIFT));
+		}
+	}
+	sim_destroy(&s);
+}
+
+/* Outside the guest segment the segment walkers fall back: dual-direct to
+ * VMM Direct, guest-direct to nested paging (24 references cold). */
+TEST(direct_fallbacks)
+{
+	const char *names[] = { "dual-direct", "guest-direct" };
+	struct cfg c;
+	struct sim s;
+	struct xlate_out o;
+	struct walk_fault f;
+	u64 va = 0x500000000ull;
+
+	cfg_contig(&c);
+	REQUIRE(sim_init(&s, &c, names, 2, true) == 0);
+	REQUIRE(os_populate(&s.m.os, va, 4096, ACC_R) == 0);
+	REQUIRE(mmu_translate(&s.mmu[0], va, ACC_R, &o, &f));
+	CHECK_EQ(s.mmu[0].log.refs, 4);
+	CHECK_EQ(s.mmu[0].st.base_bound, 5);
+	REQUIRE(mmu_translate(&s.mmu[1], va, ACC_R, &o, &f));
+	CHECK_EQ(s.mmu[1].log.refs, 24);
+	CHECK_EQ(s.mmu[1].st.base_bound, 0);
+	sim_destroy(&s);
+}
+
+/* Escaped pages (in the filter) are translated by paging, to the frame the
+ * OS remapped them to. */
+TEST(direct_escape_filter)
+{
+	const char *names[] = { "dual-direct" };
+	struct cfg c;
+	struct sim s;
+	u64 i, escaped = 0;
+
+	cfg_contig(&c);
+	c.segment.escape_pages = 64;
+	REQUIRE(sim_init(&s, &c, names, 1, true) == 0);
+	CHECK(s.m.os.seg.escaped >= 60);       /* a few random picks may repeat */
+	for (i = 0; i < (64ull << 20) >> PAGE_SHIFT; i++) {
+		struct oracle_res r;
+		u64 va = SEG_BASE + (i << PAGE_SHIFT);
+		oracle_translate(&s.m, s.m.os.cur->root, 4, va, ACC_R, &r);
+		if (r.gpa.v != va + s.m.os.seg.offset) {
+			escaped++;
+			CHECK(bloom_test(&s.m.os.seg.filter, va >> PAGE_SHIFT));
+		}
+	}
+	CHECK_EQ(escaped, s.m.os.seg.escaped);
+	feed(&s, "uniform:footprint=64M,n=50000,rw=0.5,seed=3", false);
+	CHECK_EQ(s.mmu[0].st.oracle_mismatches, 0);
+	CHECK(s.mmu[0].st.oracle_checks >= 50000);
+	sim_destroy(&s);
+}
+
+struct owner_scan {
+	struct machine *m;
+	u64 bad, seen;
+};
+
+/* Every TLB entry's frame must belong to the VM of the entry's VPID. */
+static void owner_entry(enum tlb_level lvl, u64 va, u32 ctx, const struct tlb_xlate *x, void *arg)
+{
+	struct owner_scan *sc = arg;
+	u64 n = psize_bytes(x->ps) >> PAGE_SHIFT, i, hfn = x->frame >> PAGE_SHIFT;
+	(void)lvl;
+	(void)va;
+	sc->seen++;
+	for (i = 0; i < n; i++)
+		if (hfn + i >= sc->m->frames.nframes || sc->m->tags[hfn + i] != ctx >> 12)
+			sc->bad++;
+}
+
+/* Adversarial guests: a guest PTE pointing beyond its memory (outside
+ * [gBA, gBA + gMS)), one whose guest-physical address another VM's memory
+ * backs in the host, and a tpt table entry holding the host address of
+ * another VM's frame or of another VM's page-table page. Every walker
+ * faults and no TLB entry reaches outside its VM. */
+TEST(direct_isolation_adversarial)
+{
+	const char *names[] = { "nested", "shadow", "agile", "bpo", "dual-direct", "vmm-direct",
+				"guest-direct", "tpt" };
+	int nw = (int)ARRAY_SIZE(names), i;
+	struct cfg c;
+	struct sim s;
+	u64 va_out = 0x600000000ull, va_tpt = 0x610000000ull;
+	u64 other_frame, other_pt;
+	gpa_t t;
+	struct ev e;
+	struct owner_scan sc;
+
+	cfg_contig(&c);
+	c.segment.guest_size = 0;
+	REQUIRE(sim_init(&s, &c, names, nw, true) == 0);
+	/* VM 1 exists, with data and tables of its own */
+	REQUIRE(machine_switch_vm(&s.m, 1) == 0);
+	feed(&s, "uniform:footprint=4M,n=2000,rw=0.5,seed=9", false);
+	{
+		struct oracle_res r;
+		oracle_translate(&s.m, s.m.os.cur->root, 4, 0x7f0000000000ull, ACC_R, &r);
+		REQUIRE(r.fault == FAULT_NONE);
+		other_frame = r.hpa.v & ~(PAGE_SIZE - 1);
+		other_pt = machine_gpa_hpa(&s.m, r.leaf_at).v & ~(PAGE_SIZE - 1);
+	}
+	REQUIRE(machine_switch_vm(&s.m, 0) == 0);
+	feed(&s, "uniform:footprint=4M,n=2000,rw=0.5,seed=8", false);
+	/* VM 0's guest maps va_out to a gPA beyond its 2 GiB */
+	REQUIRE(os_populate(&s.m.os, va_out, 4096, ACC_R) == 0);
+	{
+		struct oracle_res r;
+		oracle_translate(&s.m, s.m.os.cur->root, 4, va_out, ACC_R, &r);
+		REQUIRE(r.fault == FAULT_NONE);
+		t = r.leaf_at;
+		machine_pt_write(&s.m, 0, t, 1, (3ull << 30) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+		machine_invlpg(&s.m, s.m.os.cur->pcid, va_out);
+	}
+	for (i = 0; i < nw; i++) {
+		struct xlate_out o;
+		struct walk_fault f;
+		if (mmu_translate(&s.mmu[i], va_out, ACC_R, &o, &f))
+			test_fail(__FILE__, __LINE__, "%s translated a gPA beyond the VM's memory to 0x%llx",
+				  names[i], (unsigned long long)o.pa.v);
+		else if (f.kind != FAULT_EPT && f.kind != FAULT_ISOLATION)
+			test_fail(__FILE__, __LINE__, "%s: fault %s", names[i], fault_kind_name(f.kind));
+		machine_commit_ad(&s.m);
+	}
+	/* bpo and the VMM segment report it as an isolation fault */
+	CHECK(s.mmu[3].st.isolation_faults >= 1);
+	CHECK(s.mmu[5].st.isolation_faults >= 1);
+	/* tpt: the guest writes another VM's host addresses in its own table */
+	REQUIRE(os_populate(&s.m.os, va_tpt, 8192, ACC_R) == 0);
+	{
+		struct xlate_out o;
+		struct walk_fault f;
+		struct mmu *u = &s.mmu[nw - 1];
+		u64 at;
+		REQUIRE(mmu_translate(u, va_tpt, ACC_R, &o, &f));
+		REQUIRE(mmu_translate(u, va_tpt + 4096, ACC_R, &o, &f));
+		at = shadow_leaf_at(&u->w, s.m.os.cur->root, 4, va_tpt);
+		REQUIRE(at);
+		physmem_write64(&s.m.mem, mk_hpa(at), other_frame | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+		at = shadow_leaf_at(&u->w, s.m.os.cur->root, 4, va_tpt + 4096);
+		REQUIRE(at);
+		/* a "table" pointer would need an upper entry; a leaf pointing
+		 * at the other VM's page-table page is the same breach */
+		physmem_write64(&s.m.mem, mk_hpa(at), other_pt | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
+		tlb_flush_all(&u->tlb);
+		u->fp[0].valid = u->fp[1].valid = false;
+		u->st.isolation_faults = 0;
+		CHECK(!mmu_translate(u, va_tpt, ACC_R, &o, &f));
+		CHECK_EQ(f.kind, FAULT_ISOLATION);
+		CHECK(!mmu_translate(u, va_tpt + 4096, ACC_R, &o, &f));
+		CHECK_EQ(f.kind, FAULT_ISOLATION);
+		CHECK_EQ(u->st.isolation_faults, 2);
+	}
+	/* more traffic in both VMs, then scan every TLB of every walker */
+	e = (struct ev){ .kind = EV_VM, .size = 1 };
+	REQUIRE(sim_event(&s, &e) == 0);
+	feed(&s, "uniform:footprint=4M,n=2000,rw=0.5,seed=7", true);
+	memset(&sc, 0, sizeof sc);
+	sc.m = &s.m;
+	for (i = 0; i < nw; i++)
+		tlb_foreach(&s.mmu[i].tlb, owner_entry, &sc);
+	CHECK(sc.seen > 100);
+	CHECK_EQ(sc.bad, 0);
+	sim_destroy(&s);
+}
