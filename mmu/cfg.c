@@ -199,6 +199,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_U32("vm", "host_levels", c.vm.host_levels, 4, 5),
 	K_BOOL("vm", "host_thp", c.vm.host_thp),
 	K_ENUM("vm", "backing", c.vm.backing, backing_names),
+	K_U64("vm", "compact_after", c.vm.compact_after),
 
 	K_BOOL("ntlb", "enabled", c.ntlb.enabled),
 	K_ENTRIES("ntlb", "entries", c.ntlb.g.entries),
@@ -209,6 +210,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_LAT("vmm", "exit_cycles", c.vmm.exit_cycles),
 	K_LAT("vmm", "pte_cycles", c.vmm.pte_cycles),
 	K_BOOL("vmm", "invlpg_exits", c.vmm.invlpg_exits),
+	K_LAT("vmm", "migrate_cycles", c.vmm.migrate_cycles),
 
 	K_U64("sim", "seed", c.sim.seed),
 	K_NAME("walker", "name", c.walker.name),

@@ -78,6 +78,7 @@ struct cfg_vm {
 	u32 host_levels;       /* EPT levels: 4 or 5 */
 	bool host_thp;         /* back guest memory with 2M host pages */
 	enum vm_backing backing;
+	u64 compact_after;     /* accesses after which scattered VMs are compacted (0: never) */
 };
 
 /* [ntlb]: the nested TLB (gPA -> hPA), Bhargava et al., ASPLOS 2008. */
@@ -91,6 +92,7 @@ struct cfg_vmm {
 	u32 exit_cycles;       /* one VM exit + VM entry round trip */
 	u32 pte_cycles;        /* VMM software work per page-table entry handled */
 	bool invlpg_exits;     /* guest INVLPG and PCID flushes exit (shadow, agile) */
+	u32 migrate_cycles;    /* compaction: cycles to move one 4K page */
 };
 
 struct cfg {

@@ -30,8 +30,14 @@ int machine_init(struct machine *m, const struct cfg *c)
 	for (f = 0; f < (RESERVED_LOW >> PAGE_SHIFT) && f < nframes; f++)
 		SIM_BUG_ON(!buddy_alloc_at(&m->frames, f, 0));
 	/* pre-existing fragmentation of the host, before any VM exists */
-	if (c->host.fragmentation > 0)
-		m->frag_pins = buddy_fragment(&m->frames, c->host.fragmentation, c->sim.seed ^ 0xf4a9, NULL);
+	if (c->host.fragmentation > 0) {
+		m->pins = calloc((nframes >> c->host.max_order) + 1, sizeof *m->pins);
+		if (!m->pins) {
+			machine_destroy(m);
+			return -ENOMEM;
+		}
+		m->frag_pins = m->npins = buddy_fragment(&m->frames, c->host.fragmentation, c->sim.seed ^ 0xf4a9, m->pins);
+	}
 	if (c->vm.enabled && !(m->tags = calloc(nframes, sizeof *m->tags))) {
 		machine_destroy(m);
 		return -ENOMEM;
@@ -67,6 +73,7 @@ void machine_destroy(struct machine *m)
 	}
 	free(m->parked);
 	free(m->tags);
+	free(m->pins);
 	os_destroy(&m->os);
 	vm_destroy(m);
 	buddy_destroy(&m->frames);
@@ -124,6 +131,26 @@ int machine_switch_vm(struct machine *m, u32 id)
 		}
 	}
 	machine_cr3(m, m->os.cur->pcid, m->os.cur->root, false);
+	return 0;
+}
+
+int machine_compact_vm(struct machine *m)
+{
+	struct vm_compaction vc;
+	u32 i, vpid = m->vm.vpid;
+	int r = vm_compact(m, &vc);
+
+	m->compaction.runs++;
+	if (r) {
+		m->compaction.failed++;
+		return r;
+	}
+	m->compaction.pages += vc.pages_migrated;
+	m->compaction.pins_moved += vc.pins_moved;
+	m->compaction.cycles += vc.cycles;
+	/* the VM's gPA -> hPA map changed: every cached translation goes */
+	for (i = 0; i < m->nmmus; i++)
+		mmu_remap_vm(m->mmus[i], vpid);
 	return 0;
 }
 

@@ -62,6 +62,8 @@ struct machine {
 	u32 nad, capad;
 	u64 ad_commits;      /* entries whose A/D bits changed */
 	u64 frag_pins;       /* frames pinned by [host] fragmentation */
+	u64 *pins, npins;    /* those frames, ascending (movable by compaction) */
+	struct { u64 runs, failed, pages, pins_moved, cycles; } compaction;
 };
 
 int machine_init(struct machine *m, const struct cfg *c);
@@ -71,6 +73,9 @@ void machine_attach(struct machine *m, struct mmu *u);
  * MMU instance (a VM entry with the new VM's VPID and CR3). 0 or -errno
  * (message printed). */
 int machine_switch_vm(struct machine *m, u32 id);
+/* Compacts the current VM (vm_compact) and flushes its translations in
+ * every MMU instance. 0, or -ENOSPC when no window exists. */
+int machine_compact_vm(struct machine *m);
 /* Visits every VM, the current one included, made current in turn (for
  * reports and audits); the current VM is current again afterwards. */
 void machine_foreach_vm(struct machine *m, void (*fn)(struct machine *m, void *arg), void *arg);

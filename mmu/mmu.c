@@ -229,3 +229,14 @@ void mmu_pt_write(struct mmu *u, const struct pt_update *pu)
 	if (u->w.ops->pt_write)
 		u->w.ops->pt_write(&u->w, pu);
 }
+
+void mmu_remap_vm(struct mmu *u, u32 vpid)
+{
+	tlb_flush_vpid(&u->tlb, vpid);
+	pwc_flush_all(&u->pwc);
+	sa_invalidate_if(&u->ntlb, NULL, NULL);
+	fp_clear(u);
+	u->st.flushes++;
+	if (u->w.ops->invalidate)
+		u->w.ops->invalidate(&u->w, INV_ALL, vpid << 12, mk_gva(0));
+}

@@ -101,6 +101,9 @@ void mmu_invlpg(struct mmu *u, u32 ctx, u64 va);
 void mmu_flush_ctx(struct mmu *u, u32 ctx);
 void mmu_cr3(struct mmu *u, u32 ctx, gpa_t root, bool flush);
 void mmu_pt_write(struct mmu *u, const struct pt_update *pu);
+/* The host backing of VM vpid moved: flush its TLB entries, both
+ * dimensions' PWCs, the nested TLB, and the walker's derived tables. */
+void mmu_remap_vm(struct mmu *u, u32 vpid);
 
 /* This instance's simulated time: every access's base cycles plus its
  * translation and VMM cycles. */

@@ -207,15 +207,18 @@ void sim_report_json(const struct sim *s, FILE *f)
 			const struct vm *v = &mv.vms[k].vm;
 			fprintf(f, "%s{\"id\":%u,\"vpid\":%u,\"memory\":%" PRIu64 ",\"host_levels\":%d,"
 				"\"host_thp\":%s,\"backing\":\"%s\",\"contiguous\":%s,\"base\":%" PRIu64
-				",\"processes\":%u,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
+				",\"contiguous_at_start\":%s,\"processes\":%u,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
 				",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}}",
 				k ? "," : "", v->id, v->vpid, v->gframes << PAGE_SHIFT, v->host_levels,
 				v->host_thp ? "true" : "false", v->backing == BACK_CONTIGUOUS ? "contiguous" : "scattered",
 				v->contiguous ? "true" : "false", v->contiguous ? v->base_hfn << PAGE_SHIFT : 0,
-				mv.vms[k].nprocs, v->st.ept_pages, v->st.ept_writes, v->st.backed[PS_4K],
+				v->contiguous_at_start ? "true" : "false", mv.vms[k].nprocs, v->st.ept_pages, v->st.ept_writes, v->st.backed[PS_4K],
 				v->st.backed[PS_2M]);
 		}
-		fprintf(f, "]");
+		fprintf(f, "],\"compaction\":{\"runs\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"pages\":%" PRIu64
+			",\"pins_moved\":%" PRIu64 ",\"cycles\":%" PRIu64 "},\"fragmentation_pins\":%" PRIu64,
+			s->m.compaction.runs, s->m.compaction.failed, s->m.compaction.pages,
+			s->m.compaction.pins_moved, s->m.compaction.cycles, s->m.frag_pins);
 	}
 	fprintf(f, ",\"walkers\":[");
 	for (i = 0; i < s->n; i++) {
@@ -271,6 +274,7 @@ void sim_report_text(const struct sim *s, FILE *f)
 		fprintf(f, "vm %u: %" PRIu64 " MiB guest memory, %d-level EPT, %s host pages, %s backing%s, %" PRIu64
 			" EPT pages, %u process%s\n", vm->id, vm->gframes >> 8, vm->host_levels,
 			vm->host_thp ? "2M" : "4K", vm->contiguous ? "contiguous" : "scattered",
+			vm->contiguous && !vm->contiguous_at_start ? " (after compaction)" :
 			vm->backing == BACK_CONTIGUOUS && !vm->contiguous ? " (contiguous refused: host fragmented)" : "",
 			vm->st.ept_pages, mv.vms[j].nprocs, mv.vms[j].nprocs == 1 ? "" : "es");
 	}

@@ -161,6 +161,14 @@ static int sim_access(struct sim *s, u64 va, enum acc a)
 	return 0;
 }
 
+/* Compacts one VM; a VM no window fits stays scattered (counted). */
+static void compact_one(struct machine *m, void *arg)
+{
+	(void)arg;
+	if (!m->vm.contiguous)
+		machine_compact_vm(m);
+}
+
 int sim_event(struct sim *s, const struct ev *e)
 {
 	struct os *o = &s->m.os;
@@ -182,6 +190,8 @@ int sim_event(struct sim *s, const struct ev *e)
 				s->mmu[i].st.splits++;
 			r = sim_access(s, last & ~(PAGE_SIZE - 1), a);
 		}
+		if (s->cfg.vm.compact_after && s->accesses == s->cfg.vm.compact_after && s->m.vm.on)
+			machine_foreach_vm(&s->m, compact_one, NULL);
 		for (i = 0; i < s->n; i++)
 			if (s->mmu[i].w.ops->tick)
 				s->mmu[i].w.ops->tick(&s->mmu[i].w, mmu_now(&s->mmu[i]));

@@ -51,6 +51,25 @@ static int ept_map(struct machine *m, u64 gpa, u64 hpa, int level)
 	return 0;
 }
 
+/* Maps all guest memory onto the host extent starting at frame base (2M
+ * EPT pages with host_thp when aligned) and makes the VM contiguous. */
+static int map_extent(struct machine *m, u64 base)
+{
+	struct vm *v = &m->vm;
+	int level = v->host_thp && !(base & 511) ? 2 : 1, r;
+	u64 step = 1ull << (9 * (level - 1)), g;
+
+	for (g = 0; g + step <= v->gframes; g += step)
+		if ((r = ept_map(m, g << PAGE_SHIFT, (base + g) << PAGE_SHIFT, level)))
+			return r;
+	for (; g < v->gframes; g++)
+		if ((r = ept_map(m, g << PAGE_SHIFT, (base + g) << PAGE_SHIFT, 1)))
+			return r;
+	v->contiguous = true;
+	v->base_hfn = base;
+	return 0;
+}
+
 int vm_init(struct machine *m, const struct cfg *c, u32 id)
 {
 	struct vm *v = &m->vm;
@@ -87,20 +106,11 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 	v->st.ept_pages = 1;
 	if (v->backing == BACK_CONTIGUOUS) {
 		/* lowest run of free frames starting on a max-order boundary */
-		u64 base = buddy_alloc_contig(&m->frames, v->gframes, m->frames.max_order, BUDDY_FIT_FIRST), g;
-		if (base != BUDDY_NONE) {
-			int level = v->host_thp && !(base & 511) ? 2 : 1;
-			u64 step = 1ull << (9 * (level - 1));
-			v->contiguous = true;
-			v->base_hfn = base;
-			for (g = 0; g + step <= v->gframes; g += step)
-				if ((r = ept_map(m, g << PAGE_SHIFT, (base + g) << PAGE_SHIFT, level)))
-					return r;
-			for (; g < v->gframes; g++)
-				if ((r = ept_map(m, g << PAGE_SHIFT, (base + g) << PAGE_SHIFT, 1)))
-					return r;
-		}
+		u64 base = buddy_alloc_contig(&m->frames, v->gframes, m->frames.max_order, BUDDY_FIT_FIRST);
+		if (base != BUDDY_NONE && (r = map_extent(m, base)))
+			return r;
 	}
+	v->contiguous_at_start = v->contiguous;
 	return 0;
 }
 
@@ -165,5 +175,104 @@ int vm_ept_leaf(struct machine *m, u64 gpa, u8 *perms)
 			return l;
 		t = e & PTE_ADDR_MASK;
 	}
+	return 0;
+}
+
+/* ---- compaction ---- */
+
+static bool is_pin(const struct machine *m, u64 f)
+{
+	u64 lo = 0, hi = m->npins;
+	while (lo < hi) {
+		u64 mid = (lo + hi) / 2;
+		if (m->pins[mid] == f)
+			return true;
+		if (m->pins[mid] < f)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+int vm_compact(struct machine *m, struct vm_compaction *out)
+{
+	struct vm *v = &m->vm;
+	struct buddy *b = &m->frames;
+	u64 n = v->gframes, blk = 1ull << b->max_order, start, f, g, *held = NULL, nheld = 0;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	if (!v->on || v->contiguous)
+		return 0;
+	/* a window of free frames and movable pins, on a max-order boundary
+	 * (other allocations, VMs' memory and VMM tables, do not move) */
+	for (start = 0; start + n <= b->nframes; start += blk) {
+		for (f = start; f < start + n; f++)
+			if (!buddy_is_free(b, f) && !is_pin(m, f))
+				break;
+		if (f == start + n)
+			break;
+		start = f & ~(blk - 1);
+	}
+	if (start + n > b->nframes)
+		return -ENOSPC;
+	/* move the pins out of the window */
+	for (f = start; f < start + n; f++) {
+		u64 nf;
+		if (buddy_is_free(b, f))
+			continue;
+		while ((nf = buddy_alloc(b, 0)) != BUDDY_NONE && nf >= start && nf < start + n) {
+			u64 *h = realloc(held, (nheld + 1) * sizeof *h);
+			if (!h)
+				return -ENOMEM;
+			held = h;
+			held[nheld++] = nf;
+		}
+		if (nf == BUDDY_NONE) {
+			free(held);
+			return -ENOSPC;
+		}
+		buddy_free(b, f, 0);
+		for (g = 0; g < m->npins; g++)
+			if (m->pins[g] == f)
+				m->pins[g] = nf;
+		out->pins_moved++;
+	}
+	for (g = 0; g < nheld; g++)
+		buddy_free(b, held[g], 0);
+	free(held);
+	/* keep the pin list sorted for is_pin */
+	for (g = 1; g < m->npins; g++) {
+		u64 x = m->pins[g], k = g;
+		while (k > 0 && m->pins[k - 1] > x) {
+			m->pins[k] = m->pins[k - 1];
+			k--;
+		}
+		m->pins[k] = x;
+	}
+	if (!buddy_alloc_contig_at(b, start, n))
+		return -ENOSPC;
+	/* migrate the guest's backed frames: copy table contents, free the old */
+	for (g = 0; g < n; g++) {
+		u64 old, *src, *dst;
+		if (!v->g2h[g])
+			continue;
+		old = v->g2h[g] - 1;
+		if ((src = physmem_page(&m->mem, old))) {
+			if (!(dst = physmem_page_make(&m->mem, start + g)))
+				return -ENOMEM;
+			memcpy(dst, src, PAGE_SIZE);
+			physmem_drop(&m->mem, old);
+		}
+		buddy_free(b, old, 0);
+		m->tags[old] = 0;
+		out->pages_migrated++;
+	}
+	if ((r = map_extent(m, start)))
+		return r;
+	out->cycles = (out->pages_migrated + out->pins_moved) * m->cfg.vmm.migrate_cycles;
+	v->st.compactions++;
+	v->st.migrated += out->pages_migrated;
 	return 0;
 }

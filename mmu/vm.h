@@ -43,7 +43,8 @@ struct vm {
 	int host_levels;
 	bool host_thp;
 	enum vm_backing backing;    /* what was asked */
-	bool contiguous;            /* what was obtained */
+	bool contiguous;            /* what it has now */
+	bool contiguous_at_start;   /* what it got at creation */
 	u64 base_hfn;               /* contiguous: host frame of gPA 0 */
 	u64 gframes;
 	struct buddy gphys;         /* guest-physical frame allocator */
@@ -52,6 +53,7 @@ struct vm {
 	struct {
 		u64 ept_pages, ept_writes;
 		u64 backed[PS_NR];      /* host pages backing guest memory, by size */
+		u64 compactions, migrated;
 	} st;
 };
 
@@ -70,6 +72,19 @@ static inline bool vm_gpa_hpa(const struct vm *v, u64 gpa, u64 *hpa)
 	*hpa = ((u64)(v->g2h[gfn] - 1) << PAGE_SHIFT) | (gpa & (PAGE_SIZE - 1));
 	return true;
 }
+
+/* Compaction (the seed paper's runtime contiguity): finds a window of
+ * guest-memory size on a max-order boundary holding only free frames and
+ * movable pages (the frames pinned by [host] fragmentation, other tenants'
+ * pages), moves those out, migrates the VM's backed frames into the window
+ * at gPA order (copying page-table contents), remaps the EPT and makes the
+ * VM contiguous. Costs [vmm] migrate_cycles per page moved. 0 (also when
+ * already contiguous), -ENOSPC when no window exists. The caller flushes
+ * the VM's translations. */
+struct vm_compaction {
+	u64 pages_migrated, pins_moved, cycles;
+};
+int vm_compact(struct machine *m, struct vm_compaction *out);
 
 /* The VMM's own lookup of gpa in its EPT: the leaf's level (1: 4K, 2: 2M,
  * 3: 1G) and the EPT permissions (PERM_*); 0 when not mapped. */

@@ -672,11 +672,38 @@ static void shadow_pt_write(struct walker *w, const struct pt_update *pu)
 	}
 }
 
+/* Drops every shadow (or TPT) table and all agile state: they are rebuilt
+ * as they are used (after the VMM moved guest memory). */
+static void shadow_reset(struct walker *w)
+{
+	struct shadow *sh = w->priv;
+	u64 i;
+	for (i = 0; i < sh->roots.cap; i++) {
+		u64 *v;
+		if (sh->roots.k[i] == U64MAP_EMPTY)
+			continue;
+		v = u64map_get(&sh->by_gfn, sh->roots.k[i]);
+		if (v)
+			sp_free(w, mk_hpa(*v & PTE_ADDR_MASK), (int)(*v & 7));
+	}
+	u64map_destroy(&sh->roots);
+	u64map_destroy(&sh->wcount);
+	u64map_destroy(&sh->nested);
+	u64map_destroy(&sh->tops);
+	if (u64map_init(&sh->roots) || u64map_init(&sh->wcount) || u64map_init(&sh->nested) ||
+	    u64map_init(&sh->tops))
+		exit(1);
+}
+
 static void shadow_invalidate(struct walker *w, enum inv_scope s, u32 ctx, gva_t va)
 {
 	(void)ctx;
 	(void)va;
-	if (w->mmu->invlpg_exits)
+	if (s == INV_ALL) {
+		shadow_reset(w);
+		return;
+	}
+	if (w->mmu->invlpg_exits && !((struct shadow *)w->priv)->tpt)
 		mmu_vmm_charge(w->mmu, s == INV_VA ? VMM_INVLPG : VMM_FLUSH, 0);
 }
 
@@ -801,6 +828,7 @@ const struct walker_ops tpt_walker_ops = {
 	.init = tpt_init,
 	.translate = tpt_translate,
 	.pt_write = shadow_pt_write,
+	.invalidate = shadow_invalidate,
 	.destroy = shadow_destroy,
 };
 
