@@ -74,6 +74,7 @@ void machine_destroy(struct machine *m)
 	free(m->parked);
 	free(m->tags);
 	free(m->pins);
+	free(m->unmov_free);
 	os_destroy(&m->os);
 	vm_destroy(m);
 	buddy_destroy(&m->frames);
@@ -208,18 +209,40 @@ void machine_pt_free(struct machine *m, gpa_t a)
 
 hpa_t machine_host_pt_alloc(struct machine *m)
 {
-	u64 f = buddy_alloc(&m->frames, 0);
-	if (f == BUDDY_NONE || !physmem_page_make(&m->mem, f))
+	u64 f;
+	if (m->nunmov_free) {
+		f = m->unmov_free[--m->nunmov_free];
+	} else {
+		if (m->unmov_next == m->unmov_end) {
+			u64 c = buddy_alloc(&m->frames, 9);
+			if (c == BUDDY_NONE)
+				c = buddy_alloc(&m->frames, 0);    /* no 2M chunk left */
+			if (c == BUDDY_NONE)
+				return mk_hpa(0);
+			m->unmov_next = c;
+			m->unmov_end = c + (buddy_is_free(&m->frames, c + 1) || c + 1 >= m->frames.nframes ? 1 : 512);
+		}
+		f = m->unmov_next++;
+	}
+	if (!physmem_page_make(&m->mem, f))
 		return mk_hpa(0);
 	return mk_hpa(f << PAGE_SHIFT);
 }
 
 void machine_host_pt_free(struct machine *m, hpa_t a)
 {
+	u64 f = a.v >> PAGE_SHIFT;
 	if (m->tags)
-		m->tags[a.v >> PAGE_SHIFT] = 0;
-	physmem_drop(&m->mem, a.v >> PAGE_SHIFT);
-	buddy_free(&m->frames, a.v >> PAGE_SHIFT, 0);
+		m->tags[f] = 0;
+	physmem_drop(&m->mem, f);
+	/* stays in the unmovable pool for the next VMM table */
+	if (m->nunmov_free == m->capunmov_free) {
+		u64 cap = m->capunmov_free ? 2 * m->capunmov_free : 64, *n = realloc(m->unmov_free, cap * sizeof *n);
+		SIM_BUG_ON(!n);
+		m->unmov_free = n;
+		m->capunmov_free = cap;
+	}
+	m->unmov_free[m->nunmov_free++] = f;
 }
 
 u64 machine_pt_read(struct machine *m, gpa_t a)

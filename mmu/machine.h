@@ -63,6 +63,11 @@ struct machine {
 	u64 ad_commits;      /* entries whose A/D bits changed */
 	u64 frag_pins;       /* frames pinned by [host] fragmentation */
 	u64 *pins, npins;    /* those frames, ascending (movable by compaction) */
+	/* VMM tables (EPT, shadow) are unmovable: they are grouped in 2M
+	 * chunks of their own, as Linux groups unmovable allocations in
+	 * pageblocks of their migrate type (mm/page_alloc.c) */
+	u64 unmov_next, unmov_end;
+	u64 *unmov_free, nunmov_free, capunmov_free;
 	struct { u64 runs, failed, pages, pins_moved, cycles; } compaction;
 };
 

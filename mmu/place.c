@@ -92,11 +92,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Score bounds are kept per class of free vCPUs: class j holds the
+ * powered servers with at least 2^j free vCPUs, so that a VM of c vCPUs
+ * bounds its search by the servers that could hold its vCPUs (class
+ * floor(log2 c)) instead of by every powered server. */
+#define SCORE_CLASSES 8
+
 struct place_node {
 	u64 pf;          /* largest free granules of a powered server below */
 	u64 pr;          /* largest free run of a powered server below */
 	u64 uf;          /* largest granule capacity of a powered-off server below */
-	double smin, smax; /* scores of the powered servers below (+inf / -inf: none) */
+	double smin[SCORE_CLASSES], smax[SCORE_CLASSES]; /* score range per class (+inf / -inf: none) */
 	u32 pc;          /* largest free vCPUs of a powered server below */
 	u32 uc;          /* largest vCPU capacity of a powered-off server below */
 };
@@ -207,6 +213,14 @@ double place_score(const struct place_sim *s, u32 i)
 	return (double)v->free_vcpus / (double)k->cap_vcpus + (double)v->free_frames / (double)k->cap_frames;
 }
 
+static void no_scores(struct place_node *n)
+{
+	for (int j = 0; j < SCORE_CLASSES; j++) {
+		n->smin[j] = INFINITY;
+		n->smax[j] = -INFINITY;
+	}
+}
+
 static void leaf_set(struct place_sim *s, u32 i)
 {
 	struct place_node *n = &s->tree[s->leaves + i];
@@ -214,12 +228,16 @@ static void leaf_set(struct place_sim *s, u32 i)
 
 	if (v->powered) {
 		double sc = place_score(s, i);
-		*n = (struct place_node){ .pf = v->free_frames, .pr = v->run, .pc = v->free_vcpus,
-					  .smin = sc, .smax = sc };
+		*n = (struct place_node){ .pf = v->free_frames, .pr = v->run, .pc = v->free_vcpus };
+		for (int j = 0; j < SCORE_CLASSES; j++) {
+			bool in = v->free_vcpus >= 1u << j;
+			n->smin[j] = in ? sc : INFINITY;
+			n->smax[j] = in ? sc : -INFINITY;
+		}
 	} else {
 		const struct cluster_kind *k = kind_of(s, i);
-		*n = (struct place_node){ .uf = k->cap_frames, .uc = k->cap_vcpus,
-					  .smin = INFINITY, .smax = -INFINITY };
+		*n = (struct place_node){ .uf = k->cap_frames, .uc = k->cap_vcpus };
+		no_scores(n);
 	}
 }
 
@@ -230,8 +248,10 @@ static void node_join(struct place_node *p, const struct place_node *l, const st
 	p->uf = MAX(l->uf, r->uf);
 	p->pc = MAX(l->pc, r->pc);
 	p->uc = MAX(l->uc, r->uc);
-	p->smin = MIN(l->smin, r->smin);
-	p->smax = MAX(l->smax, r->smax);
+	for (int j = 0; j < SCORE_CLASSES; j++) {
+		p->smin[j] = MIN(l->smin[j], r->smin[j]);
+		p->smax[j] = MAX(l->smax[j], r->smax[j]);
+	}
 }
 
 static void tree_update(struct place_sim *s, u32 i)
@@ -275,6 +295,7 @@ static u32 leftmost(const struct place_sim *s, u64 x, enum want w, u32 c, u64 f)
 struct bb {
 	u32 c;
 	u64 f;
+	int cls;          /* score class: the largest j with 2^j <= c */
 	bool max;         /* maximize the score (worst fit), else minimize */
 	double best;
 	u32 idx;
@@ -285,7 +306,7 @@ struct bb {
 static void best_fit(const struct place_sim *s, u64 x, u64 lo, u64 width, struct bb *q)
 {
 	const struct place_node *n = &s->tree[x];
-	double bound = q->max ? n->smax : n->smin;
+	double bound = q->max ? n->smax[q->cls] : n->smin[q->cls];
 	u64 l, r;
 
 	if (n->pc < q->c || n->pf < q->f)
@@ -306,7 +327,8 @@ static void best_fit(const struct place_sim *s, u64 x, u64 lo, u64 width, struct
 	l = 2 * x;
 	r = 2 * x + 1;
 	/* The more promising child first, the left one on a tie. */
-	if (q->max ? s->tree[r].smax > s->tree[l].smax : s->tree[r].smin < s->tree[l].smin) {
+	if (q->max ? s->tree[r].smax[q->cls] > s->tree[l].smax[q->cls]
+		   : s->tree[r].smin[q->cls] < s->tree[l].smin[q->cls]) {
 		best_fit(s, r, lo + width / 2, width / 2, q);
 		best_fit(s, l, lo, width / 2, q);
 	} else {
@@ -318,6 +340,9 @@ static void best_fit(const struct place_sim *s, u64 x, u64 lo, u64 width, struct
 static u32 best_of(const struct place_sim *s, u32 c, u64 f, bool max)
 {
 	struct bb q = { .c = c, .f = f, .max = max, .best = 0, .idx = PLACE_NONE };
+
+	while (q.cls + 1 < SCORE_CLASSES && c >= 2u << q.cls)
+		q.cls++;
 
 	best_fit(s, 1, 0, s->leaves, &q);
 	return q.idx;
@@ -393,6 +418,7 @@ static int power_on(struct place_sim *s, u32 i)
 		s->st.ever_powered++;
 	}
 	s->powered++;
+	s->st.power_ons++;
 	s->st.peak_powered = MAX(s->st.peak_powered, s->powered);
 	return 0;
 }
@@ -436,8 +462,10 @@ int place_init(struct place_sim *s, const struct cluster *c, const struct vmtrac
 	for (i = 0; i < s->leaves; i++) {
 		if (i < c->servers)
 			leaf_set(s, i);
-		else
-			s->tree[s->leaves + i] = (struct place_node){ .smin = INFINITY, .smax = -INFINITY };
+		else {
+			s->tree[s->leaves + i] = (struct place_node){ 0 };
+			no_scores(&s->tree[s->leaves + i]);
+		}
 	}
 	for (i = s->leaves; i-- > 1;)
 		node_join(&s->tree[i], &s->tree[2 * i], &s->tree[2 * i + 1]);

@@ -86,6 +86,7 @@ struct place_stats {
 	u64 scattered_extents;   /* blocks of the scattered VMs, summed */
 	u64 peak_powered;
 	u64 ever_powered;        /* distinct servers powered at some time */
+	u64 power_ons;           /* times a server was powered on */
 	u64 peak_vms;            /* largest number of VMs alive at once */
 	u64 start, end;          /* times of the first and last event */
 	double powered_seconds;  /* integral of powered servers over time */

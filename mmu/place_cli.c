@@ -323,7 +323,7 @@ static void report_json(FILE *f, const struct vmtrace *t, const struct cluster *
 	for (k = 0; k < c->nkinds; k++) {
 		const struct cluster_kind *kd = &c->kind[k];
 		fprintf(f, "%s{\"name\": \"%s\", \"servers\": %u, \"ram\": %llu, \"cores\": %u, \"vcpus\": %u, "
-			"\"granules\": %llu, \"share\": %.17g}", k ? ", " : "", kd->name, kd->servers,
+			"\"granules\": %llu, \"share\": %.12g}", k ? ", " : "", kd->name, kd->servers,
 			(unsigned long long)kd->ram, kd->cores, kd->cap_vcpus,
 			(unsigned long long)kd->cap_frames, kd->share);
 	}
@@ -331,14 +331,15 @@ static void report_json(FILE *f, const struct vmtrace *t, const struct cluster *
 	for (i = 0; i < n; i++) {
 		const struct place_stats *s = &st[i];
 		fprintf(f, "%s\n  {\"name\": \"%s\", \"vms\": %llu, \"placed\": %llu, \"rejected\": %llu, "
-			"\"contiguous\": %llu, \"contiguous_pct\": %.17g, \"scattered_extents\": %llu, "
-			"\"peak_powered\": %llu, \"mean_powered\": %.17g, \"ever_powered\": %llu, "
-			"\"consolidation_rate\": %.17g, \"peak_vms\": %llu, \"start\": %llu, \"end\": %llu}",
+			"\"contiguous\": %llu, \"contiguous_pct\": %.12g, \"scattered_extents\": %llu, "
+			"\"peak_powered\": %llu, \"mean_powered\": %.12g, \"ever_powered\": %llu, \"power_ons\": %llu, "
+			"\"consolidation_rate\": %.12g, \"peak_vms\": %llu, \"start\": %llu, \"end\": %llu}",
 			i ? "," : "", place_algo_name(al[i]), (unsigned long long)s->vms,
 			(unsigned long long)s->placed, (unsigned long long)s->rejected,
 			(unsigned long long)s->contiguous, s->contiguous_pct,
 			(unsigned long long)s->scattered_extents, (unsigned long long)s->peak_powered,
-			s->mean_powered, (unsigned long long)s->ever_powered, s->consolidation,
+			s->mean_powered, (unsigned long long)s->ever_powered,
+			(unsigned long long)s->power_ons, s->consolidation,
 			(unsigned long long)s->peak_vms, (unsigned long long)s->start, (unsigned long long)s->end);
 	}
 	fprintf(f, "\n]}\n");

@@ -3,6 +3,7 @@
  */
 #include "vm.h"
 #include "machine.h"
+#include "mmu.h"
 #include "pte.h"
 
 #include <errno.h>
@@ -195,53 +196,157 @@ static bool is_pin(const struct machine *m, u64 f)
 	return false;
 }
 
+/* Compaction state shared by the per-VM passes. */
+struct compact_ctx {
+	u64 start, n;               /* the window */
+	u64 *held, nheld;           /* frames taken inside the window meanwhile */
+	u16 *contig_vpid;           /* VPIDs whose VMs are contiguous (unmovable) */
+	u32 ncontig;
+	struct vm_compaction *out;
+	int err;
+};
+
+static bool in_window(const struct compact_ctx *c, u64 f) { return f >= c->start && f < c->start + c->n; }
+
+/* A free frame outside the window (frames inside are held until the end). */
+static u64 alloc_outside(struct machine *m, struct compact_ctx *c, u32 order)
+{
+	u64 nf;
+	while ((nf = buddy_alloc(&m->frames, order)) != BUDDY_NONE && nf + (1ull << order) > c->start &&
+	       nf < c->start + c->n) {
+		u64 *h = realloc(c->held, (c->nheld + 1) * sizeof *h);
+		if (!h) {
+			buddy_free(&m->frames, nf, order);
+			return BUDDY_NONE;
+		}
+		c->held = h;
+		c->held[c->nheld++] = nf << 5 | order;
+	}
+	return nf;
+}
+
+/* Moves one backed chunk of guest memory (4K or 2M) to host frame nf. */
+static int move_chunk(struct machine *m, u64 g, u64 old, u64 nf, int level)
+{
+	u64 k, pages = 1ull << (9 * (level - 1));
+	for (k = 0; k < pages; k++) {
+		u64 *src = physmem_page(&m->mem, old + k), *dst;
+		if (src) {
+			if (!(dst = physmem_page_make(&m->mem, nf + k)))
+				return -ENOMEM;
+			memcpy(dst, src, PAGE_SIZE);
+			physmem_drop(&m->mem, old + k);
+		}
+		m->tags[old + k] = 0;
+	}
+	buddy_free(&m->frames, old, 9u * (unsigned)(level - 1));
+	return ept_map(m, g << PAGE_SHIFT, nf << PAGE_SHIFT, level);
+}
+
+/* Per VM (made current in turn): moves its frames out of the window. */
+static void evacuate_vm(struct machine *m, void *arg)
+{
+	struct compact_ctx *c = arg;
+	struct vm *v = &m->vm;
+	u64 g;
+	bool moved = false;
+	u32 i;
+
+	if (c->err || v->contiguous)
+		return;
+	for (g = 0; g < v->gframes && !c->err; g++) {
+		u64 old, nf;
+		u8 perms;
+		int level;
+		if (!v->g2h[g] || !in_window(c, v->g2h[g] - 1))
+			continue;
+		level = vm_ept_leaf(m, g << PAGE_SHIFT, &perms);
+		if (level == 2)
+			g &= ~511ull;          /* the whole 2M chunk moves */
+		old = v->g2h[g] - 1;
+		nf = alloc_outside(m, c, 9u * (unsigned)(level - 1));
+		if (nf == BUDDY_NONE) {
+			c->err = -ENOSPC;
+			return;
+		}
+		c->err = move_chunk(m, g, old, nf, level);
+		c->out->pages_migrated += 1ull << (9 * (level - 1));
+		if (level == 2)
+			g += 511;
+		moved = true;
+	}
+	if (moved)
+		for (i = 0; i < m->nmmus; i++)
+			mmu_remap_vm(m->mmus[i], v->vpid);
+}
+
+static void note_contig(struct machine *m, void *arg)
+{
+	struct compact_ctx *c = arg;
+	if (m->vm.contiguous)
+		c->contig_vpid[c->ncontig++] = (u16)m->vm.vpid;
+}
+
+/* Can compaction empty frame f? Free frames, the fragmentation pins and
+ * frames of VMs that are not contiguous move; VMM tables (tag 0, not a pin)
+ * and contiguous VMs' extents do not. */
+static bool movable(const struct machine *m, const struct compact_ctx *c, u64 f)
+{
+	u32 i;
+	if (buddy_is_free(&m->frames, f) || is_pin(m, f))
+		return true;
+	if (!m->tags[f])
+		return false;
+	for (i = 0; i < c->ncontig; i++)
+		if (c->contig_vpid[i] == m->tags[f])
+			return false;
+	return true;
+}
+
 int vm_compact(struct machine *m, struct vm_compaction *out)
 {
 	struct vm *v = &m->vm;
 	struct buddy *b = &m->frames;
-	u64 n = v->gframes, blk = 1ull << b->max_order, start, f, g, *held = NULL, nheld = 0;
-	int r;
+	struct compact_ctx c = { 0 };
+	u64 blk = 1ull << b->max_order, f, g;
+	int r = 0;
 
 	memset(out, 0, sizeof *out);
 	if (!v->on || v->contiguous)
 		return 0;
-	/* a window of free frames and movable pins, on a max-order boundary
-	 * (other allocations, VMs' memory and VMM tables, do not move) */
-	for (start = 0; start + n <= b->nframes; start += blk) {
-		for (f = start; f < start + n; f++)
-			if (!buddy_is_free(b, f) && !is_pin(m, f))
+	c.n = v->gframes;
+	c.out = out;
+	c.contig_vpid = calloc(m->nparked + 1, sizeof *c.contig_vpid);
+	if (!c.contig_vpid)
+		return -ENOMEM;
+	machine_foreach_vm(m, note_contig, &c);
+	/* the lowest window, on a max-order boundary, of movable frames */
+	for (c.start = 0; c.start + c.n <= b->nframes; c.start += blk) {
+		for (f = c.start; f < c.start + c.n; f++)
+			if (!movable(m, &c, f))
 				break;
-		if (f == start + n)
+		if (f == c.start + c.n)
 			break;
-		start = f & ~(blk - 1);
+		c.start = f & ~(blk - 1);
 	}
-	if (start + n > b->nframes)
+	free(c.contig_vpid);
+	if (c.start + c.n > b->nframes)
 		return -ENOSPC;
-	/* move the pins out of the window */
-	for (f = start; f < start + n; f++) {
-		u64 nf;
-		if (buddy_is_free(b, f))
+	/* move the pins out */
+	for (f = c.start; f < c.start + c.n && !r; f++) {
+		u64 nf, k;
+		if (buddy_is_free(b, f) || !is_pin(m, f))
 			continue;
-		while ((nf = buddy_alloc(b, 0)) != BUDDY_NONE && nf >= start && nf < start + n) {
-			u64 *h = realloc(held, (nheld + 1) * sizeof *h);
-			if (!h)
-				return -ENOMEM;
-			held = h;
-			held[nheld++] = nf;
-		}
-		if (nf == BUDDY_NONE) {
-			free(held);
-			return -ENOSPC;
+		if ((nf = alloc_outside(m, &c, 0)) == BUDDY_NONE) {
+			r = -ENOSPC;
+			break;
 		}
 		buddy_free(b, f, 0);
-		for (g = 0; g < m->npins; g++)
-			if (m->pins[g] == f)
-				m->pins[g] = nf;
+		for (k = 0; k < m->npins; k++)
+			if (m->pins[k] == f)
+				m->pins[k] = nf;
 		out->pins_moved++;
 	}
-	for (g = 0; g < nheld; g++)
-		buddy_free(b, held[g], 0);
-	free(held);
 	/* keep the pin list sorted for is_pin */
 	for (g = 1; g < m->npins; g++) {
 		u64 x = m->pins[g], k = g;
@@ -251,16 +356,27 @@ int vm_compact(struct machine *m, struct vm_compaction *out)
 		}
 		m->pins[k] = x;
 	}
-	if (!buddy_alloc_contig_at(b, start, n))
+	/* move every VM's pages out, this VM's included */
+	if (!r) {
+		c.err = 0;
+		machine_foreach_vm(m, evacuate_vm, &c);
+		r = c.err;
+	}
+	for (g = 0; g < c.nheld; g++)
+		buddy_free(b, c.held[g] >> 5, (u32)(c.held[g] & 31));
+	free(c.held);
+	if (r)
+		return r;
+	if (!buddy_alloc_contig_at(b, c.start, c.n))
 		return -ENOSPC;
-	/* migrate the guest's backed frames: copy table contents, free the old */
-	for (g = 0; g < n; g++) {
+	/* migrate this VM's frames into place, in gPA order */
+	for (g = 0; g < c.n; g++) {
 		u64 old, *src, *dst;
 		if (!v->g2h[g])
 			continue;
 		old = v->g2h[g] - 1;
 		if ((src = physmem_page(&m->mem, old))) {
-			if (!(dst = physmem_page_make(&m->mem, start + g)))
+			if (!(dst = physmem_page_make(&m->mem, c.start + g)))
 				return -ENOMEM;
 			memcpy(dst, src, PAGE_SIZE);
 			physmem_drop(&m->mem, old);
@@ -269,7 +385,7 @@ int vm_compact(struct machine *m, struct vm_compaction *out)
 		m->tags[old] = 0;
 		out->pages_migrated++;
 	}
-	if ((r = map_extent(m, start)))
+	if ((r = map_extent(m, c.start)))
 		return r;
 	out->cycles = (out->pages_migrated + out->pins_moved) * m->cfg.vmm.migrate_cycles;
 	v->st.compactions++;
