@@ -246,3 +246,52 @@ TEST(direct_isolation_adversarial)
 	CHECK_EQ(sc.bad, 0);
 	sim_destroy(&s);
 }
+
+/* Compaction: VMs refused contiguous memory on a fragmented host become
+ * contiguous at run time; their walkers switch from nested paging to
+ * base-plus-offset (guest-levels references) and every translation before
+ * and after matches the reference translator; the allocator stays sound. */
+TEST(direct_compaction_switches_to_bpo)
+{
+	const char *names[] = { "bpo", "shadow", "tpt" };
+	struct cfg c;
+	struct sim s;
+	u64 walks0, refs0;
+	u32 i;
+
+	cfg_default(&c);
+	c.host.ram = 32ull << 30;
+	c.host.fragmentation = 1.0;
+	c.vm.backing = BACK_CONTIGUOUS;
+	c.vm.memory = 2ull << 30;
+	REQUIRE(sim_init(&s, &c, names, 3, true) == 0);
+	CHECK(!s.m.vm.contiguous);             /* every 1G block pinned */
+	feed(&s, "multivm:n=20000,vms=2,quantum=1000,footprint=64M,rw=0.3,seed=2", false);
+	walks0 = s.mmu[0].st.walks;
+	refs0 = s.mmu[0].st.walk_refs;
+	CHECK_EQ(s.mmu[0].st.base_bound, 0);   /* bpo fell back to nested paging */
+	CHECK(s.mmu[0].st.walk_refs_dim[DIM_H] > 0);
+	for (i = 0; i < 2; i++) {
+		struct ev e = { .kind = EV_VM, .size = i };
+		REQUIRE(sim_event(&s, &e) == 0);
+		REQUIRE(machine_compact_vm(&s.m) == 0);
+		CHECK(s.m.vm.contiguous);
+		CHECK(!s.m.vm.contiguous_at_start);
+	}
+	CHECK(s.m.compaction.pins_moved > 0);
+	CHECK(s.m.compaction.pages > 0);
+	CHECK_EQ(s.m.compaction.cycles, (s.m.compaction.pages + s.m.compaction.pins_moved) * c.vmm.migrate_cycles);
+	CHECK(buddy_audit(&s.m.frames) == NULL);
+	feed(&s, "multivm:n=20000,vms=2,quantum=1000,footprint=64M,rw=0.3,seed=3", true);
+	/* bpo now walks the guest tables only: at most 4 references */
+	CHECK((s.mmu[0].st.walk_refs - refs0) <= 4 * (s.mmu[0].st.walks - walks0));
+	CHECK(s.mmu[0].st.base_bound > 0);
+	{
+		u64 h = s.mmu[0].st.walk_refs_dim[DIM_H];
+		feed(&s, "multivm:n=5000,vms=2,quantum=1000,footprint=64M,rw=0.3,seed=4", true);
+		CHECK_EQ(s.mmu[0].st.walk_refs_dim[DIM_H], h);   /* no host-dimension reference any more */
+	}
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(s.mmu[i].st.oracle_mismatches, 0);
+	sim_destroy(&s);
+}
