@@ -200,6 +200,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_BOOL("vm", "host_thp", c.vm.host_thp),
 	K_ENUM("vm", "backing", c.vm.backing, backing_names),
 	K_U64("vm", "compact_after", c.vm.compact_after),
+	K_BOOL("vm", "mmio_hole", c.vm.mmio_hole),
 
 	K_BOOL("ntlb", "enabled", c.ntlb.enabled),
 	K_ENTRIES("ntlb", "entries", c.ntlb.g.entries),

@@ -79,6 +79,7 @@ struct cfg_vm {
 	bool host_thp;         /* back guest memory with 2M host pages */
 	enum vm_backing backing;
 	u64 compact_after;     /* accesses after which scattered VMs are compacted (0: never) */
+	bool mmio_hole;        /* guest-physical [3G, 4G) is an MMIO hole (memory > 3G) */
 };
 
 /* [ntlb]: the nested TLB (gPA -> hPA), Bhargava et al., ASPLOS 2008. */

@@ -209,7 +209,7 @@ void sim_report_json(const struct sim *s, FILE *f)
 				"\"host_thp\":%s,\"backing\":\"%s\",\"contiguous\":%s,\"base\":%" PRIu64
 				",\"contiguous_at_start\":%s,\"processes\":%u,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
 				",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}}",
-				k ? "," : "", v->id, v->vpid, v->gframes << PAGE_SHIFT, v->host_levels,
+				k ? "," : "", v->id, v->vpid, (v->gframes - (v->hole_hi - v->hole_lo)) << PAGE_SHIFT, v->host_levels,
 				v->host_thp ? "true" : "false", v->backing == BACK_CONTIGUOUS ? "contiguous" : "scattered",
 				v->contiguous ? "true" : "false", v->contiguous ? v->base_hfn << PAGE_SHIFT : 0,
 				v->contiguous_at_start ? "true" : "false", mv.vms[k].nprocs, v->st.ept_pages, v->st.ept_writes, v->st.backed[PS_4K],
@@ -272,7 +272,7 @@ void sim_report_text(const struct sim *s, FILE *f)
 	for (j = 0; s->m.vm.on && j < mv.n; j++) {
 		const struct vm *vm = &mv.vms[j].vm;
 		fprintf(f, "vm %u: %" PRIu64 " MiB guest memory, %d-level EPT, %s host pages, %s backing%s, %" PRIu64
-			" EPT pages, %u process%s\n", vm->id, vm->gframes >> 8, vm->host_levels,
+			" EPT pages, %u process%s\n", vm->id, (vm->gframes - (vm->hole_hi - vm->hole_lo)) >> 8, vm->host_levels,
 			vm->host_thp ? "2M" : "4K", vm->contiguous ? "contiguous" : "scattered",
 			vm->contiguous && !vm->contiguous_at_start ? " (after compaction)" :
 			vm->backing == BACK_CONTIGUOUS && !vm->contiguous ? " (contiguous refused: host fragmented)" : "",

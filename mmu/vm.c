@@ -61,11 +61,14 @@ static int map_extent(struct machine *m, u64 base)
 	u64 step = 1ull << (9 * (level - 1)), g;
 
 	for (g = 0; g + step <= v->gframes; g += step)
-		if ((r = ept_map(m, g << PAGE_SHIFT, (base + g) << PAGE_SHIFT, level)))
+		if (!(g >= v->hole_lo && g < v->hole_hi) &&
+		    (r = ept_map(m, g << PAGE_SHIFT, (base + g) << PAGE_SHIFT, level)))
 			return r;
 	for (; g < v->gframes; g++)
 		if ((r = ept_map(m, g << PAGE_SHIFT, (base + g) << PAGE_SHIFT, 1)))
 			return r;
+	if (v->hole_hi > v->hole_lo)
+		buddy_free_contig(&m->frames, base + v->hole_lo, v->hole_hi - v->hole_lo);
 	v->contiguous = true;
 	v->base_hfn = base;
 	return 0;
@@ -89,6 +92,11 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 	v->host_thp = c->vm.host_thp;
 	v->backing = c->vm.backing;
 	v->gframes = c->vm.memory >> PAGE_SHIFT;
+	if (c->vm.mmio_hole && c->vm.memory > (3ull << 30)) {
+		v->hole_lo = (3ull << 30) >> PAGE_SHIFT;
+		v->hole_hi = (4ull << 30) >> PAGE_SHIFT;
+		v->gframes += v->hole_hi - v->hole_lo;
+	}
 	if (v->gframes > UINT32_MAX || (m->frames.nframes >> 32)) {
 		fprintf(stderr, "mmusim: [vm] memory: at most 16 TiB of guest and host memory\n");
 		return -EINVAL;
@@ -100,6 +108,8 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 	if (r)
 		return r;
 	for (f = 0; f < (RESERVED_LOW >> PAGE_SHIFT) && f < v->gframes; f++)
+		SIM_BUG_ON(!buddy_alloc_at(&v->gphys, f, 0));
+	for (f = v->hole_lo; f < v->hole_hi; f++)     /* the guest never gets the hole */
 		SIM_BUG_ON(!buddy_alloc_at(&v->gphys, f, 0));
 	v->ept_root = machine_host_pt_alloc(m);
 	if (!v->ept_root.v)

@@ -25,7 +25,13 @@
  *   reference translator read the EPT itself.
  *   Several VMs share the host (machine.h: VM events switch the current
  *   one); each has its own guest-physical allocator, EPT, VPID and guest OS.
- *   Not modelled: MMIO holes, ballooning, host swapping, EPT misconfig,
+ *   MMIO hole ([vm] mmio_hole, for VMs of more than 3 GiB, as PC machine
+ *   models lay out guest memory): guest RAM is [0, 3 GiB) and
+ *   [4 GiB, memory + 1 GiB); the hole is never allocated to the guest nor
+ *   mapped in the EPT. A contiguous VM's extent spans the hole, and the
+ *   host frames behind the hole go back to the host allocator, so that
+ *   hPA = gPA + gBA holds on both sides; the bounds check refuses the hole.
+ *   Not modelled: MMIO itself, ballooning, host swapping, EPT misconfig,
  *   VM-exit costs of EPT violations.
  */
 #ifndef MMUSIM_VM_H
@@ -46,7 +52,8 @@ struct vm {
 	bool contiguous;            /* what it has now */
 	bool contiguous_at_start;   /* what it got at creation */
 	u64 base_hfn;               /* contiguous: host frame of gPA 0 */
-	u64 gframes;
+	u64 gframes;                /* guest-physical frames, the hole included */
+	u64 hole_lo, hole_hi;       /* MMIO hole [lo, hi) in frames (empty: lo == hi) */
 	struct buddy gphys;         /* guest-physical frame allocator */
 	hpa_t ept_root;
 	u32 *g2h;                   /* gfn -> hfn + 1 (0: not backed) */
@@ -63,6 +70,15 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id);
 void vm_destroy(struct machine *m);
 /* Backs guest frames [gfn, gfn + 2^order) with host memory. 0 / -ENOMEM. */
 int vm_back(struct machine *m, u64 gfn, u32 order);
+/* Is gpa guest RAM (below the top, outside the MMIO hole)? This is the
+ * bounds check of base-plus-offset's security module and of the VMM
+ * segment. */
+static inline bool vm_gpa_is_ram(const struct vm *v, u64 gpa)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+	return gfn < v->gframes && !(gfn >= v->hole_lo && gfn < v->hole_hi);
+}
+
 /* The VMM's view gPA -> hPA; false when not backed or beyond memory. */
 static inline bool vm_gpa_hpa(const struct vm *v, u64 gpa, u64 *hpa)
 {

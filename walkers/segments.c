@@ -49,7 +49,7 @@ static bool guest_seg(struct walker *w, u64 va)
 static bool vmm_seg_check(struct mmu *u, u64 gpa, struct walk_fault *f)
 {
 	u->st.base_bound++;
-	if (gpa < u->m->vm.gframes << PAGE_SHIFT)
+	if (vm_gpa_is_ram(&u->m->vm, gpa))
 		return true;
 	u->st.isolation_faults++;
 	f->kind = FAULT_ISOLATION;

@@ -295,3 +295,47 @@ TEST(direct_compaction_switches_to_bpo)
 		CHECK_EQ(s.mmu[i].st.oracle_mismatches, 0);
 	sim_destroy(&s);
 }
+
+/* The MMIO hole: guest RAM is [0, 3G) and [4G, 7G) for a 6 GiB VM; the
+ * contiguous extent spans the hole, whose host frames go back to the host;
+ * hPA = gPA + gBA on both sides; a guest PTE into the hole is refused. */
+TEST(direct_mmio_hole)
+{
+	const char *names[] = { "bpo", "nested" };
+	struct cfg c;
+	struct sim s;
+	u64 f, va = 0x640000000ull;
+	struct oracle_res r;
+	struct xlate_out o;
+	struct walk_fault fl;
+
+	cfg_default(&c);
+	c.host.ram = 16ull << 30;
+	c.vm.memory = 6ull << 30;
+	c.vm.mmio_hole = true;
+	c.vm.backing = BACK_CONTIGUOUS;
+	REQUIRE(sim_init(&s, &c, names, 2, true) == 0);
+	REQUIRE(s.m.vm.contiguous);
+	CHECK_EQ(s.m.vm.gframes, (7ull << 30) >> PAGE_SHIFT);
+	for (f = (3ull << 30) >> PAGE_SHIFT; f < (4ull << 30) >> PAGE_SHIFT; f += 4096)
+		CHECK(buddy_is_free(&s.m.frames, s.m.vm.base_hfn + f));
+	CHECK(!buddy_is_free(&s.m.frames, s.m.vm.base_hfn + ((5ull << 30) >> PAGE_SHIFT)));
+	feed(&s, "uniform:footprint=64M,n=20000,rw=0.3,seed=5", false);
+	/* point a guest PTE into the hole */
+	REQUIRE(os_populate(&s.m.os, va, 4096, ACC_R) == 0);
+	oracle_translate(&s.m, s.m.os.cur->root, 4, va, ACC_R, &r);
+	REQUIRE(r.fault == FAULT_NONE);
+	machine_pt_write(&s.m, 0, r.leaf_at, 1, (3ull << 30) + 0x5000 + (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D));
+	machine_invlpg(&s.m, s.m.os.cur->pcid, va);
+	CHECK(!mmu_translate(&s.mmu[0], va, ACC_R, &o, &fl));
+	CHECK_EQ(fl.kind, FAULT_ISOLATION);
+	CHECK(!mmu_translate(&s.mmu[1], va, ACC_R, &o, &fl));
+	CHECK_EQ(fl.kind, FAULT_EPT);
+	/* and above the hole: hPA = gPA + gBA */
+	machine_pt_write(&s.m, 0, r.leaf_at, 1, (5ull << 30) + (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D));
+	machine_invlpg(&s.m, s.m.os.cur->pcid, va);
+	REQUIRE(mmu_translate(&s.mmu[0], va, ACC_R, &o, &fl));
+	CHECK_EQ(o.pa.v, (5ull << 30) + (s.m.vm.base_hfn << PAGE_SHIFT));
+	CHECK_EQ(s.mmu[0].st.oracle_mismatches + s.mmu[1].st.oracle_mismatches, 0);
+	sim_destroy(&s);
+}
