@@ -66,8 +66,11 @@ static void slot_swap(struct machine *m, struct vm_slot *sl)
 void machine_destroy(struct machine *m)
 {
 	u32 i;
+	os_destroy(&m->os);
+	vm_destroy(m);
 	for (i = 0; i < m->nparked; i++) {
-		slot_swap(m, &m->parked[i]);
+		m->os = m->parked[i].os;
+		m->vm = m->parked[i].vm;
 		os_destroy(&m->os);
 		vm_destroy(m);
 	}
@@ -75,8 +78,6 @@ void machine_destroy(struct machine *m)
 	free(m->tags);
 	free(m->pins);
 	free(m->unmov_free);
-	os_destroy(&m->os);
-	vm_destroy(m);
 	buddy_destroy(&m->frames);
 	physmem_destroy(&m->mem);
 	free(m->mmus);
@@ -121,10 +122,8 @@ int machine_switch_vm(struct machine *m, u32 id)
 		memset(&m->vm, 0, sizeof m->vm);
 		if ((r = vm_init(m, &m->cfg, id)) || (r = os_init(&m->os, m, &m->cfg))) {
 			/* leave the machine on the previous VM */
-			struct vm_slot bad = { m->os, m->vm };
 			os_destroy(&m->os);
 			vm_destroy(m);
-			(void)bad;
 			m->nparked--;
 			m->os = m->parked[m->nparked].os;
 			m->vm = m->parked[m->nparked].vm;

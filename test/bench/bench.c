@@ -9,10 +9,15 @@
  *   walk path: accesses/s and walks/s on uniform random accesses over a
  *              64 GiB footprint of 4K pages mapped in advance (nearly
  *              every access misses both TLB levels and walks)
+ *   place    : the placement simulator (mmu/place.c), VMs/s: a million-VM
+ *              synthetic Azure-like trace replayed over the fleet of
+ *              configs/cluster-azure.ini by each algorithm (the trace is
+ *              generated and its events sorted once, outside the timing)
  * Traces are generated once into the binary format in a temporary
  * directory and read back from it, as a user's recorded trace would be.
  */
 #include "../../mmu/sim.h"
+#include "../../mmu/place.h"
 #include "../../workloads/trace.h"
 
 #include <stdio.h>
@@ -163,9 +168,48 @@ static void walk_bench(const char *dir, const char *label, const char *walker, u
 	sim_destroy(&s);
 }
 
+/* Replays a million-VM trace with each algorithm; VMs/s per algorithm. */
+static void place_bench(const char *cluster_file, const char *spec)
+{
+	static const enum place_algo algos[] = { PLACE_FIRST, PLACE_MIN, PLACE_MAX, PLACE_CONTIG };
+	struct cluster c;
+	struct vmtrace t;
+	struct place_events ev;
+	double t0, tg;
+	unsigned i;
+
+	if (cluster_load(&c, cluster_file, NULL, 0)) {
+		printf("place      (skipped: %s not found; run from the source tree)\n", cluster_file);
+		return;
+	}
+	t0 = now();
+	if (vmtrace_gen(&t, spec) || place_events_build(&ev, &t))
+		exit(1);
+	tg = now() - t0;
+	printf("place      %s over %s (%u servers); generate + sort %.1f s\n", spec, cluster_file,
+	       c.servers, tg);
+	for (i = 0; i < ARRAY_SIZE(algos); i++) {
+		struct place_sim s;
+		double ts;
+		if (place_init(&s, &c, &t, algos[i]))
+			exit(1);
+		t0 = now();
+		if (place_run(&s, &ev))
+			exit(1);
+		ts = now() - t0;
+		printf("place      %-7s %6.2f s = %7.0f k VMs/s   (contiguous %.3f%%, peak %llu servers on)\n",
+		       place_algo_name(algos[i]), ts, (double)s.st.vms / ts / 1e3, s.st.contiguous_pct,
+		       (unsigned long long)s.st.peak_powered);
+		place_destroy(&s);
+	}
+	place_events_free(&ev);
+	vmtrace_free(&t);
+	cluster_free(&c);
+}
+
 int main(int argc, char **argv)
 {
-	const char *only = argc > 1 ? argv[1] : NULL;   /* hit | seq | walk | nested | shadow */
+	const char *only = argc > 1 ? argv[1] : NULL;   /* hit | seq | walk | nested | shadow | place */
 	char dir[] = "/tmp/mmusim-bench.XXXXXX", cmd[600];
 
 	if (!mkdtemp(dir))
@@ -181,6 +225,8 @@ int main(int argc, char **argv)
 		walk_bench(dir, "walk-nested", "nested", 64ull << 30, 2000000);
 	if (!only || !strcmp(only, "shadow"))
 		walk_bench(dir, "walk-shadow", "shadow", 4ull << 30, 2000000);
+	if (!only || !strcmp(only, "place"))
+		place_bench("configs/cluster-azure.ini", "azure:n=1000000,seed=1");
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	return system(cmd) ? 1 : 0;
 }
