@@ -207,12 +207,13 @@ void sim_report_json(const struct sim *s, FILE *f)
 			const struct vm *v = &mv.vms[k].vm;
 			fprintf(f, "%s{\"id\":%u,\"vpid\":%u,\"memory\":%" PRIu64 ",\"host_levels\":%d,"
 				"\"host_thp\":%s,\"backing\":\"%s\",\"contiguous\":%s,\"base\":%" PRIu64
-				",\"contiguous_at_start\":%s,\"processes\":%u,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
+				",\"contiguous_at_start\":%s,\"bpo_mode\":\"%s\",\"processes\":%u,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
 				",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}}",
 				k ? "," : "", v->id, v->vpid, (v->gframes - (v->hole_hi - v->hole_lo)) << PAGE_SHIFT, v->host_levels,
 				v->host_thp ? "true" : "false", v->backing == BACK_CONTIGUOUS ? "contiguous" : "scattered",
 				v->contiguous ? "true" : "false", v->contiguous ? v->base_hfn << PAGE_SHIFT : 0,
-				v->contiguous_at_start ? "true" : "false", mv.vms[k].nprocs, v->st.ept_pages, v->st.ept_writes, v->st.backed[PS_4K],
+				v->contiguous_at_start ? "true" : "false",
+				v->contiguous ? "base-plus-offset" : "nested", mv.vms[k].nprocs, v->st.ept_pages, v->st.ept_writes, v->st.backed[PS_4K],
 				v->st.backed[PS_2M]);
 		}
 		fprintf(f, "],\"compaction\":{\"runs\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"pages\":%" PRIu64
@@ -271,12 +272,12 @@ void sim_report_text(const struct sim *s, FILE *f)
 		s->cfg.os.thp == THP_ALWAYS ? "always" : "never");
 	for (j = 0; s->m.vm.on && j < mv.n; j++) {
 		const struct vm *vm = &mv.vms[j].vm;
-		fprintf(f, "vm %u: %" PRIu64 " MiB guest memory, %d-level EPT, %s host pages, %s backing%s, %" PRIu64
-			" EPT pages, %u process%s\n", vm->id, (vm->gframes - (vm->hole_hi - vm->hole_lo)) >> 8, vm->host_levels,
+		fprintf(f, "vm %u: %" PRIu64 " MiB guest memory, %d-level EPT, %s host pages, %s backing%s (bpo and VMM "
+			"segments: %s), %" PRIu64 " EPT pages, %u process%s\n", vm->id, (vm->gframes - (vm->hole_hi - vm->hole_lo)) >> 8, vm->host_levels,
 			vm->host_thp ? "2M" : "4K", vm->contiguous ? "contiguous" : "scattered",
 			vm->contiguous && !vm->contiguous_at_start ? " (after compaction)" :
 			vm->backing == BACK_CONTIGUOUS && !vm->contiguous ? " (contiguous refused: host fragmented)" : "",
-			vm->st.ept_pages, mv.vms[j].nprocs, mv.vms[j].nprocs == 1 ? "" : "es");
+			vm->contiguous ? "base-plus-offset" : "nested paging", vm->st.ept_pages, mv.vms[j].nprocs, mv.vms[j].nprocs == 1 ? "" : "es");
 	}
 	fprintf(f, "machine: %" PRIu64 " demand faults (4K %" PRIu64 ", 2M %" PRIu64 ", 1G %" PRIu64 "), "
 		"%" PRIu64 " delivered faults, %" PRIu64 " page-table pages, %" PRIu64 " PTE writes, "
