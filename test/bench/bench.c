@@ -2,10 +2,11 @@
  * bench.c - `make bench`: simulator throughput, printed as figures (not a
  * timed test: nothing here passes or fails on speed).
  *
- *   decode   : reading the binary (gzip) trace alone, events/s
+ *   decode   : reading the binary trace alone, events/s
  *   hit path : accesses/s on a TLB-hit-dominated trace (uniform random
  *              over 32 pages: every access an L1 dTLB lookup)
  *   seq path : accesses/s on a sequential trace (mostly same-page hits)
+ *              (hit and seq: from a gzip file, then from a plain one)
  *   walk path: accesses/s and walks/s on uniform random accesses over a
  *              64 GiB footprint of 4K pages mapped in advance (nearly
  *              every access misses both TLB levels and walks)
@@ -33,7 +34,7 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static int gen_file(const char *spec, const char *path)
+static int gen_file(const char *spec, const char *path, bool gzip)
 {
 	struct trace *t;
 	struct trace_writer *w;
@@ -41,7 +42,7 @@ static int gen_file(const char *spec, const char *path)
 	int n, i, r = 0;
 	if (trace_open_gen(&t, spec))
 		return -1;
-	if (trace_writer_open(&w, path, FMT_BIN, true)) {
+	if (trace_writer_open(&w, path, FMT_BIN, gzip)) {
 		trace_close(t);
 		return -1;
 	}
@@ -81,42 +82,52 @@ static double simulate(struct sim *s, const char *path, bool skip_map)
 	struct trace *t;
 	struct ev buf[4096];
 	double t0 = now();
-	int n, i;
+	int n, i, k;
+
 	if (trace_open(&t, path, FMT_BIN))
 		exit(1);
-	while ((n = trace_read(t, buf, 4096)) > 0)
-		for (i = 0; i < n; i++) {
-			if (skip_map && buf[i].kind == EV_MAP)
-				continue;
-			if (sim_event(s, &buf[i]))
-				exit(1);
-		}
+	while ((n = trace_read(t, buf, 4096)) > 0) {
+		for (i = k = 0; i < n; i++)
+			if (!skip_map || buf[i].kind != EV_MAP)
+				buf[k++] = buf[i];
+		if (sim_events(s, buf, k))
+			exit(1);
+	}
 	trace_close(t);
 	return now() - t0;
 }
 
+/* One hit-path section: the trace as gzip (what `mmusim gen` writes by
+ * default) and as plain binary, so that inflating shows apart from the
+ * simulation. */
 static void hit_bench(const char *dir, const char *label, const char *spec)
 {
+	static const char *const kind[2] = { "gzip", "plain" };
 	char path[512];
 	struct cfg c;
 	struct sim s;
 	const char *w[] = { "native" };
 	u64 events;
 	double td, ts;
+	int plain;
 
-	snprintf(path, sizeof path, "%s/%s.bin", dir, label);
-	if (gen_file(spec, path))
-		exit(1);
-	td = decode_only(path, &events);
-	cfg_default(&c);
-	if (sim_init(&s, &c, w, 1, false))
-		exit(1);
-	ts = simulate(&s, path, false);
-	printf("%-10s %-44s decode %7.1f M events/s   simulate %7.1f M accesses/s   (L1 dTLB hit rate %.4f, %llu walks)\n",
-	       label, spec, (double)events / td / 1e6, (double)s.accesses / ts / 1e6,
-	       (double)s.mmu[0].tlb.hits[TLB_L1D] / (double)(s.mmu[0].tlb.hits[TLB_L1D] + s.mmu[0].tlb.misses[TLB_L1D]),
-	       (unsigned long long)s.mmu[0].st.walks);
-	sim_destroy(&s);
+	for (plain = 0; plain < 2; plain++) {
+		snprintf(path, sizeof path, "%s/%s.%s", dir, label, plain ? "bin" : "bin.gz");
+		if (gen_file(spec, path, !plain))
+			exit(1);
+		td = decode_only(path, &events);
+		cfg_default(&c);
+		if (sim_init(&s, &c, w, 1, false))
+			exit(1);
+		ts = simulate(&s, path, false);
+		if (!plain)
+			printf("%-10s %s\n", label, spec);
+		printf("%-10s %-5s decode %7.1f M events/s   simulate %7.1f M accesses/s   (L1 dTLB hit rate %.4f, %llu walks)\n",
+		       "", kind[plain], (double)events / td / 1e6, (double)s.accesses / ts / 1e6,
+		       (double)s.mmu[0].tlb.hits[TLB_L1D] / (double)(s.mmu[0].tlb.hits[TLB_L1D] + s.mmu[0].tlb.misses[TLB_L1D]),
+		       (unsigned long long)s.mmu[0].st.walks);
+		sim_destroy(&s);
+	}
 }
 
 /* Walk throughput of one walker: the footprint is mapped (and, for
@@ -134,18 +145,24 @@ static void walk_bench(const char *dir, const char *label, const char *walker, u
 	snprintf(spec, sizeof spec, "uniform:footprint=%lluG,n=%llu,seed=7,base=0x%llx",
 		 (unsigned long long)(foot >> 30), (unsigned long long)n, (unsigned long long)base);
 	snprintf(path, sizeof path, "%s/%s.bin", dir, label);
-	if (gen_file(spec, path))
+	if (gen_file(spec, path, true))
 		exit(1);
 	td = decode_only(path, &events);
 	cfg_default(&c);
 	c.host.ram = 2 * foot + (8ull << 30);
 	c.vm.memory = foot + (4ull << 30);
+	/* the contiguous-memory walkers get what they are for: a VM on one
+	 * host extent and, for the segment walkers, a guest segment over the
+	 * first half of the footprint */
+	c.vm.backing = BACK_CONTIGUOUS;
+	c.segment.guest_base = base;
+	c.segment.guest_size = !strcmp(walker, "dual-direct") || !strcmp(walker, "guest-direct") ? foot / 2 : 0;
 	if (sim_init(&s, &c, w, 1, false))
 		exit(1);
 	tp = now();
 	if (os_map(&s.m.os, base, foot, PERM_R | PERM_W, PS_4K) || os_populate(&s.m.os, base, foot, ACC_W))
 		exit(1);
-	if (!strcmp(walker, "shadow"))
+	if (!strcmp(walker, "shadow") || !strcmp(walker, "tpt"))
 		for (k = 0; k < foot; k += PAGE_SIZE) {
 			struct ev e = { .kind = EV_R, .size = 8, .va = base + k };
 			if (sim_event(&s, &e))
@@ -164,7 +181,7 @@ static void walk_bench(const char *dir, const char *label, const char *walker, u
 	       (double)s.mmu[0].st.walks / (double)s.accesses,
 	       (double)s.mmu[0].st.walk_refs / (double)s.mmu[0].st.walks,
 	       (double)s.mmu[0].st.walk_cycles / (double)s.mmu[0].st.walks,
-	       (double)s.mmu[0].st.vmm_cycles - vmm0, !strcmp(walker, "shadow") ? ", build shadow" : "", tp);
+	       (double)s.mmu[0].st.vmm_cycles - vmm0, !strcmp(walker, "shadow") || !strcmp(walker, "tpt") ? ", build the walker's tables" : "", tp);
 	sim_destroy(&s);
 }
 
@@ -211,6 +228,8 @@ int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;   /* hit | seq | walk | nested | shadow | place */
 	char dir[] = "/tmp/mmusim-bench.XXXXXX", cmd[600];
+	static const char *const direct[] = { "bpo", "dual-direct", "vmm-direct", "guest-direct", "tpt" };
+	size_t k;
 
 	if (!mkdtemp(dir))
 		return 1;
@@ -225,6 +244,12 @@ int main(int argc, char **argv)
 		walk_bench(dir, "walk-nested", "nested", 64ull << 30, 2000000);
 	if (!only || !strcmp(only, "shadow"))
 		walk_bench(dir, "walk-shadow", "shadow", 4ull << 30, 2000000);
+	for (k = 0; k < ARRAY_SIZE(direct); k++)
+		if (!only || !strcmp(only, direct[k])) {
+			char label[40];
+			snprintf(label, sizeof label, "walk-%s", direct[k]);
+			walk_bench(dir, label, direct[k], 16ull << 30, 2000000);
+		}
 	if (!only || !strcmp(only, "place"))
 		place_bench("configs/cluster-azure.ini", "azure:n=1000000,seed=1");
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
