@@ -431,6 +431,9 @@ static int apply_override(struct loader *L, const char *text)
 	eq = strchr(buf, '=');
 	if (eq)
 		*eq = 0;
+	for (char *p = buf; *p; p++)      /* section and key, as iniparser does for files */
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
 	dot = strrchr(buf, '.');
 	if (!eq || !dot || dot == buf || !dot[1])
 		return cl_error(SRC_CMDLINE, NULL, NULL, "bad override '%.100s': expected section.key=value", text);
@@ -442,9 +445,6 @@ static int apply_override(struct loader *L, const char *text)
 	n = strlen(val);
 	while (n && val[n - 1] == ' ')
 		val[--n] = 0;
-	for (char *p = buf; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
 	return apply_one(L, SRC_CMDLINE, buf, key, val);
 }
 

@@ -19,7 +19,7 @@ int machine_init(struct machine *m, const struct cfg *c)
 
 	memset(m, 0, sizeof *m);
 	m->cfg = *c;
-	r = physmem_init_flat(&m->mem, nframes);
+	r = physmem_init(&m->mem);
 	if (r)
 		return r;
 	r = buddy_init(&m->frames, nframes, c->host.max_order);
@@ -296,7 +296,7 @@ void machine_defer_ad(struct machine *m, hpa_t a, u64 bits)
 	m->ad[m->nad++] = (struct ad_update){ a, bits };
 }
 
-void machine_commit_ad(struct machine *m)
+void machine_commit_ad_(struct machine *m)
 {
 	u32 i;
 	for (i = 0; i < m->nad; i++) {

@@ -126,6 +126,13 @@ void machine_cr3(struct machine *m, u32 pcid, gpa_t root, bool flush);
 
 /* A walk wants bits set in the entry at a (deferred to the commit). */
 void machine_defer_ad(struct machine *m, hpa_t a, u64 bits);
-void machine_commit_ad(struct machine *m);
+void machine_commit_ad_(struct machine *m);
+/* Commits the deferred A/D updates (every access calls this: inline, as
+ * most accesses have none). */
+static inline void machine_commit_ad(struct machine *m)
+{
+	if (m->nad)
+		machine_commit_ad_(m);
+}
 
 #endif

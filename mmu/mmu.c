@@ -79,12 +79,12 @@ static void fp_clear(struct mmu *u)
 	u->fp[1].valid = false;
 }
 
-static bool tlb_serves(const struct tlb_xlate *x, enum acc a)
+static inline bool tlb_serves(const struct tlb_xlate *x, enum acc a)
 {
 	return perms_allow(x->perms, a) && (!acc_is_write(a) || x->dirty);
 }
 
-static void xlate_from_tlb(const struct tlb_xlate *x, u64 va, struct xlate_out *out)
+static inline void xlate_from_tlb(const struct tlb_xlate *x, u64 va, struct xlate_out *out)
 {
 	u64 off = va & (psize_bytes(x->ps) - 1);
 	out->pa = mk_hpa(x->frame | off);
@@ -129,20 +129,45 @@ static bool mmu_walk(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, s
 	return true;
 }
 
+/* The canonical check failed: #GP, no lookup. */
+static bool mmu_noncanonical(struct mmu *u, u64 va, struct walk_fault *f)
+{
+	memset(f, 0, sizeof *f);
+	f->kind = FAULT_NONCANONICAL;
+	f->addr = va;
+	u->st.faults++;
+	u->st.faults_kind[FAULT_NONCANONICAL]++;
+	return false;
+}
+
+/* After an L1 miss: the L2, then a walk. */
+static bool mmu_l1_miss(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, struct walk_fault *f)
+{
+	bool instr = a == ACC_I;
+	struct tlb_xlate x;
+
+	u->fp[!instr].valid = false;
+	u->st.l2_cycles += u->tlb.lat_l2;
+	if (tlb_l2_lookup(&u->tlb, va, u->ctx, &x)) {
+		if (tlb_serves(&x, a)) {
+			tlb_l1_fill(&u->tlb, instr, va, u->ctx, &x);
+			fp_clear(u);
+			xlate_from_tlb(&x, va, out);
+			return true;
+		}
+		u->st.dirty_walks++;
+	}
+	return mmu_walk(u, va, a, out, f);
+}
+
 bool mmu_translate(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, struct walk_fault *f)
 {
 	bool instr = a == ACC_I;
 	struct tlb_xlate x;
 	struct mmu_fp *fp = &u->fp[!instr];
 
-	if (va >= u->va_limit) {
-		memset(f, 0, sizeof *f);
-		f->kind = FAULT_NONCANONICAL;
-		f->addr = va;
-		u->st.faults++;
-		u->st.faults_kind[FAULT_NONCANONICAL]++;
-		return false;
-	}
+	if (__builtin_expect(va >= u->va_limit, 0))
+		return mmu_noncanonical(u, va, f);
 	/* Exact fast path: the entry that the last L1 lookup of this kind hit
 	 * is still the most recently used of its set, so hitting it again
 	 * changes no replacement state (LRU order, PLRU bits) and only counts. */
@@ -156,37 +181,25 @@ bool mmu_translate(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, str
 		out->dirty = fp->dirty;
 		return true;
 	}
-	if (tlb_l1_lookup(&u->tlb, instr, va, u->ctx, &x)) {
-		if (tlb_serves(&x, a)) {
-			if (!u->no_fastpath) {
-				fp->valid = true;
-				fp->mask = ~(psize_bytes(x.ps) - 1);
-				fp->page = va & fp->mask;
-				fp->frame = x.frame;
-				fp->ctx = u->ctx;
-				fp->perms = x.perms;
-				fp->dirty = x.dirty;
-				fp->ps = x.ps;
-			}
-			xlate_from_tlb(&x, va, out);
-			return true;
-		}
+	if (!tlb_l1_lookup(&u->tlb, instr, va, u->ctx, &x))
+		return mmu_l1_miss(u, va, a, out, f);
+	if (!tlb_serves(&x, a)) {
 		fp->valid = false;
 		u->st.dirty_walks++;
 		return mmu_walk(u, va, a, out, f);
 	}
-	fp->valid = false;
-	u->st.l2_cycles += u->tlb.lat_l2;
-	if (tlb_l2_lookup(&u->tlb, va, u->ctx, &x)) {
-		if (tlb_serves(&x, a)) {
-			tlb_l1_fill(&u->tlb, instr, va, u->ctx, &x);
-			fp_clear(u);
-			xlate_from_tlb(&x, va, out);
-			return true;
-		}
-		u->st.dirty_walks++;
+	if (!u->no_fastpath) {
+		fp->valid = true;
+		fp->mask = ~(psize_bytes(x.ps) - 1);
+		fp->page = va & fp->mask;
+		fp->frame = x.frame;
+		fp->ctx = u->ctx;
+		fp->perms = x.perms;
+		fp->dirty = x.dirty;
+		fp->ps = x.ps;
 	}
-	return mmu_walk(u, va, a, out, f);
+	xlate_from_tlb(&x, va, out);
+	return true;
 }
 
 void mmu_invlpg(struct mmu *u, u32 ctx, u64 va)
@@ -239,4 +252,10 @@ void mmu_remap_vm(struct mmu *u, u32 vpid)
 	u->st.flushes++;
 	if (u->w.ops->invalidate)
 		u->w.ops->invalidate(&u->w, INV_ALL, vpid << 12, mk_gva(0));
+}
+
+void mmu_prefetch(struct mmu *u, u64 va, int stage)
+{
+	if (u->w.ops->prefetch && va < u->va_limit)
+		u->w.ops->prefetch(&u->w, mk_gva(va), stage);
 }

@@ -104,6 +104,9 @@ void mmu_pt_write(struct mmu *u, const struct pt_update *pu);
 /* The host backing of VM vpid moved: flush its TLB entries, both
  * dimensions' PWCs, the nested TLB, and the walker's derived tables. */
 void mmu_remap_vm(struct mmu *u, u32 vpid);
+/* Host hint, no simulated effect: a later access will translate va (see
+ * walker_ops.prefetch for stage). */
+void mmu_prefetch(struct mmu *u, u64 va, int stage);
 
 /* This instance's simulated time: every access's base cycles plus its
  * translation and VMM cycles. */

@@ -10,65 +10,84 @@
  *   access is an aligned 8-byte entry; anything else is a bug), memory
  *   timing (charged by the memory port in tlb/), memory errors.
  *   Sources: none external. The hash map (open addressing with linear
- *   probing, power-of-two capacity grown at 50% load, a 64-bit finalizer
- *   mix of the frame number, backward-shift deletion, a one-entry cache of
- *   the last frame found) is ours.
+ *   probing, power-of-two capacity grown at 50% load, multiplicative
+ *   hashing of the frame number, backward-shift deletion) and the page
+ *   pool are ours.
  *
  * Representation
- *   keys[i] is hfn + 1 (0 marks an empty slot), pages[i] its contents.
- *   Deletion moves later members of the probe run back into the hole, so
- *   no tombstones exist and every key is reachable from its home slot
- *   through occupied slots only. The cache (last_hfn, last_page) holds a
- *   page pointer, which never moves; it is cleared on drop and on grow.
+ *   slot[i].key is hfn + 1 (0 marks an empty slot), slot[i].page its
+ *   contents. Deletion moves later members of the probe run back into the
+ *   hole, so no tombstones exist and every key is reachable from its home
+ *   slot through occupied slots only. physmem_page_make remembers the last
+ *   page it found (page tables are written in runs; a drop forgets it).
+ *   Pages come from 2 MiB host chunks (aligned, so that the host can back
+ *   each with one transparent huge page; madvise is only a hint), handed
+ *   out in order; dropped pages go to a free list and are reused first.
+ *   A page never moves while it has contents. A chunk is committed by the
+ *   host as its pages are first written, so memory follows the number of
+ *   page tables, not the size of the simulated RAM. The slot array, when it
+ *   reaches 2 MiB, is placed the same way: a walk probes it at random.
  */
 #include "physmem.h"
 
 #include <errno.h>
-#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define PHYSMEM_CAP_MIN 64u
-#define PAGE_WORDS (PAGE_SIZE / sizeof(u64))
+#define HUGE_SIZE (2ull << 20)
+#define CHUNK_PAGES (HUGE_SIZE / PAGE_SIZE)
 #define HFN_LIMIT (1ull << (PA_BITS_MAX - PAGE_SHIFT))
 
-static inline u64 physmem_mix(u64 x)
+/* Zeroed anonymous memory of `bytes` (a multiple of 4 KiB); when at least
+ * 2 MiB, aligned to 2 MiB and advised for transparent huge pages. */
+static void *host_alloc(u64 bytes)
 {
-	x ^= x >> 30;
-	x *= 0xBF58476D1CE4E5B9ull;
-	x ^= x >> 27;
-	x *= 0x94D049BB133111EBull;
-	x ^= x >> 31;
-	return x;
+	u64 len = bytes, head;
+	char *p;
+
+	if (bytes < HUGE_SIZE) {
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	}
+	len = bytes + HUGE_SIZE;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (HUGE_SIZE - ((uintptr_t)p & (HUGE_SIZE - 1))) & (HUGE_SIZE - 1);
+	if (head)
+		munmap(p, head);
+	munmap(p + head + bytes, len - head - bytes);
+	p += head;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
 }
 
-/* Slot holding key, or the empty slot that ends its probe run. */
-static inline u64 physmem_slot(const struct physmem *m, u64 key)
-{
-	u64 mask = m->cap - 1, i = physmem_mix(key) & mask;
+static u64 slot_bytes(u64 cap) { return cap * sizeof(struct physmem_slot); }
 
-	while (m->keys[i] && m->keys[i] != key)
-		i = (i + 1) & mask;
-	return i;
+static struct physmem_slot *slots_alloc(u64 cap)
+{
+	return host_alloc((slot_bytes(cap) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 }
 
-static inline void physmem_uncache(struct physmem *m)
+static void slots_free(struct physmem_slot *s, u64 cap)
 {
-	m->last_hfn = 0;
-	m->last_page = NULL;
+	if (s)
+		munmap(s, (slot_bytes(cap) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 }
+
+static u32 cap_shift(u64 cap) { return 64u - (u32)__builtin_ctzll(cap); }
 
 int physmem_init(struct physmem *m)
 {
 	memset(m, 0, sizeof *m);
-	m->keys = calloc(PHYSMEM_CAP_MIN, sizeof *m->keys);
-	m->pages = calloc(PHYSMEM_CAP_MIN, sizeof *m->pages);
-	if (!m->keys || !m->pages) {
-		physmem_destroy(m);
+	m->slot = slots_alloc(PHYSMEM_CAP_MIN);
+	if (!m->slot)
 		return -ENOMEM;
-	}
 	m->cap = PHYSMEM_CAP_MIN;
+	m->shift = cap_shift(m->cap);
 	return 0;
 }
 
@@ -76,112 +95,95 @@ void physmem_destroy(struct physmem *m)
 {
 	u64 i;
 
-	if (m->pages)
-		for (i = 0; i < m->cap; i++)
-			free(m->pages[i]);
-	if (m->flat)
-		munmap(m->flat, m->flat_frames << PAGE_SHIFT);
-	free(m->present);
-	free(m->keys);
-	free(m->pages);
+	slots_free(m->slot, m->cap);
+	for (i = 0; i < m->nchunks; i++)
+		munmap(m->chunks[i], HUGE_SIZE);
+	free(m->chunks);
 	memset(m, 0, sizeof *m);
+}
+
+/* Slot holding key, or the empty slot that ends its probe run. */
+static u64 physmem_slot_of(const struct physmem *m, u64 key)
+{
+	u64 mask = m->cap - 1, i = physmem_home_(m, key);
+
+	while (m->slot[i].key && m->slot[i].key != key)
+		i = (i + 1) & mask;
+	return i;
 }
 
 static int physmem_grow(struct physmem *m)
 {
-	u64 ncap = m->cap * 2, mask = ncap - 1, i;
-	u64 *nkeys = calloc(ncap, sizeof *nkeys);
-	u64 **npages = calloc(ncap, sizeof *npages);
-
-	if (!nkeys || !npages) {
-		free(nkeys);
-		free(npages);
-		return -ENOMEM;
-	}
-	for (i = 0; i < m->cap; i++) {
-		u64 key = m->keys[i], j;
-		if (!key)
-			continue;
-		j = physmem_mix(key) & mask;
-		while (nkeys[j])
-			j = (j + 1) & mask;
-		nkeys[j] = key;
-		npages[j] = m->pages[i];
-	}
-	free(m->keys);
-	free(m->pages);
-	m->keys = nkeys;
-	m->pages = npages;
-	m->cap = ncap;
-	physmem_uncache(m);
-	return 0;
-}
-
-static inline bool flat_has(const struct physmem *m, hfn_t hfn)
-{
-	return hfn < m->flat_frames && (m->present[hfn >> 6] >> (hfn & 63) & 1);
-}
-
-int physmem_init_flat(struct physmem *m, u64 nframes)
-{
-	void *p;
-	int r = physmem_init(m);
-
-	if (r || !nframes)
-		return r;
-	p = mmap(NULL, nframes << PAGE_SHIFT, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return 0;              /* stay hashed */
-	m->present = calloc((nframes + 63) / 64, sizeof *m->present);
-	if (!m->present) {
-		munmap(p, nframes << PAGE_SHIFT);
-		return 0;
-	}
-	m->flat = p;
-	m->flat_frames = nframes;
-	return 0;
-}
-
-u64 *physmem_page(struct physmem *m, hfn_t hfn)
-{
+	struct physmem ng = { .cap = m->cap * 2 };
 	u64 i;
 
-	if (hfn < m->flat_frames)
-		return flat_has(m, hfn) ? m->flat + (hfn << 9) : NULL;
+	ng.shift = cap_shift(ng.cap);
+	ng.slot = slots_alloc(ng.cap);
+	if (!ng.slot)
+		return -ENOMEM;
+	for (i = 0; i < m->cap; i++) {
+		if (m->slot[i].key)
+			ng.slot[physmem_slot_of(&ng, m->slot[i].key)] = m->slot[i];
+	}
+	slots_free(m->slot, m->cap);
+	m->slot = ng.slot;
+	m->cap = ng.cap;
+	m->shift = ng.shift;
+	return 0;
+}
 
-	if (m->last_page && m->last_hfn == hfn)
-		return m->last_page;
-	if (hfn >= HFN_LIMIT)
-		return NULL;
-	i = physmem_slot(m, hfn + 1);
-	if (!m->keys[i])
-		return NULL;
-	m->last_hfn = hfn;
-	m->last_page = m->pages[i];
-	return m->last_page;
+/* A zeroed page from the pool, or NULL. */
+static u64 *page_alloc(struct physmem *m)
+{
+	u64 *p = m->free_pages;
+
+	if (p) {
+		m->free_pages = (u64 *)p[0];
+		p[0] = 0;                  /* the rest was zeroed by the drop */
+		return p;
+	}
+	if (!m->nchunks || m->chunk_used == CHUNK_PAGES) {
+		u64 **nc = realloc(m->chunks, (m->nchunks + 1) * sizeof *nc);
+		if (!nc)
+			return NULL;
+		m->chunks = nc;
+		nc[m->nchunks] = host_alloc(HUGE_SIZE);
+		if (!nc[m->nchunks])
+			return NULL;
+		m->nchunks++;
+		m->chunk_used = 0;
+	}
+	return m->chunks[m->nchunks - 1] + PHYSMEM_PAGE_WORDS * m->chunk_used++;
+}
+
+static void page_free(struct physmem *m, u64 *p)
+{
+	memset(p, 0, PAGE_SIZE);
+	p[0] = (u64)m->free_pages;
+	m->free_pages = p;
 }
 
 u64 *physmem_page_make(struct physmem *m, hfn_t hfn)
 {
-	u64 *p = physmem_page(m, hfn), i;
+	u64 *p, i;
 
-	if (p)
+	if (m->last_page && m->last_hfn == hfn)
+		return m->last_page;
+	p = physmem_page(m, hfn);
+	if (p) {
+		m->last_hfn = hfn;
+		m->last_page = p;
 		return p;
-	if (hfn < m->flat_frames) {
-		m->present[hfn >> 6] |= 1ull << (hfn & 63);
-		m->n++;
-		return m->flat + (hfn << 9);   /* zero: fresh or cleared by drop */
 	}
 	SIM_BUG_ON(hfn >= HFN_LIMIT);
 	if (2 * (m->n + 1) > m->cap && physmem_grow(m))
 		return NULL;
-	p = calloc(PAGE_WORDS, sizeof *p);
+	p = page_alloc(m);
 	if (!p)
 		return NULL;
-	i = physmem_slot(m, hfn + 1);
-	m->keys[i] = hfn + 1;
-	m->pages[i] = p;
+	i = physmem_slot_of(m, hfn + 1);
+	m->slot[i].key = hfn + 1;
+	m->slot[i].page = p;
 	m->n++;
 	m->last_hfn = hfn;
 	m->last_page = p;
@@ -192,40 +194,25 @@ void physmem_drop(struct physmem *m, hfn_t hfn)
 {
 	u64 mask = m->cap - 1, i, j;
 
-	if (hfn < m->flat_frames) {
-		if (flat_has(m, hfn)) {
-			memset(m->flat + (hfn << 9), 0, PAGE_SIZE);
-			m->present[hfn >> 6] &= ~(1ull << (hfn & 63));
-			m->n--;
-		}
-		return;
-	}
 	if (hfn >= HFN_LIMIT)
 		return;
-	i = physmem_slot(m, hfn + 1);
-	if (!m->keys[i])
+	i = physmem_slot_of(m, hfn + 1);
+	if (!m->slot[i].key)
 		return;
-	physmem_uncache(m);
-	free(m->pages[i]);
+	m->last_page = NULL;
+	page_free(m, m->slot[i].page);
 	m->n--;
 	/* Backward shift: walk the rest of the run; an entry whose home is
 	 * not cyclically inside (hole, j] can move back into the hole. */
-	for (j = (i + 1) & mask; m->keys[j]; j = (j + 1) & mask) {
-		u64 home = physmem_mix(m->keys[j]) & mask;
+	for (j = (i + 1) & mask; m->slot[j].key; j = (j + 1) & mask) {
+		u64 home = physmem_home_(m, m->slot[j].key);
 		if (((j - home) & mask) >= ((j - i) & mask)) {
-			m->keys[i] = m->keys[j];
-			m->pages[i] = m->pages[j];
+			m->slot[i] = m->slot[j];
 			i = j;
 		}
 	}
-	m->keys[i] = 0;
-	m->pages[i] = NULL;
-}
-
-u64 physmem_read64_slow(struct physmem *m, hpa_t a)
-{
-	u64 *p = physmem_page(m, a.v >> PAGE_SHIFT);
-	return p ? p[(a.v >> 3) & (PAGE_WORDS - 1)] : 0;
+	m->slot[i].key = 0;
+	m->slot[i].page = NULL;
 }
 
 void physmem_write64(struct physmem *m, hpa_t a, u64 v)
@@ -239,5 +226,5 @@ void physmem_write64(struct physmem *m, hpa_t a, u64 v)
 		fprintf(stderr, "mmusim: out of memory for simulated physical memory\n");
 		abort();
 	}
-	p[(a.v >> 3) & (PAGE_WORDS - 1)] = v;
+	p[(a.v >> 3) & (PHYSMEM_PAGE_WORDS - 1)] = v;
 }

@@ -33,8 +33,14 @@
  *   - max (worst fit): the powered server that fits with the most free
  *     resources; else power a server on.
  *     "Free resources" is one number per server, its score: free vCPUs /
- *     vCPUs + free granules / granules available at power on (0 to 2), so
- *     that cores and memory weigh alike on every kind of server.
+ *     V + free granules / F, where V and F are the largest vCPU count and
+ *     the largest number of granules available on a server kind of the
+ *     fleet: the same units for every server, so that a score is an
+ *     amount of free resources (cores and memory weighed alike), not a
+ *     fraction of the server. Dividing by each server's own capacity
+ *     instead makes min prefer the proportionally fullest server, which on
+ *     a mixed fleet strands capacity: on the Azure-like fleet that min
+ *     needed more servers than first fit (docs/placement.md).
  *   - contig (contiguity-aware): the first powered server that fits and
  *     has a free run as long as the VM's memory; else the first powered
  *     server that fits (first fit, the VM is scattered); power a server on
@@ -208,9 +214,8 @@ static const struct cluster_kind *kind_of(const struct place_sim *s, u32 i)
 double place_score(const struct place_sim *s, u32 i)
 {
 	const struct place_server *v = &s->srv[i];
-	const struct cluster_kind *k = kind_of(s, i);
 
-	return (double)v->free_vcpus / (double)k->cap_vcpus + (double)v->free_frames / (double)k->cap_frames;
+	return (double)v->free_vcpus / (double)s->ref_vcpus + (double)v->free_frames / (double)s->ref_frames;
 }
 
 static void no_scores(struct place_node *n)
@@ -459,6 +464,12 @@ int place_init(struct place_sim *s, const struct cluster *c, const struct vmtrac
 	}
 	for (i = 0; i < c->servers; i++)
 		s->srv[i].kind = c->server_kind[i];
+	for (i = 0; i < c->nkinds; i++) {
+		if (!c->kind[i].servers)
+			continue;
+		s->ref_vcpus = MAX(s->ref_vcpus, c->kind[i].cap_vcpus);
+		s->ref_frames = MAX(s->ref_frames, c->kind[i].cap_frames);
+	}
 	for (i = 0; i < s->leaves; i++) {
 		if (i < c->servers)
 			leaf_set(s, i);

@@ -108,6 +108,8 @@ struct place_sim {
 	struct place_vm *vm;         /* t->n */
 	struct place_node *tree;     /* search index over the servers */
 	u32 leaves;
+	u32 ref_vcpus;               /* the score's units: the largest vCPUs and */
+	u64 ref_frames;              /* granules of a server kind of the fleet */
 	/* Current state. */
 	u64 now;
 	u64 powered, alive, alive_contig, used_vcpus, used_frames;
@@ -132,8 +134,8 @@ void place_finish(struct place_sim *s);
 /* The server the algorithm would give VM i now (PLACE_NONE: rejected);
  * *power_on tells whether that server is off. Changes nothing. */
 u32 place_choose(const struct place_sim *s, u32 i, bool *power_on);
-/* A server's score: free vCPUs / its vCPUs + free granules / its granules
- * available when powered on (0..2): what Min minimizes and Max maximizes. */
+/* A server's score, what min minimizes and max maximizes: free vCPUs /
+ * ref_vcpus + free granules / ref_frames (the largest server kind's). */
 double place_score(const struct place_sim *s, u32 server);
 
 /* Time series: the header line, and rows "algo,time,powered,vms,

@@ -57,6 +57,7 @@ int sim_init(struct sim *s, const struct cfg *c, const char *const *walkers, int
 		if (r)
 			goto fail;
 		s->n = i + 1;
+		s->ticks |= s->mmu[i].w.ops->tick != NULL;
 	}
 	return 0;
 fail:
@@ -117,24 +118,25 @@ static void check_one(struct sim *s, struct mmu *u, u64 va, enum acc a, bool ok,
 		mismatch(s, u, va, a, "permissions differ");
 }
 
+_Static_assert(SIM_WALKERS_MAX <= 32, "sim_access keeps one bit per instance in a u32");
+
 static int sim_access(struct sim *s, u64 va, enum acc a)
 {
-	bool faulted[SIM_WALKERS_MAX], any = false;
+	u32 faulted = 0;            /* bit i: instance i faulted */
 	struct xlate_out o;
 	struct walk_fault f;
 	int i;
 
 	for (i = 0; i < s->n; i++) {
 		bool ok = mmu_translate(&s->mmu[i], va, a, &o, &f);
-		faulted[i] = !ok;
-		any |= !ok;
+		faulted |= (u32)!ok << i;
 		/* The oracle ignores A/D, so checking before the commit is
 		 * exact and keeps every instance on the same table state. */
 		if (s->check)
 			check_one(s, &s->mmu[i], va, a, ok, &o, &f);
 	}
 	machine_commit_ad(&s->m);
-	if (!any)
+	if (!faulted)
 		return 0;
 	switch (os_fault(&s->m.os, va, a)) {
 	case OS_OOM:
@@ -149,7 +151,7 @@ static int sim_access(struct sim *s, u64 va, enum acc a)
 	}
 	for (i = 0; i < s->n; i++) {
 		bool ok;
-		if (!faulted[i])
+		if (!(faulted >> i & 1))
 			continue;
 		ok = mmu_translate(&s->mmu[i], va, a, &o, &f);
 		machine_commit_ad(&s->m);
@@ -169,34 +171,42 @@ static void compact_one(struct machine *m, void *arg)
 		machine_compact_vm(m);
 }
 
+/* An access event: translated once per 4 KiB page it touches. */
+static int sim_access_event(struct sim *s, const struct ev *e)
+{
+	enum acc a = (enum acc)e->kind;
+	u64 last = e->va + (e->size ? e->size : 1) - 1;
+	int i, r;
+
+	s->accesses++;
+	for (i = 0; i < s->n; i++)
+		s->mmu[i].st.acc[a]++;
+	r = sim_access(s, e->va, a);
+	if (!r && (last >> PAGE_SHIFT) != (e->va >> PAGE_SHIFT)) {
+		s->splits++;
+		for (i = 0; i < s->n; i++)
+			s->mmu[i].st.splits++;
+		r = sim_access(s, last & ~(PAGE_SIZE - 1), a);
+	}
+	if (s->cfg.vm.compact_after && s->accesses == s->cfg.vm.compact_after && s->m.vm.on)
+		machine_foreach_vm(&s->m, compact_one, NULL);
+	for (i = 0; s->ticks && i < s->n; i++)
+		if (s->mmu[i].w.ops->tick)
+			s->mmu[i].w.ops->tick(&s->mmu[i].w, mmu_now(&s->mmu[i]));
+	return r;
+}
+
 int sim_event(struct sim *s, const struct ev *e)
 {
 	struct os *o = &s->m.os;
-	int i, r = 0;
+	int r = 0;
 
 	s->events++;
 	s->ev_kind[e->kind]++;
 	switch (e->kind) {
-	case EV_R: case EV_W: case EV_I: case EV_M: {
-		enum acc a = (enum acc)e->kind;
-		u64 last = e->va + (e->size ? e->size : 1) - 1;
-		s->accesses++;
-		for (i = 0; i < s->n; i++)
-			s->mmu[i].st.acc[a]++;
-		r = sim_access(s, e->va, a);
-		if (!r && (last >> PAGE_SHIFT) != (e->va >> PAGE_SHIFT)) {
-			s->splits++;
-			for (i = 0; i < s->n; i++)
-				s->mmu[i].st.splits++;
-			r = sim_access(s, last & ~(PAGE_SIZE - 1), a);
-		}
-		if (s->cfg.vm.compact_after && s->accesses == s->cfg.vm.compact_after && s->m.vm.on)
-			machine_foreach_vm(&s->m, compact_one, NULL);
-		for (i = 0; i < s->n; i++)
-			if (s->mmu[i].w.ops->tick)
-				s->mmu[i].w.ops->tick(&s->mmu[i].w, mmu_now(&s->mmu[i]));
+	case EV_R: case EV_W: case EV_I: case EV_M:
+		r = sim_access_event(s, e);
 		break;
-	}
 	case EV_MAP:
 		r = os_map(o, e->va, e->len, e->prot, e->psize);
 		break;
@@ -227,17 +237,64 @@ int sim_event(struct sim *s, const struct ev *e)
 	return r;
 }
 
+/* Whether walks are frequent: some instance walked for at least one in
+ * eight of the last SIM_PREFETCH_WINDOW events. Prefetching costs a
+ * functional walk of the tables; an access that hits the TLB needs none. */
+static bool sim_walking(struct sim *s)
+{
+	bool walking = false;
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		u64 w = s->mmu[i].st.walks;
+		walking |= w - s->pf_walks[i] >= SIM_PREFETCH_WINDOW / 8;
+		s->pf_walks[i] = w;
+	}
+	return walking;
+}
+
+/* Before event i of e[0..n): prefetches for the accesses 1, 2, ...
+ * SIM_PREFETCH_STAGES steps of SIM_PREFETCH_AHEAD events ahead, each
+ * stage one host read further back in its walk, so that by the time an
+ * access is simulated its whole walk has been brought in step by step. */
+static void sim_prefetch(struct sim *s, const struct ev *e, int i, int n)
+{
+	int stage, k;
+
+	for (stage = 0; stage < SIM_PREFETCH_STAGES; stage++) {
+		int j = i + (stage + 1) * SIM_PREFETCH_AHEAD;
+		if (j >= n || !ev_is_access(&e[j]))
+			continue;
+		for (k = 0; k < s->n; k++)
+			mmu_prefetch(&s->mmu[k], e[j].va, stage);
+	}
+}
+
+int sim_events(struct sim *s, const struct ev *e, int n)
+{
+	bool walking = false;
+	int i, r;
+
+	for (i = 0; i < n; i++) {
+		if (i % SIM_PREFETCH_WINDOW == 0)
+			walking = sim_walking(s);
+		if (walking)
+			sim_prefetch(s, e, i, n);
+		if ((r = sim_event(s, &e[i])))
+			return r;
+	}
+	return 0;
+}
+
 int sim_run(struct sim *s, struct trace *t)
 {
 	struct ev buf[4096];
-	int n, i, r;
+	int n, r;
 
 	s->trace_name = trace_name(t);
 	s->trace_format = trace_fmt_name(trace_format(t));
-	while ((n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0) {
-		for (i = 0; i < n; i++)
-			if ((r = sim_event(s, &buf[i])))
-				return r;
-	}
+	while ((n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0)
+		if ((r = sim_events(s, buf, n)))
+			return r;
 	return n;
 }

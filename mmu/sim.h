@@ -27,6 +27,9 @@ struct sim {
 	struct mmu *mmu;            /* n instances */
 	int n;
 	bool check;
+	bool ticks;                 /* some instance's walker has a tick hook */
+	u64 pf_walks[SIM_WALKERS_MAX]; /* walks of each instance at the start
+				     * of the last prefetch window */
 	u64 events, ev_kind[EV_KIND_NR];
 	u64 accesses, splits;
 	u64 mismatch_reports;       /* mismatches printed (first few) */
@@ -40,6 +43,15 @@ void sim_destroy(struct sim *s);
 /* One event. 0, or -errno with the message printed (simulated memory
  * exhausted, unsupported event). */
 int sim_event(struct sim *s, const struct ev *e);
+/* n events, in order; stops at the first that fails. 0 or -errno. While
+ * accesses walk often, it prefetches (into the host caches only: nothing
+ * simulated changes) the tables of accesses up to SIM_PREFETCH_STAGES *
+ * SIM_PREFETCH_AHEAD events ahead, so that walks over a footprint larger
+ * than the host caches do not each wait for host memory. */
+int sim_events(struct sim *s, const struct ev *e, int n);
+#define SIM_PREFETCH_AHEAD 4
+#define SIM_PREFETCH_STAGES 3
+#define SIM_PREFETCH_WINDOW 64
 /* All events of a trace. 0 or -errno. */
 int sim_run(struct sim *s, struct trace *t);
 /* Splits "a,b,c" into walker names (in place). Returns the count or -EINVAL. */

@@ -95,7 +95,7 @@ void pwc_fill(struct pwc *p, enum dim d, int level, u64 va, u32 ctx, u64 entry)
 	sa_fill(&p->lvl[d][level], tag, tag, ctx, entry, 0, NULL);
 }
 
-static bool pred_ctx(const struct sa_entry *e, void *arg)
+static bool pred_ctx(const struct sa_record *e, void *arg)
 {
 	return e->ctx == *(const u32 *)arg;
 }

@@ -27,6 +27,15 @@
  *   ports, banking, partial tags, hashed set indexing, or the reset state of
  *   replacement bits (irrelevant here: a set becomes full only after every
  *   way has been filled, which sets every tree bit).
+ *
+ * Representation
+ *   Keys and contexts are arrays of their own (tag, ctx), beside the entry
+ *   data (e): a lookup compares a set's keys as packed words, four at a
+ *   time with SSE2, and reads a context only where the key matched, so a
+ *   miss in a 16-way set reads two host cache lines. A fill skips the search
+ *   for (key, ctx) when the last lookup of the table missed it (the common
+ *   lookup-then-fill), and the search for an invalid way once every entry
+ *   is valid (nvalid).
  */
 #include "sa.h"
 
@@ -44,13 +53,20 @@ static u32 log2_u32(u32 x)
 	return n;
 }
 
-/* An invalid entry: key SA_KEY_NONE (which sa_find_ relies on), flags 0. */
-static inline void sa_clear(struct sa_entry *e)
+/* Makes entry i invalid: key SA_KEY_NONE (which sa_find_ relies on),
+ * context, value and flags 0. */
+static inline void sa_clear(struct sa_table *t, u64 i)
 {
-	e->key = SA_KEY_NONE;
-	e->val = 0;
-	e->ctx = 0;
-	e->flags = 0;
+	if (t->tag[i] != SA_KEY_NONE)
+		t->nvalid--;
+	t->tag[i] = SA_KEY_NONE;
+	t->ctx[i] = 0;
+	t->e[i] = (struct sa_entry){ 0 };
+}
+
+static struct sa_record sa_record_of(const struct sa_table *t, u64 i)
+{
+	return (struct sa_record){ t->tag[i], t->e[i].val, t->ctx[i], t->e[i].flags };
 }
 
 int sa_init(struct sa_table *t, const struct sa_geom *g, u64 seed)
@@ -66,11 +82,14 @@ int sa_init(struct sa_table *t, const struct sa_geom *g, u64 seed)
 	t->ways = g->ways;
 	t->sets = g->entries / g->ways;
 	t->set_mask = t->sets - 1;
+	t->tag = malloc(g->entries * sizeof(*t->tag));
+	t->ctx = calloc(g->entries, sizeof(*t->ctx));
 	t->e = calloc(g->entries, sizeof(*t->e));
-	if (!t->e)
+	if (!t->tag || !t->ctx || !t->e)
 		goto nomem;
 	for (i = 0; i < g->entries; i++)
-		sa_clear(&t->e[i]);
+		t->tag[i] = SA_KEY_NONE;
+	t->miss_key = SA_KEY_NONE;
 	if (g->policy == REPL_LRU) {
 		t->stamp = calloc(g->entries, sizeof(*t->stamp));
 		if (!t->stamp)
@@ -104,6 +123,8 @@ nomem:
 
 void sa_destroy(struct sa_table *t)
 {
+	free(t->tag);
+	free(t->ctx);
 	free(t->e);
 	free(t->stamp);
 	free(t->plru);
@@ -111,18 +132,38 @@ void sa_destroy(struct sa_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* The lowest invalid way of set `set`, or ways when the set is full. */
+static inline u32 sa_find_invalid(const struct sa_table *t, u64 set)
+{
+	const u64 *tag = t->tag + set * t->ways;
+	u32 base;
+
+	for (base = 0; base < t->ways; base += 64) {
+		u32 n = t->ways - base < 64 ? t->ways - base : 64;
+		u64 m = sa_match_(tag + base, n, SA_KEY_NONE);
+		if (m)
+			return base + (u32)__builtin_ctzll(m);
+	}
+	return t->ways;
+}
+
 /* Way to replace in a full set. */
 static u32 sa_victim(struct sa_table *t, u64 set)
 {
-	u64 base = set * t->ways;
 	u32 w, best = 0;
 
 	switch (t->policy) {
-	case REPL_LRU:
-		for (w = 1; w < t->ways; w++)
-			if (t->stamp[base + w] < t->stamp[base + best])
-				best = w;
+	case REPL_LRU: {
+		/* Branch-free: which way is oldest is not predictable. */
+		const u64 *stamp = t->stamp + set * t->ways;
+		u64 oldest = stamp[0];
+		for (w = 1; w < t->ways; w++) {
+			bool older = stamp[w] < oldest;
+			oldest = older ? stamp[w] : oldest;
+			best = older ? w : best;
+		}
 		return best;
+	}
 	case REPL_PLRU: {
 		u64 bits = t->plru[set], node = 1;
 		while (node < t->ways)
@@ -136,7 +177,7 @@ static u32 sa_victim(struct sa_table *t, u64 set)
 }
 
 bool sa_fill(struct sa_table *t, u64 index, u64 key, u32 ctx, u64 val, u32 flags,
-	     struct sa_entry *victim)
+	     struct sa_record *victim)
 {
 	u64 set, base;
 	u32 w;
@@ -149,21 +190,28 @@ bool sa_fill(struct sa_table *t, u64 index, u64 key, u32 ctx, u64 val, u32 flags
 	set = index & t->set_mask;
 	base = set * t->ways;
 	e = &t->e[base];
-	w = sa_find_(t, set, key, ctx);         /* present: overwrite in place */
-	if (w == t->ways)
-		for (w = 0; w < t->ways; w++)   /* else the lowest invalid way */
-			if (!(e[w].flags & SA_VALID))
-				break;
+	/* present: overwrite in place (known absent after a lookup of it missed) */
+	if (key == t->miss_key && set == t->miss_set && ctx == t->miss_ctx)
+		w = t->ways;
+	else
+		w = sa_find_(t, set, key, ctx);
+	t->miss_key = SA_KEY_NONE;
+	/* else the lowest invalid way, if the table has any */
+	if (w == t->ways && t->nvalid < (u64)t->sets * t->ways) {
+		w = sa_find_invalid(t, set);
+		if (w < t->ways)
+			t->nvalid++;
+	}
 	if (w == t->ways) {
 		w = sa_victim(t, set);
 		if (victim)
-			*victim = e[w];
+			*victim = sa_record_of(t, base + w);
 		t->evictions++;
 		evicted = true;
 	}
-	e[w].key = key;
+	t->tag[base + w] = key;
+	t->ctx[base + w] = ctx;
 	e[w].val = val;
-	e[w].ctx = ctx;
 	e[w].flags = flags | SA_VALID;
 	sa_touch_(t, set, base + w);
 	t->fills++;
@@ -176,29 +224,36 @@ bool sa_invalidate(struct sa_table *t, u64 index, u64 key, u32 ctx)
 
 	if (!e)
 		return false;
-	sa_clear(e);
+	sa_clear(t, (u64)(e - t->e));
 	return true;
 }
 
-u64 sa_invalidate_if(struct sa_table *t, bool (*pred)(const struct sa_entry *, void *), void *arg)
+u64 sa_invalidate_if(struct sa_table *t, bool (*pred)(const struct sa_record *, void *), void *arg)
 {
 	u64 i, n = 0, total = (u64)t->sets * t->ways;
 
 	for (i = 0; i < total; i++) {
-		struct sa_entry *e = &t->e[i];
-		if ((e->flags & SA_VALID) && (!pred || pred(e, arg))) {
-			sa_clear(e);
+		struct sa_record r;
+
+		if (t->tag[i] == SA_KEY_NONE)
+			continue;
+		r = sa_record_of(t, i);
+		if (!pred || pred(&r, arg)) {
+			sa_clear(t, i);
 			n++;
 		}
 	}
 	return n;
 }
 
-void sa_foreach(const struct sa_table *t, void (*fn)(const struct sa_entry *, void *), void *arg)
+void sa_foreach(const struct sa_table *t, void (*fn)(const struct sa_record *, void *), void *arg)
 {
 	u64 i, total = (u64)t->sets * t->ways;
 
-	for (i = 0; i < total; i++)
-		if (t->e[i].flags & SA_VALID)
-			fn(&t->e[i], arg);
+	for (i = 0; i < total; i++) {
+		if (t->tag[i] != SA_KEY_NONE) {
+			struct sa_record r = sa_record_of(t, i);
+			fn(&r, arg);
+		}
+	}
 }

@@ -36,6 +36,10 @@
 
 #include "../mmu/types.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 enum repl { REPL_LRU = 0, REPL_PLRU = 1, REPL_RANDOM = 2 };
 const char *repl_name(enum repl r);
 
@@ -48,11 +52,18 @@ struct sa_geom {
 	u32 latency;   /* cycles charged for a lookup that hits (users decide) */
 };
 
+/* What a lookup returns: the entry's data. Its key and context live in the
+ * table's tag arrays. */
 struct sa_entry {
+	u64 val;
+	u32 flags;     /* free for the user; bit 31 is reserved: valid */
+};
+/* A whole entry, as evictions, sa_invalidate_if and sa_foreach show it. */
+struct sa_record {
 	u64 key;
 	u64 val;
 	u32 ctx;
-	u32 flags;     /* free for the user; bit 31 is reserved: valid */
+	u32 flags;
 };
 #define SA_VALID 0x80000000u
 /* The key of every invalid entry; reserved: no fill or lookup may use it
@@ -63,13 +74,26 @@ struct sa_table {
 	u32 sets, ways;
 	u32 set_mask;
 	enum repl policy;
-	struct sa_entry *e;     /* sets * ways */
+	/* Entry i (= set * ways + way) is (tag[i], ctx[i]) -> e[i]. The keys
+	 * and contexts are arrays of their own, one set's ways contiguous, so
+	 * that a lookup compares packed words and reads no entry data (the
+	 * tag array of a hardware cache). */
+	u64 *tag;
+	u32 *ctx;
+	struct sa_entry *e;
 	u64 *stamp;             /* LRU: per-entry last-use stamp */
 	u64 *plru;              /* PLRU: per-set tree bits (ways <= 64) */
 	u64 *plru_path;         /* PLRU: per way, [2w] mask of the bits on
 				 * its path, [2w+1] their values after a touch */
 	u64 clock;              /* LRU stamp source */
 	u64 rng;                /* RANDOM state */
+	u64 nvalid;             /* valid entries: when all are, a fill needs
+				 * no search for an invalid way */
+	/* The (set, key, ctx) of the last sa_lookup that missed. Only sa_fill
+	 * adds entries, and it clears this, so while it is set the pair is
+	 * known to be absent and a fill of it needs no search. */
+	u64 miss_set, miss_key;
+	u32 miss_ctx;
 	u64 lookups, hits, fills, evictions; /* raw counters */
 };
 
@@ -100,22 +124,54 @@ static inline void sa_touch_(struct sa_table *t, u64 set, u64 i)
 	}
 }
 
+/* Bit w set when tag[w] == key, for the n <= 64 tags at tag. Branch-free:
+ * the hitting way of a TLB is not predictable, and a mispredicted loop exit
+ * costs more than comparing the remaining ways. With SSE2 (every x86-64
+ * processor) four ways are compared at once: a 64-bit lane matches when
+ * both of its 32-bit halves do. */
+static inline u64 sa_match_(const u64 *tag, u32 n, u64 key)
+{
+	u64 m = 0;
+	u32 w = 0;
+
+#ifdef __SSE2__
+	const __m128i k = _mm_set1_epi64x((long long)key);
+
+	for (; w + 4 <= n; w += 4) {
+		__m128 a = _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(tag + w)), k));
+		__m128 b = _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(tag + w + 2)), k));
+		__m128 lo = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+		__m128 hi = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+		m |= (u64)_mm_movemask_ps(_mm_and_ps(lo, hi)) << w;
+	}
+#endif
+	for (; w < n; w++)
+		m |= (u64)(tag[w] == key) << w;
+	return m;
+}
+
 /* Way of set `set` holding (key, ctx), or ways when none does. An invalid
  * entry has key SA_KEY_NONE, which no fill may use, so validity needs no
- * test of its own. A set never holds (key, ctx) twice, so every way is
- * compared without an early exit: the hitting way of a TLB is not
- * predictable, and a mispredicted loop exit costs more than comparing the
- * remaining ways. */
+ * test of its own. The keys are compared first, 64 ways at a time; the
+ * context only of the ways whose key matched (a set may hold one key under
+ * several contexts, never one (key, ctx) twice). */
 static inline u32 sa_find_(const struct sa_table *t, u64 set, u64 key, u32 ctx)
 {
-	const struct sa_entry *e = t->e + set * t->ways;
-	u32 w, hit = t->ways;
+	const u64 *tag = t->tag + set * t->ways;
+	const u32 *tctx = t->ctx + set * t->ways;
+	u32 base;
 
-	for (w = 0; w < t->ways; w++) {
-		u32 m = (u32)(e[w].key == key) & (u32)(e[w].ctx == ctx);
-		hit = m ? w : hit;
+	for (base = 0; base < t->ways; base += 64) {
+		u32 n = t->ways - base < 64 ? t->ways - base : 64;
+		u64 m;
+
+		for (m = sa_match_(tag + base, n, key); m; m &= m - 1) {
+			u32 w = base + (u32)__builtin_ctzll(m);
+			if (tctx[w] == ctx)
+				return w;
+		}
 	}
-	return hit;
+	return t->ways;
 }
 
 /* Like sa_lookup but does not touch replacement state or counters. */
@@ -142,8 +198,12 @@ static inline struct sa_entry *sa_lookup(struct sa_table *t, u64 index, u64 key,
 	t->lookups++;
 	set = index & t->set_mask;
 	w = sa_find_(t, set, key, ctx);
-	if (w == t->ways)
+	if (w == t->ways) {
+		t->miss_set = set;
+		t->miss_key = key;
+		t->miss_ctx = ctx;
 		return NULL;
+	}
 	t->hits++;
 	sa_touch_(t, set, set * t->ways + w);
 	return &t->e[set * t->ways + w];
@@ -152,14 +212,14 @@ static inline struct sa_entry *sa_lookup(struct sa_table *t, u64 index, u64 key,
  * When a valid entry is evicted, it is copied to *victim (if non-NULL) and
  * true is returned. */
 bool sa_fill(struct sa_table *t, u64 index, u64 key, u32 ctx, u64 val, u32 flags,
-	     struct sa_entry *victim);
+	     struct sa_record *victim);
 /* Invalidates (key, ctx); returns true when it was present. */
 bool sa_invalidate(struct sa_table *t, u64 index, u64 key, u32 ctx);
 /* Invalidates every entry for which pred returns true (pred NULL: all).
  * Returns the number invalidated. */
-u64 sa_invalidate_if(struct sa_table *t, bool (*pred)(const struct sa_entry *, void *), void *arg);
+u64 sa_invalidate_if(struct sa_table *t, bool (*pred)(const struct sa_record *, void *), void *arg);
 /* Iterate over valid entries (for audits and tests). */
-void sa_foreach(const struct sa_table *t, void (*fn)(const struct sa_entry *, void *), void *arg);
+void sa_foreach(const struct sa_table *t, void (*fn)(const struct sa_record *, void *), void *arg);
 static inline bool sa_present(const struct sa_table *t) { return t->sets != 0; }
 
 #endif

@@ -38,8 +38,6 @@
 #include <string.h>
 
 #define TLB_PS_SHIFT 28
-#define TLB_F_PERMS 0xffu
-#define TLB_F_DIRTY 0x100u
 
 static inline u32 l2_ctx(u32 ctx, enum psize ps)
 {
@@ -49,14 +47,6 @@ static inline u32 l2_ctx(u32 ctx, enum psize ps)
 static inline u32 tlb_flags(const struct tlb_xlate *x)
 {
 	return (u32)x->perms | (x->dirty ? TLB_F_DIRTY : 0);
-}
-
-static inline void tlb_out(const struct sa_entry *e, enum psize ps, struct tlb_xlate *out)
-{
-	out->frame = e->val;
-	out->ps = ps;
-	out->perms = (u8)(e->flags & TLB_F_PERMS);
-	out->dirty = (e->flags & TLB_F_DIRTY) != 0;
 }
 
 int tlb_init(struct tlb *t, const struct cfg_tlb *c, u64 seed)
@@ -99,25 +89,6 @@ void tlb_destroy(struct tlb *t)
 	sa_destroy(&t->l2_1g);
 }
 
-bool tlb_l1_lookup(struct tlb *t, bool instr, u64 va, u32 ctx, struct tlb_xlate *out)
-{
-	int side = instr ? TLB_L1I : TLB_L1D;
-	struct sa_table *a = t->l1[side];
-	int ps;
-
-	for (ps = 0; ps < PS_NR; ps++) {
-		u64 vpn = va >> psize_shift((enum psize)ps);
-		struct sa_entry *e = sa_lookup(&a[ps], vpn, vpn, ctx);
-		if (e) {
-			tlb_out(e, (enum psize)ps, out);
-			t->hits[side]++;
-			return true;
-		}
-	}
-	t->misses[side]++;
-	return false;
-}
-
 bool tlb_l2_lookup(struct tlb *t, u64 va, u32 ctx, struct tlb_xlate *out)
 {
 	u64 vpn4k = va >> psize_shift(PS_4K);
@@ -126,11 +97,11 @@ bool tlb_l2_lookup(struct tlb *t, u64 va, u32 ctx, struct tlb_xlate *out)
 	struct sa_entry *e;
 
 	if ((e = sa_lookup(&t->l2, vpn4k, vpn4k, l2_ctx(ctx, PS_4K))))
-		tlb_out(e, PS_4K, out);
+		tlb_out_(e, PS_4K, out);
 	else if ((e = sa_lookup(&t->l2, vpn2m, vpn2m, l2_ctx(ctx, PS_2M))))
-		tlb_out(e, PS_2M, out);
+		tlb_out_(e, PS_2M, out);
 	else if ((e = sa_lookup(&t->l2_1g, vpn1g, vpn1g, ctx)))
-		tlb_out(e, PS_1G, out);
+		tlb_out_(e, PS_1G, out);
 	if (e)
 		t->hits[TLB_L2]++;
 	else
@@ -184,7 +155,7 @@ void tlb_invalidate_va(struct tlb *t, u64 va, u32 ctx)
 	sa_invalidate(&t->l2_1g, va >> psize_shift(PS_1G), va >> psize_shift(PS_1G), ctx);
 }
 
-static void tlb_invalidate_all_if(struct tlb *t, bool (*pred)(const struct sa_entry *, void *),
+static void tlb_invalidate_all_if(struct tlb *t, bool (*pred)(const struct sa_record *, void *),
 				  void *arg)
 {
 	int i, ps;
@@ -196,12 +167,12 @@ static void tlb_invalidate_all_if(struct tlb *t, bool (*pred)(const struct sa_en
 	sa_invalidate_if(&t->l2_1g, pred, arg);
 }
 
-static bool pred_ctx(const struct sa_entry *e, void *arg)
+static bool pred_ctx(const struct sa_record *e, void *arg)
 {
 	return (e->ctx & TLB_CTX_MASK) == *(const u32 *)arg;
 }
 
-static bool pred_vpid(const struct sa_entry *e, void *arg)
+static bool pred_vpid(const struct sa_record *e, void *arg)
 {
 	return ((e->ctx >> 12) & 0xffffu) == *(const u32 *)arg;
 }
@@ -228,13 +199,14 @@ struct tlb_visit {
 	void *arg;
 };
 
-static void tlb_visit_one(const struct sa_entry *e, void *arg)
+static void tlb_visit_one(const struct sa_record *e, void *arg)
 {
 	const struct tlb_visit *v = arg;
 	enum psize ps = v->ps >= 0 ? (enum psize)v->ps : (enum psize)(e->ctx >> TLB_PS_SHIFT);
+	struct sa_entry data = { e->val, e->flags };
 	struct tlb_xlate x;
 
-	tlb_out(e, ps, &x);
+	tlb_out_(&data, ps, &x);
 	v->fn(v->lvl, e->key << psize_shift(ps), e->ctx & TLB_CTX_MASK, &x, v->arg);
 }
 

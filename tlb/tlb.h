@@ -48,8 +48,38 @@ struct tlb {
 int tlb_init(struct tlb *t, const struct cfg_tlb *c, u64 seed);
 void tlb_destroy(struct tlb *t);
 
-/* L1 lookup for va in ctx; instr selects the iTLB. Counts a hit or miss. */
-bool tlb_l1_lookup(struct tlb *t, bool instr, u64 va, u32 ctx, struct tlb_xlate *out);
+/* Entry flags: the permissions and the D state of the translation. */
+#define TLB_F_PERMS 0xffu
+#define TLB_F_DIRTY 0x100u
+
+static inline void tlb_out_(const struct sa_entry *e, enum psize ps, struct tlb_xlate *out)
+{
+	out->frame = e->val;
+	out->ps = ps;
+	out->perms = (u8)(e->flags & TLB_F_PERMS);
+	out->dirty = (e->flags & TLB_F_DIRTY) != 0;
+}
+
+/* L1 lookup for va in ctx; instr selects the iTLB. Counts a hit or miss.
+ * Inline: it is the lookup of every access that misses the MMU's fast path. */
+static inline bool tlb_l1_lookup(struct tlb *t, bool instr, u64 va, u32 ctx, struct tlb_xlate *out)
+{
+	int side = instr ? TLB_L1I : TLB_L1D;
+	struct sa_table *a = t->l1[side];
+	int ps;
+
+	for (ps = 0; ps < PS_NR; ps++) {
+		u64 vpn = va >> psize_shift((enum psize)ps);
+		struct sa_entry *e = sa_lookup(&a[ps], vpn, vpn, ctx);
+		if (e) {
+			tlb_out_(e, (enum psize)ps, out);
+			t->hits[side]++;
+			return true;
+		}
+	}
+	t->misses[side]++;
+	return false;
+}
 /* L2 lookup (after an L1 miss). Counts a hit or miss. */
 bool tlb_l2_lookup(struct tlb *t, u64 va, u32 ctx, struct tlb_xlate *out);
 /* Fill L1 (the array for x->ps; dropped if that array has no entries). */

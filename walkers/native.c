@@ -57,10 +57,22 @@ static bool native_translate(struct walker *w, const struct xlate_in *in,
 	return true;
 }
 
+/* The access at stage 0 gets its last host read prefetched (the leaf
+ * entry), the one at stage 1 the read before (the leaf table's physmem
+ * slot), and so on. */
+static void native_prefetch(struct walker *w, gva_t va, int stage)
+{
+	int hops = 2 * w->mmu->levels - 1 - stage;
+
+	if (!w->m->vm.on && hops >= 0)   /* host-physical tables: no VM */
+		walk_radix_prefetch(w->mmu, w->mmu->levels, w->mmu->root.v, va.v, hops);
+}
+
 const struct walker_ops native_walker_ops = {
 	.name = "native",
 	.summary = "x86-64 radix walk, 4 or 5 levels, 4K/2M/1G pages (on a VM: the unvirtualized baseline)",
 	.guest_only = true,
 	.init = native_init,
 	.translate = native_translate,
+	.prefetch = native_prefetch,
 };

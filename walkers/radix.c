@@ -181,3 +181,32 @@ fault:
 	f->addr = rq->va;
 	return false;
 }
+
+void walk_radix_prefetch(struct mmu *u, int levels, u64 root, u64 va, int hops)
+{
+	const struct physmem *mem = &u->m->mem;
+	u64 table = root;
+	int level;
+
+	for (level = levels; level >= 1; level--) {
+		hpa_t at = mk_hpa(table + 8ull * pt_index(va, level));
+		const u64 *page;
+		u64 e;
+
+		if (hops-- == 0) {              /* the frame's slot in physmem */
+			physmem_prefetch_slot(mem, at);
+			return;
+		}
+		if (hops-- == 0) {              /* the entry itself */
+			physmem_prefetch(mem, at);
+			return;
+		}
+		page = physmem_page(mem, at.v >> PAGE_SHIFT);
+		if (!page)
+			return;
+		e = page[(at.v >> 3) & (PHYSMEM_PAGE_WORDS - 1)];
+		if (!(e & PTE_P) || pte_is_leaf(e, level))
+			return;
+		table = e & PTE_ADDR_MASK;
+	}
+}

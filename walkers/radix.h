@@ -109,6 +109,15 @@ bool nested_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_faul
 bool nested_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
 		      struct walk_fault *fault);
 
+/* Host hint for identity-mapped tables (native paging), no simulated
+ * effect: follows va's entries from root as a walk reads them, without
+ * caches, counters or A/D updates. Each level costs two dependent host
+ * reads (the frame's physmem slot, then the entry); the first `hops` reads
+ * are made, the next one is only prefetched. Called with fewer `hops` for
+ * an access further ahead, no read waits for host memory. Stops at a leaf,
+ * a non-present entry or a frame without contents. */
+void walk_radix_prefetch(struct mmu *u, int levels, u64 root, u64 va, int hops);
+
 /* The radix loop. true: translated; false: *f says why. */
 bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,
 		struct radix_res *res, struct walk_fault *f);

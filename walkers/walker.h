@@ -98,6 +98,12 @@ struct walker_ops {
 	void (*invalidate)(struct walker *w, enum inv_scope s, u32 ctx, gva_t va);
 	void (*cr3)(struct walker *w, u32 ctx, gpa_t root);   /* CR3 write */
 	void (*tick)(struct walker *w, u64 now);
+	/* Host hint, no simulated effect: bring what a walk of va would read
+	 * into the host caches. The simulator calls it for each access that
+	 * is 1, 2, ... SIM_PREFETCH_STAGES steps ahead, with stage = steps - 1:
+	 * a later stage should only prefetch an earlier part of the walk,
+	 * since what it reads may not have arrived yet. */
+	void (*prefetch)(struct walker *w, gva_t va, int stage);
 	void (*destroy)(struct walker *w);
 };
 

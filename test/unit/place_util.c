@@ -38,10 +38,17 @@ static bool off_fits(const struct place_sim *s, u32 j, u32 c, u64 f)
 	return !s->srv[j].powered && k->cap_vcpus >= c && k->cap_frames >= f;
 }
 
+/* Free vCPUs and granules in units of the largest server kind's. */
 static double score(const struct place_sim *s, u32 j)
 {
-	const struct cluster_kind *k = &s->c->kind[s->c->server_kind[j]];
-	return (double)s->srv[j].free_vcpus / k->cap_vcpus + (double)s->srv[j].free_frames / k->cap_frames;
+	u64 v = 0, f = 0;
+	for (u32 k = 0; k < s->c->nkinds; k++) {
+		if (!s->c->kind[k].servers)
+			continue;
+		v = MAX(v, s->c->kind[k].cap_vcpus);
+		f = MAX(f, s->c->kind[k].cap_frames);
+	}
+	return (double)s->srv[j].free_vcpus / (double)v + (double)s->srv[j].free_frames / (double)f;
 }
 
 u32 pu_naive_choose(const struct place_sim *s, u32 vm, bool *power_on)
@@ -117,6 +124,8 @@ void pu_recompute(const struct place_sim *s, const struct place_events *ev, stru
 			o->placed++;
 		if (m->contiguous)
 			o->contiguous++;
+		else if (m->server != PLACE_NONE)
+			o->scattered_extents += m->next;
 	}
 	for (i = 0; i < ev->n; i++) {
 		const struct place_ev *e = &ev->v[i];
@@ -129,8 +138,10 @@ void pu_recompute(const struct place_sim *s, const struct place_events *ev, stru
 		if (s->vm[e->vm].state == PVM_REJECTED || sv == PLACE_NONE)
 			continue;
 		if (place_ev_arrival(e)) {
-			if (!load[sv]++)
+			if (!load[sv]++) {
 				powered++;
+				o->power_ons++;
+			}
 			if (!ever[sv]) {
 				ever[sv] = 1;
 				o->ever_powered++;

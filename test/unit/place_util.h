@@ -19,6 +19,7 @@ u32 pu_naive_choose(const struct place_sim *s, u32 vm, bool *power_on);
  * hold at least one VM (the power_off policy). */
 struct pu_stats {
 	u64 placed, rejected, contiguous, peak_powered, ever_powered, peak_vms;
+	u64 power_ons, scattered_extents;
 	double powered_seconds, mean_powered;
 	u64 start, end;
 };

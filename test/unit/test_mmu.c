@@ -1,7 +1,8 @@
 /*
  * test_mmu.c - properties of the MMU instance: the same-entry fast path
- * changes no result; the L2 TLB is filled on every L1 miss; TLB contents
- * stay consistent with the page tables after UNMAP/PROTECT.
+ * and the host prefetching of sim_events change no result; the L2 TLB is
+ * filled on every L1 miss; TLB contents stay consistent with the page
+ * tables after UNMAP/PROTECT.
  */
 #include "test.h"
 #include "../../mmu/oracle.h"
@@ -39,6 +40,67 @@ TEST(mmu_fastpath_exact_lru) { fastpath_case("hotcold:footprint=64M,n=200000,hot
 TEST(mmu_fastpath_exact_plru) { fastpath_case("zipf:footprint=64M,n=200000,alpha=1.2,ifrac=0.2,rw=0.3", REPL_PLRU); }
 TEST(mmu_fastpath_exact_random) { fastpath_case("seq:footprint=16M,n=200000,size=64", REPL_RANDOM); }
 TEST(mmu_fastpath_exact_multiproc) { fastpath_case("multiproc:footprint=8M,n=200000,procs=3,quantum=1000,rw=0.5", REPL_PLRU); }
+
+/* sim_events (which prefetches ahead while accesses walk) and one
+ * sim_event per event give the same results, whatever happens between a
+ * prefetch and its access (faults, CTX switches, UNMAP, PROTECT, MAP, 2M
+ * pages). */
+static void same_results(struct sim *a, struct sim *b)
+{
+	CHECK(a->mmu[0].st.walks > 1000);
+	CHECK(memcmp(&a->mmu[0].st, &b->mmu[0].st, sizeof a->mmu[0].st) == 0);
+	CHECK(memcmp(a->mmu[0].tlb.hits, b->mmu[0].tlb.hits, sizeof a->mmu[0].tlb.hits) == 0);
+	CHECK(memcmp(a->mmu[0].pwc.hits, b->mmu[0].pwc.hits, sizeof a->mmu[0].pwc.hits) == 0);
+	CHECK(memcmp(a->mmu[0].port.reads, b->mmu[0].port.reads, sizeof a->mmu[0].port.reads) == 0);
+	CHECK(memcmp(&a->m.os.st, &b->m.os.st, sizeof a->m.os.st) == 0);
+}
+
+static void prefetch_case(const char *spec, enum thp_mode thp, u32 levels)
+{
+	struct cfg c;
+	struct sim a, b;
+	struct trace *t;
+
+	cfg_default(&c);
+	c.os.levels = levels;
+	c.os.thp = thp;
+	REQUIRE(sim_init(&a, &c, native, 1, false) == 0);
+	REQUIRE(sim_init(&b, &c, native, 1, false) == 0);
+	REQUIRE(trace_open_gen(&t, spec) == 0);
+	CHECK(sim_run(&a, t) == 0);
+	trace_close(t);
+	feed(&b, spec, false);
+	same_results(&a, &b);
+	sim_destroy(&a);
+	sim_destroy(&b);
+}
+
+TEST(mmu_prefetch_changes_nothing)
+{
+	enum { N = 40000 };
+	static struct ev e[N];
+	struct cfg c;
+	struct sim a, b;
+	u64 rng = rng_seed(5), base = 0x7f0000000000ull;
+	int i;
+
+	prefetch_case("uniform:footprint=4G,n=100000,rw=0.3,ifrac=0.1", THP_NEVER, 4);
+	prefetch_case("multiproc:of=uniform,procs=3,quantum=7,footprint=1G,n=60000,rw=0.5", THP_ALWAYS, 5);
+	prefetch_case("zipf:footprint=8G,n=60000,page=2M,rw=0.3", THP_NEVER, 4);
+	/* churn: regions mapped, unmapped and reprotected between accesses */
+	cfg_default(&c);
+	c.os.thp = THP_ALWAYS;
+	REQUIRE(sim_init(&a, &c, native, 1, false) == 0);
+	REQUIRE(sim_init(&b, &c, native, 1, false) == 0);
+	for (i = 0; i < N; i++)
+		e[i] = churn_event(&rng, base, 1u << 20, 600);
+	CHECK(sim_events(&a, e, N) == 0);
+	for (i = 0; i < N; i++)
+		REQUIRE(sim_event(&b, &e[i]) == 0);
+	same_results(&a, &b);
+	sim_destroy(&a);
+	sim_destroy(&b);
+}
 
 /* Every L1 miss looks up the L2 once; every walk that succeeds fills both. */
 TEST(mmu_l2_filled_on_l1_miss)

@@ -14,22 +14,20 @@ static hpa_t pa(u64 hfn, u64 idx) { return mk_hpa((hfn << PAGE_SHIFT) | (idx << 
  * and the load stays at most one half. */
 static bool table_ok(const struct physmem *m)
 {
-	u64 used = 0, i, flat = 0;
+	u64 used = 0, i;
 
-	for (i = 0; m->present && i < (m->flat_frames + 63) / 64; i++)
-		flat += (u64)__builtin_popcountll(m->present[i]);
-	if (!m->cap || (m->cap & (m->cap - 1)) || 2 * (m->n - flat) > m->cap)
+	if (!m->cap || (m->cap & (m->cap - 1)) || 2 * m->n > m->cap)
 		return false;
 	for (i = 0; i < m->cap; i++) {
-		if (!m->keys[i])
+		if (!m->slot[i].key)
 			continue;
 		used++;
-		if (!m->pages[i])
+		if (!m->slot[i].page)
 			return false;
-		if (physmem_page((struct physmem *)m, m->keys[i] - 1) != m->pages[i])
+		if (physmem_page(m, m->slot[i].key - 1) != m->slot[i].page)
 			return false;
 	}
-	return used + flat == m->n;
+	return used == m->n;
 }
 
 TEST(physmem_round_trip)
@@ -112,7 +110,7 @@ TEST(physmem_many_frames_grow)
 	{
 		u64 run = 0, longest = 0;
 		for (i = 0; i < m.cap; i++) {
-			run = m.keys[i] ? run + 1 : 0;
+			run = m.slot[i].key ? run + 1 : 0;
 			longest = MAX(longest, run);
 		}
 		CHECK(longest < 100);
@@ -154,26 +152,23 @@ TEST(physmem_drop)
 	CHECK_EQ(physmem_frames(&m), 0);
 	CHECK(table_ok(&m));
 	for (i = 0; i < m.cap; i++)
-		CHECK_EQ(m.keys[i], 0);
+		CHECK_EQ(m.slot[i].key, 0);
 	physmem_destroy(&m);
 }
 
 /* Random writes, drops and reads against a plain array indexed by a small
  * universe of frame numbers, with the table kept small enough that probe
  * runs are long and wrap around the end of the slot array. */
-static void random_against_reference(bool flat)
+TEST(physmem_random_against_reference)
 {
 	enum { UNIV = 600, OPS = 200000 };
 	struct physmem m;
 	u64 val[UNIV], idx[UNIV], hfns[UNIV], s = rng_seed(11), i, nref = 0;
 	bool has[UNIV];
 
-	/* flat: 2^20 frames flat, the scattered ones beyond go hashed */
-	REQUIRE((flat ? physmem_init_flat(&m, 1u << 20) : physmem_init(&m)) == 0);
-	if (flat)
-		CHECK(m.flat != NULL);
+	REQUIRE(physmem_init(&m) == 0);
 	for (i = 0; i < UNIV; i++) {
-		hfns[i] = (i & 1) ? i : (rng_next(&s) >> (flat && (i & 2) ? 45 : 24));   /* dense and scattered */
+		hfns[i] = (i & 1) ? i : (rng_next(&s) >> ((i & 2) ? 45 : 24));   /* dense and scattered */
 		has[i] = false;
 		val[i] = idx[i] = 0;
 	}
@@ -218,8 +213,30 @@ static void random_against_reference(bool flat)
 	physmem_destroy(&m);
 }
 
-TEST(physmem_random_against_reference) { random_against_reference(false); }
-TEST(physmem_flat_random_against_reference) { random_against_reference(true); }
+/* Contents are packed in host memory whatever the frame numbers (a walk's
+ * reads stay within few host pages), and a dropped page is reused zeroed. */
+TEST(physmem_pages_packed)
+{
+	struct physmem m;
+	u64 *p[600], *q, i;
+
+	REQUIRE(physmem_init(&m) == 0);
+	for (i = 0; i < 600; i++) {
+		p[i] = physmem_page_make(&m, 0x100000 + i * 513);   /* one PT page per 2 MiB */
+		REQUIRE(p[i] != NULL);
+	}
+	for (i = 1; i < 512; i++)
+		CHECK(p[i] == p[i - 1] + 512);                 /* one 2 MiB host chunk */
+	CHECK_EQ(m.nchunks, 2);
+	p[7][5] = 55;
+	physmem_drop(&m, 0x100000 + 7 * 513);
+	q = physmem_page_make(&m, 42);
+	CHECK(q == p[7]);
+	for (i = 0; i < 512; i++)
+		CHECK_EQ(q[i], 0);
+	CHECK(table_ok(&m));
+	physmem_destroy(&m);
+}
 
 static bool aborts(void (*fn)(struct physmem *), struct physmem *m)
 {

@@ -81,58 +81,92 @@ static void expect_servers(const struct cluster *c, const struct vmtrace *t, enu
 #define G (1ull << 30)
 #define N PLACE_NONE
 
-/* Two small servers (4 vCPUs, 8 GiB) then two large (8 vCPUs, 16 GiB),
- * in that order; 1 GiB granules. */
-static const char two_kinds[] =
-	"[cluster]\nservers = 4\ngranule = 1G\norder = grouped\n"
-	"[server.small]\nram = 8G\ncores = 4\nshare = 50\n"
-	"[server.large]\nram = 16G\ncores = 8\nshare = 50\n";
-
 static void vm(struct vmtrace *t, u64 c, u64 d, u32 v, u64 mem)
 {
 	CHECK(vmtrace_add(t, NULL, 0, c, d, v, mem) == 0);
 }
 
-/* Scores are free vCPUs / vCPUs + free GiB / GiB. All VMs live to t=1000.
- *   A t0 2v 4G, B t1 2v 2G, C t2 1v 2G, D t3 4v 4G, E t4 1v 1G, F t5 1v 1G,
- *   X t6 100v 1G (no server has 100 vCPUs: rejected by every algorithm).
- * first: A powers S0 (2v 4G left); B fits S0 (0v 2G); C: S0 has no vCPU,
- *   power S1 (3v 6G); D needs 4v: S1 has 3, power S2 (4v 12G); E: first
- *   fit S1 (2v 5G); F: S1 (1v 4G).
- * min: A S0 (2v 4G, score 1), B S0 (only candidate), C powers S1
- *   (3v 6G = 1.5), D powers S2 (4v 12G = 1.25); E: S1 1.5 vs S2 1.25 ->
- *   S2 (3v 11G = 0.375 + 0.6875 = 1.0625); F: S1 1.5 vs S2 1.0625 -> S2.
- * max: as min up to D; E: S1 1.5 vs S2 1.25 -> S1 (2v 5G = 0.5 + 0.625 =
- *   1.125); F: S1 1.125 vs S2 1.25 -> S2.
- * contig: every powered server that fits has a run long enough, so contig
- *   is first fit here. */
+/* Scores are free vCPUs / V + free GiB / F with V, F the largest server's
+ * vCPUs and GiB. All VMs live to t=1000; 1 GiB granules.
+ *
+ * Three servers of 8 vCPUs, 16 GiB (V = 8, F = 16):
+ *   A t0 2v 2G powers S0 (6v 14G left: 0.75 + 0.875 = 1.625);
+ *   B t1 7v 2G does not fit S0, powers S1 (1v 14G: 0.125 + 0.875 = 1.0);
+ *   C t2 1v 1G fits both: first S0, min S1 (1.0 < 1.625), max S0.
+ * Then A' t0 7v 2G (S0: 1v 14G = 1.0), B' t1 2v 2G powers S1 (6v 14G =
+ * 1.625), C' t2 1v 1G: first S0, min S0, max S1.
+ * X t3 100 vCPUs: no server has them, rejected by every algorithm.
+ * contig and contig-power are first fit here: every server that fits has
+ * a free run long enough. */
 TEST(place_algorithms_by_hand)
 {
-	static const u32 first[] = { 0, 0, 1, 2, 1, 1, N };
-	static const u32 min[] = { 0, 0, 1, 2, 2, 2, N };
-	static const u32 max[] = { 0, 0, 1, 2, 1, 2, N };
+	static const char ini[] = "[cluster]\nservers = 3\ngranule = 1G\n"
+				  "[server.s]\nram = 16G\ncores = 8\nshare = 100\n";
+	static const u32 first1[] = { 0, 1, 0, N }, min1[] = { 0, 1, 1, N };
+	static const u32 first2[] = { 0, 1, 0, N }, max2[] = { 0, 1, 1, N };
+	struct cluster c;
+	struct vmtrace t = { 0 }, u = { 0 };
+
+	REQUIRE(pu_cluster(&c, "hand.ini", ini));
+	vm(&t, 0, 1000, 2, 2 * G);
+	vm(&t, 1, 1000, 7, 2 * G);
+	vm(&t, 2, 1000, 1, 1 * G);
+	vm(&t, 3, 1000, 100, 1 * G);
+	expect_servers(&c, &t, PLACE_FIRST, first1, NULL);
+	expect_servers(&c, &t, PLACE_MIN, min1, NULL);
+	expect_servers(&c, &t, PLACE_MAX, first1, NULL);
+	expect_servers(&c, &t, PLACE_CONTIG, first1, NULL);
+	expect_servers(&c, &t, PLACE_CONTIG_POWER, first1, NULL);
+	vm(&u, 0, 1000, 7, 2 * G);
+	vm(&u, 1, 1000, 2, 2 * G);
+	vm(&u, 2, 1000, 1, 1 * G);
+	vm(&u, 3, 1000, 100, 1 * G);
+	expect_servers(&c, &u, PLACE_FIRST, first2, NULL);
+	expect_servers(&c, &u, PLACE_MIN, first2, NULL);
+	expect_servers(&c, &u, PLACE_MAX, max2, NULL);
+	expect_servers(&c, &u, PLACE_CONTIG, first2, NULL);
+	vmtrace_free(&t);
+	vmtrace_free(&u);
+	cluster_free(&c);
+}
+
+/* A small server (4 vCPUs, 8 GiB) then a large one (8 vCPUs, 16 GiB):
+ * scores in units of the large one (V = 8, F = 16).
+ *   A t0 2v 4G powers S0 (small; 2v 4G left: 0.25 + 0.25 = 0.5);
+ *   B t1 6v 10G does not fit S0, powers S1 (2v 6G: 0.25 + 0.375 = 0.625);
+ *   C t2 1v 1G fits both: first S0, min S0 (0.5), max S1 (0.625).
+ * A score relative to each server's own size would rank them the other
+ * way (S0: 2/4 + 4/8 = 1.0 against S1's 0.625). */
+TEST(place_scores_in_fleet_units)
+{
+	static const char ini[] = "[cluster]\nservers = 2\ngranule = 1G\norder = grouped\n"
+				  "[server.small]\nram = 8G\ncores = 4\nshare = 50\n"
+				  "[server.large]\nram = 16G\ncores = 8\nshare = 50\n";
+	static const u32 first[] = { 0, 1, 0 }, max[] = { 0, 1, 1 };
 	struct cluster c;
 	struct vmtrace t = { 0 };
+	struct place_events ev;
+	struct place_sim s;
 
-	REQUIRE(pu_cluster(&c, "two.ini", two_kinds));
-	CHECK_EQ(c.kind[0].cap_vcpus, 4);
-	CHECK_EQ(c.kind[1].cap_frames, 16);
+	REQUIRE(pu_cluster(&c, "units.ini", ini));
 	CHECK_EQ(c.server_kind[0], 0);
-	CHECK_EQ(c.server_kind[1], 0);
-	CHECK_EQ(c.server_kind[2], 1);
-	CHECK_EQ(c.server_kind[3], 1);
+	CHECK_EQ(c.server_kind[1], 1);
 	vm(&t, 0, 1000, 2, 4 * G);
-	vm(&t, 1, 1000, 2, 2 * G);
-	vm(&t, 2, 1000, 1, 2 * G);
-	vm(&t, 3, 1000, 4, 4 * G);
-	vm(&t, 4, 1000, 1, 1 * G);
-	vm(&t, 5, 1000, 1, 1 * G);
-	vm(&t, 6, 1000, 100, 1 * G);
+	vm(&t, 1, 1000, 6, 10 * G);
+	vm(&t, 2, 1000, 1, 1 * G);
 	expect_servers(&c, &t, PLACE_FIRST, first, NULL);
-	expect_servers(&c, &t, PLACE_MIN, min, NULL);
+	expect_servers(&c, &t, PLACE_MIN, first, NULL);
 	expect_servers(&c, &t, PLACE_MAX, max, NULL);
-	expect_servers(&c, &t, PLACE_CONTIG, first, NULL);
-	expect_servers(&c, &t, PLACE_CONTIG_POWER, first, NULL);
+	REQUIRE(place_events_build(&ev, &t) == 0);
+	REQUIRE(place_init(&s, &c, &t, PLACE_MIN) == 0);
+	CHECK_EQ(s.ref_vcpus, 8);
+	CHECK_EQ(s.ref_frames, 16);
+	for (u64 i = 0; i < 2; i++)    /* A and B placed, C not yet */
+		REQUIRE(place_step(&s, &ev.v[i]) == 0);
+	CHECK_NEAR(place_score(&s, 0), 0.5, 1e-15);
+	CHECK_NEAR(place_score(&s, 1), 0.625, 1e-15);
+	place_destroy(&s);
+	place_events_free(&ev);
 	vmtrace_free(&t);
 	cluster_free(&c);
 }
@@ -348,6 +382,8 @@ static void check_stats(const struct place_sim *s, const struct place_events *ev
 	CHECK_EQ(s->st.peak_powered, p.peak_powered);
 	CHECK_EQ(s->st.ever_powered, p.ever_powered);
 	CHECK_EQ(s->st.peak_vms, p.peak_vms);
+	CHECK_EQ(s->st.power_ons, p.power_ons);
+	CHECK_EQ(s->st.scattered_extents, p.scattered_extents);
 	CHECK_EQ(s->st.start, p.start);
 	CHECK_EQ(s->st.end, p.end);
 	CHECK_NEAR(s->st.powered_seconds, p.powered_seconds, 1e-9 * (1 + p.powered_seconds));

@@ -377,7 +377,7 @@ TEST(place_cli_json_and_table_numbers)
 {
 	struct replay r;
 	const char *trace = write_random_trace();
-	char *out, path[64], *line;
+	char *out, path[128], *line;
 	int a;
 
 	REQUIRE(trace);
@@ -389,6 +389,13 @@ TEST(place_cli_json_and_table_numbers)
 	CHECK_EQ(jnum(out, "trace.vms"), 400);
 	CHECK_EQ(jnum(out, "trace.skipped"), 5);
 	CHECK_EQ(jnum(out, "trace.rows"), 405);
+	CHECK_EQ(jnum(out, "trace.files"), 1);
+	CHECK_EQ(jnum(out, "cluster.granule"), 128 << 20);
+	CHECK_EQ(jnum(out, "cluster.kinds.0.ram"), 12ull << 30);
+	CHECK_EQ(jnum(out, "cluster.kinds.0.cores"), 8);
+	CHECK_EQ(jnum(out, "cluster.kinds.0.share"), 60);
+	/* a: 12G / 128M = 96 granules, 12 1G blocks, 6 pinned. */
+	CHECK_EQ(jnum(out, "cluster.kinds.0.granules"), 96 - 6);
 	CHECK_EQ(jnum(out, "cluster.servers"), 10);
 	CHECK_EQ(jnum(out, "cluster.kinds.0.servers"), 6);
 	CHECK_EQ(jnum(out, "cluster.kinds.1.servers"), 4);
@@ -411,6 +418,8 @@ TEST(place_cli_json_and_table_numbers)
 		CHECK_EQ(J("peak_vms"), p->peak_vms);
 		CHECK_EQ(J("start"), p->start);
 		CHECK_EQ(J("end"), p->end);
+		CHECK_EQ(J("power_ons"), p->power_ons);
+		CHECK_EQ(J("scattered_extents"), p->scattered_extents);
 #undef J
 	}
 	/* Something must differ between the algorithms for this to test
@@ -423,6 +432,13 @@ TEST(place_cli_json_and_table_numbers)
 	out = run_ok("-c mixed.ini --skip-bad --algo first,min,max,contig,contig-power rand.csv");
 	REQUIRE(out);
 	CHECK_STR_CONTAINS(out, "5 bad rows skipped");
+	CHECK_STR_CONTAINS(out, "rand.csv (csv): 400 VMs");
+	CHECK_STR_CONTAINS(out, "10 servers, granule 128M");
+	CHECK_STR_CONTAINS(out, "a               6 servers      8 vCPUs     12G RAM  (60%)");
+	CHECK_STR_CONTAINS(out, "b               4 servers     24 vCPUs     40G RAM  (40%)");
+	snprintf(path, sizeof path, "span     %llu to %llu s (%.2f days)", (unsigned long long)r.p[0].start,
+		 (unsigned long long)r.p[0].end, (double)(r.p[0].end - r.p[0].start) / 86400);
+	CHECK_STR_CONTAINS(out, path);
 	for (a = 0; a < PLACE_NR; a++) {
 		const struct pu_stats *p = &r.p[a];
 		unsigned long long placed, rej, cont, peak, ever;

@@ -20,7 +20,7 @@ static void run_seq(struct sa_table *t, const char *keys, char *out, size_t n)
 	out[0] = 0;
 	for (; *keys; keys++) {
 		u64 k = (u64)(unsigned char)*keys;
-		struct sa_entry v;
+		struct sa_record v;
 		char tok[8];
 
 		if (sa_lookup(t, k, k, 0))
@@ -190,7 +190,8 @@ static void random_victims(u64 seed, u32 ways_n, u32 *ways, int n)
 		held[i] = 1000 + (u64)i;
 	}
 	for (i = 0; i < n; i++) {
-		struct sa_entry v, *e;
+		struct sa_record v;
+		struct sa_entry *e;
 		u64 key = 5000 + (u64)i;
 		u32 w;
 
@@ -305,7 +306,7 @@ TEST(sa_set_indexing)
 	for (p = REPL_LRU; p <= REPL_RANDOM; p++) {
 		struct sa_table t;
 		struct sa_geom g = geom(16, 2, p);
-		struct sa_entry v;
+		struct sa_record v;
 		u64 k;
 
 		REQUIRE(sa_init(&t, &g, 5) == 0);
@@ -336,7 +337,7 @@ TEST(sa_index_is_callers)
 {
 	struct sa_table t;
 	struct sa_geom g = geom(8, 2, REPL_LRU);
-	struct sa_entry v;
+	struct sa_record v;
 
 	REQUIRE(sa_init(&t, &g, 1) == 0);
 	CHECK(!sa_fill(&t, 1, 100, 0, 0, 0, NULL));
@@ -353,7 +354,8 @@ TEST(sa_ctx_and_values)
 {
 	struct sa_table t;
 	struct sa_geom g = geom(8, 4, REPL_LRU);
-	struct sa_entry *e, v;
+	struct sa_entry *e;
+	struct sa_record v;
 
 	REQUIRE(sa_init(&t, &g, 1) == 0);
 	CHECK(!sa_fill(&t, 7, 7, 1, 0x1111, 0x5, NULL));
@@ -394,7 +396,7 @@ TEST(sa_overwrite_mru_probe_not)
 {
 	struct sa_table t;
 	struct sa_geom g = geom(2, 2, REPL_LRU);
-	struct sa_entry v;
+	struct sa_record v;
 
 	REQUIRE(sa_init(&t, &g, 1) == 0);
 	CHECK_SEQ(&t, "AB", "A- B-");
@@ -410,12 +412,12 @@ TEST(sa_overwrite_mru_probe_not)
 	sa_destroy(&t);
 }
 
-static bool pred_ctx1(const struct sa_entry *e, void *arg)
+static bool pred_ctx1(const struct sa_record *e, void *arg)
 {
 	return e->ctx == *(u32 *)arg;
 }
 
-static void count_fn(const struct sa_entry *e, void *arg)
+static void count_fn(const struct sa_record *e, void *arg)
 {
 	u64 *n = arg;
 	n[0]++;
@@ -447,6 +449,94 @@ TEST(sa_invalidate_if_foreach)
 	CHECK_EQ(n[0], 0);
 	CHECK(sa_lookup(&t, 1, 1, 2) == NULL);
 	sa_destroy(&t);
+}
+
+/* Random lookups, fills (some of keys just looked up, some overwriting),
+ * invalidations and context flushes on a small LRU table with several
+ * contexts per key, against a plain reference: per way, key, ctx, value and
+ * last use. Checks every hit, every value, every victim and the counters
+ * (covers the skipped search after a missed lookup, the count of valid
+ * entries, and the 64-way chunks of the key comparison). */
+static void lru_against_reference(u32 entries, u32 ways, u64 seed)
+{
+	enum { KEYS = 40, OPS = 60000 };
+	struct ref_way { bool valid; u64 key, val, used; u32 ctx; } ref[128];
+	struct sa_table t;
+	struct sa_geom g = geom(entries, ways, REPL_LRU);
+	u64 s = rng_seed(seed), clock = 0, lookups = 0, hits = 0, fills = 0, evictions = 0;
+	u32 sets = entries / ways, i;
+
+	REQUIRE(entries <= 128);
+	REQUIRE(sa_init(&t, &g, 1) == 0);
+	memset(ref, 0, sizeof ref);
+	for (i = 0; i < OPS && !test_failed_now; i++) {
+		u64 r = rng_next(&s), key = (r >> 8) % KEYS, set = key % sets;
+		u32 ctx = (u32)(r >> 20) % 3, op = (u32)(r & 7), w, found = ways;
+		struct ref_way *rs = &ref[set * ways];
+		struct sa_entry *e;
+		struct sa_record v;
+
+		for (w = 0; w < ways; w++)
+			if (rs[w].valid && rs[w].key == key && rs[w].ctx == ctx)
+				found = w;
+		if (op < 3) {                                   /* lookup */
+			e = sa_lookup(&t, key, key, ctx);
+			lookups++;
+			CHECK_EQ(e != NULL, found < ways);
+			if (e && found < ways) {
+				hits++;
+				CHECK_EQ(e->val, rs[found].val);
+				rs[found].used = ++clock;
+			}
+		} else if (op < 6) {                            /* fill */
+			u64 val = rng_next(&s);
+			bool ev;
+			w = found;
+			if (w == ways)
+				for (w = 0; w < ways && rs[w].valid; w++)
+					;
+			if (w == ways) {
+				u32 k;
+				for (w = 0, k = 1; k < ways; k++)
+					if (rs[k].used < rs[w].used)
+						w = k;
+			}
+			ev = sa_fill(&t, key, key, ctx, val, 0, &v);
+			fills++;
+			CHECK_EQ(ev, found == ways && rs[w].valid);
+			if (ev && found == ways && rs[w].valid) {
+				evictions++;
+				CHECK_EQ(v.key, rs[w].key);
+				CHECK_EQ(v.ctx, rs[w].ctx);
+				CHECK_EQ(v.val, rs[w].val);
+			}
+			rs[w] = (struct ref_way){ true, key, val, ++clock, ctx };
+		} else if (op == 6) {                           /* invalidate */
+			CHECK_EQ(sa_invalidate(&t, key, key, ctx), found < ways);
+			if (found < ways)
+				rs[found].valid = false;
+		} else if ((r >> 40) % 64 == 0) {               /* flush a context */
+			u64 n = 0;
+			for (w = 0; w < entries; w++)
+				if (ref[w].valid && ref[w].ctx == ctx) {
+					ref[w].valid = false;
+					n++;
+				}
+			CHECK_EQ(sa_invalidate_if(&t, pred_ctx1, &ctx), n);
+		}
+	}
+	CHECK_EQ(t.lookups, lookups);
+	CHECK_EQ(t.hits, hits);
+	CHECK_EQ(t.fills, fills);
+	CHECK_EQ(t.evictions, evictions);
+	sa_destroy(&t);
+}
+
+TEST(sa_lru_random_against_reference)
+{
+	lru_against_reference(16, 4, 1);     /* 4 sets of 4 */
+	lru_against_reference(12, 12, 2);    /* one set, not a multiple of 4 ways */
+	lru_against_reference(96, 96, 3);    /* more than 64 ways */
 }
 
 TEST(sa_no_entries)
@@ -557,7 +647,7 @@ TEST(sa_geometry_12way)
 {
 	struct sa_table t;
 	struct sa_geom g = geom(1536, 12, REPL_LRU);
-	struct sa_entry v;
+	struct sa_record v;
 	u64 k;
 
 	REQUIRE(sa_init(&t, &g, 1) == 0);
