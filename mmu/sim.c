@@ -140,10 +140,7 @@ static int sim_access(struct sim *s, u64 va, enum acc a)
 		return 0;
 	switch (os_fault(&s->m.os, va, a)) {
 	case OS_OOM:
-		fprintf(stderr, "mmusim: simulated physical memory exhausted at event %llu "
-			"([host] ram = %llu bytes)\n", (unsigned long long)s->events,
-			(unsigned long long)s->cfg.host.ram);
-		return -ENOMEM;
+		return -ENOMEM;         /* reported once, by sim_event */
 	case OS_SEGV:
 		return 0;        /* delivered to the program: the access is skipped */
 	case OS_MAPPED:
@@ -230,9 +227,14 @@ int sim_event(struct sim *s, const struct ev *e)
 		SIM_BUG_ON(1);
 	}
 	if (r == -ENOMEM) {
-		fprintf(stderr, "mmusim: simulated physical memory exhausted at event %llu "
-			"([host] ram = %llu bytes)\n", (unsigned long long)s->events,
-			(unsigned long long)s->cfg.host.ram);
+		if (s->m.vm.on)
+			fprintf(stderr, "mmusim: simulated memory exhausted at event %llu ([vm] memory = %llu bytes, "
+				"[host] ram = %llu bytes)\n", (unsigned long long)s->events,
+				(unsigned long long)s->cfg.vm.memory, (unsigned long long)s->cfg.host.ram);
+		else
+			fprintf(stderr, "mmusim: simulated physical memory exhausted at event %llu "
+				"([host] ram = %llu bytes)\n", (unsigned long long)s->events,
+				(unsigned long long)s->cfg.host.ram);
 	}
 	return r;
 }

@@ -140,6 +140,10 @@ TEST(cli_bad_config)
 	bad("run -w warp --gen seq", 1, "warp", NULL);
 	bad("run --gen 'zipf:nonsense=1'", 1, "nonsense", NULL);
 	bad("run --gen nosuchgen", 1, "nosuchgen", NULL);
+	/* a workload larger than the simulated machine: one line, exit 1 */
+	bad("run -s host.ram=64M --gen 'seq:footprint=128M,n=40000,size=4096'", 1, "[host] ram", "exhausted");
+	bad("run -w nested -s vm.memory=64M --gen 'seq:footprint=128M,n=40000,size=4096'", 1, "[vm] memory",
+	    "exhausted");
 }
 
 TEST(cli_json_fields_and_identities)
