@@ -4,6 +4,7 @@
 #include "machine.h"
 #include "mmu.h"
 #include "pte.h"
+#include "place_backing.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,11 @@
 #define RESERVED_LOW (1ull << 20)   /* first 1 MiB: legacy PC area */
 
 int machine_init(struct machine *m, const struct cfg *c)
+{
+	return machine_init_placed(m, c, NULL, 0);
+}
+
+int machine_init_placed(struct machine *m, const struct cfg *c, const struct backing_rec *b, u64 nb)
 {
 	u64 nframes = c->host.ram >> PAGE_SHIFT, f;
 	int r;
@@ -27,8 +33,33 @@ int machine_init(struct machine *m, const struct cfg *c)
 		physmem_destroy(&m->mem);
 		return r;
 	}
-	for (f = 0; f < (RESERVED_LOW >> PAGE_SHIFT) && f < nframes; f++)
-		SIM_BUG_ON(!buddy_alloc_at(&m->frames, f, 0));
+	m->backing = b;
+	m->nbacking = nb;
+	for (f = 0; f < (RESERVED_LOW >> PAGE_SHIFT) && f < nframes; f++) {
+		/* a placement run may have put a VM there: then it stays free */
+		u64 i, e;
+		bool placed = false;
+		for (i = 0; i < nb && !placed; i++)
+			for (e = 0; e < b[i].next && !placed; e++)
+				placed = f >= b[i].ext[e].hpa >> PAGE_SHIFT &&
+					 f < (b[i].ext[e].hpa + b[i].ext[e].bytes) >> PAGE_SHIFT;
+		if (!placed)
+			SIM_BUG_ON(!buddy_alloc_at(&m->frames, f, 0));
+	}
+	/* every placed VM's extents, claimed before any VMM table exists */
+	for (f = 0; f < nb; f++) {
+		u64 e;
+		for (e = 0; e < b[f].next; e++)
+			if (b[f].ext[e].hpa + b[f].ext[e].bytes > c->host.ram ||
+			    !buddy_alloc_contig_at(&m->frames, b[f].ext[e].hpa >> PAGE_SHIFT,
+						   b[f].ext[e].bytes >> PAGE_SHIFT)) {
+				fprintf(stderr, "mmusim: backing: VM %s: host extent 0x%llx+0x%llx overlaps another "
+					"or lies beyond [host] ram\n", b[f].id, (unsigned long long)b[f].ext[e].hpa,
+					(unsigned long long)b[f].ext[e].bytes);
+				machine_destroy(m);
+				return -EINVAL;
+			}
+	}
 	/* pre-existing fragmentation of the host, before any VM exists */
 	if (c->host.fragmentation > 0) {
 		m->pins = calloc((nframes >> c->host.max_order) + 1, sizeof *m->pins);

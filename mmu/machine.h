@@ -38,6 +38,8 @@ struct ad_update {
 	u64 bits;
 };
 
+struct backing_rec;
+
 /* A VM that is not running: its guest OS and its VMM state. */
 struct vm_slot {
 	struct os os;
@@ -69,9 +71,17 @@ struct machine {
 	u64 unmov_next, unmov_end;
 	u64 *unmov_free, nunmov_free, capunmov_free;
 	struct { u64 runs, failed, pages, pins_moved, cycles; } compaction;
+	/* host backing given by a placement run (`run --backing`): VM i uses
+	 * record i (place_backing.h); NULL: the VMM allocates */
+	const struct backing_rec *backing;
+	u64 nbacking;
 };
 
 int machine_init(struct machine *m, const struct cfg *c);
+/* As machine_init, with the host backing of a placement run for VMs
+ * 0..n-1 (place_backing.h; kept by reference). The first 1 MiB is not
+ * reserved then: the placement run's extents decide where VMs live. */
+int machine_init_placed(struct machine *m, const struct cfg *c, const struct backing_rec *b, u64 n);
 void machine_destroy(struct machine *m);
 void machine_attach(struct machine *m, struct mmu *u);
 /* VM event: makes VM id current (creating it on first use) and tells every

@@ -13,6 +13,7 @@
  * 2 usage error.
  */
 #include "sim.h"
+#include "place_backing.h"
 #include "place.h"
 #include "../workloads/trace.h"
 
@@ -41,6 +42,7 @@ struct opts {
 	const char *warm, *warm_gen;
 	const char *access;
 	const char *pid;
+	const char *backing;
 	const char *positional[4];
 	int npos;
 };
@@ -84,8 +86,11 @@ static int cmd_help(const char *cmd, FILE *f)
 		return 0;
 	}
 	if (!strcmp(cmd, "run"))
-		fputs("usage: mmusim run [-c FILE] [-s K=V]... [-w WALKER] [--json] [--check] [--format FMT] TRACE|--gen SPEC\n"
-		      "Runs every event through one MMU instance and prints its statistics.\n", f);
+		fputs("usage: mmusim run [-c FILE] [-s K=V]... [-w WALKER] [--json] [--check] [--format FMT]\n"
+		      "                  [--backing FILE] TRACE|--gen SPEC\n"
+		      "Runs every event through one MMU instance and prints its statistics.\n"
+		      "--backing FILE: the host backing a placement run wrote (mmusim place --backing):\n"
+		      "VM i of the trace gets record i's memory and host extents (one server's VMs).\n", f);
 	else if (!strcmp(cmd, "compare"))
 		fputs("usage: mmusim compare -w A,B,... [-c FILE] [-s K=V]... [--json] [--check] TRACE|--gen SPEC\n"
 		      "Decodes the trace once and feeds each event to one MMU instance per walker, each\n"
@@ -174,6 +179,9 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--pid")) {
 			NEED_ARG();
 			o->pid = argv[++i];
+		} else if (!strcmp(a, "--backing")) {
+			NEED_ARG();
+			o->backing = argv[++i];
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a);
 		} else {
@@ -209,6 +217,8 @@ static int open_workload(const char *cmd, const struct opts *o, struct trace **t
 
 static int run_sim(const char *cmd, const struct opts *o, bool many)
 {
+	struct backing_rec *recs = NULL;
+	u64 nrecs = 0;
 	const char *names[SIM_WALKERS_MAX];
 	struct cfg c;
 	struct sim s;
@@ -229,10 +239,30 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 		names[0] = c.walker.name;
 		n = 1;
 	}
-	if ((r = open_workload(cmd, o, &t)))
+	if (o->backing) {
+		/* VMs placed by `mmusim place --backing`: VM i of the trace gets
+		 * record i's memory and host extents, on its server's RAM */
+		u64 k;
+		if (backing_read(o->backing, &recs, &nrecs))
+			return -EXIT_RUNTIME;
+		for (k = 1; k < nrecs; k++)
+			if (recs[k].server != recs[0].server) {
+				fprintf(stderr, "mmusim: %s: VMs %s and %s are on different servers (%u, %u); "
+					"give one server's VMs\n", o->backing, recs[0].id, recs[k].id, recs[0].server,
+					recs[k].server);
+				backing_free(recs, nrecs);
+				return -EXIT_RUNTIME;
+			}
+		if (nrecs)
+			c.host.ram = recs[0].host_ram;
+	}
+	if ((r = open_workload(cmd, o, &t))) {
+		backing_free(recs, nrecs);
 		return r;
-	if (sim_init(&s, &c, names, n, o->check)) {
+	}
+	if (sim_init_placed(&s, &c, names, n, o->check, recs, nrecs)) {
 		trace_close(t);
+		backing_free(recs, nrecs);
 		return -EXIT_RUNTIME;
 	}
 	r = sim_run(&s, t);
@@ -244,6 +274,7 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 	}
 	trace_close(t);
 	sim_destroy(&s);
+	backing_free(recs, nrecs);
 	return r ? -EXIT_RUNTIME : 0;
 }
 

@@ -22,6 +22,12 @@ int sim_parse_walkers(char *list, const char **names, int max)
 
 int sim_init(struct sim *s, const struct cfg *c, const char *const *walkers, int n, bool check)
 {
+	return sim_init_placed(s, c, walkers, n, check, NULL, 0);
+}
+
+int sim_init_placed(struct sim *s, const struct cfg *c, const char *const *walkers, int n, bool check,
+		    const struct backing_rec *b, u64 nb)
+{
 	int i, r;
 
 	memset(s, 0, sizeof *s);
@@ -35,9 +41,12 @@ int sim_init(struct sim *s, const struct cfg *c, const char *const *walkers, int
 		if (ops && ops->needs_vm)
 			s->cfg.vm.enabled = true;
 	}
-	r = machine_init(&s->m, &s->cfg);
+	if (nb)
+		s->cfg.vm.enabled = true;
+	r = machine_init_placed(&s->m, &s->cfg, b, nb);
 	if (r) {
-		fprintf(stderr, "mmusim: cannot set up the machine ([host] ram): %s\n", strerror(-r));
+		if (r == -ENOMEM)          /* other errors were reported where found */
+			fprintf(stderr, "mmusim: cannot set up the machine ([host] ram): %s\n", strerror(-r));
 		return r;
 	}
 	s->mmu = calloc((size_t)n, sizeof *s->mmu);

@@ -39,6 +39,9 @@ struct sim {
 
 /* 0 or -errno (message printed). */
 int sim_init(struct sim *s, const struct cfg *c, const char *const *walkers, int n, bool check);
+/* As sim_init, with a placement run's host backing for VMs 0..nb-1. */
+int sim_init_placed(struct sim *s, const struct cfg *c, const char *const *walkers, int n, bool check,
+		    const struct backing_rec *b, u64 nb);
 void sim_destroy(struct sim *s);
 /* One event. 0, or -errno with the message printed (simulated memory
  * exhausted, unsupported event). */

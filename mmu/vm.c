@@ -3,6 +3,7 @@
  */
 #include "vm.h"
 #include "machine.h"
+#include "place_backing.h"
 #include "mmu.h"
 #include "pte.h"
 
@@ -74,6 +75,30 @@ static int map_extent(struct machine *m, u64 base)
 	return 0;
 }
 
+/* Backs guest memory with the host extents a placement run chose: guest
+ * physical memory fills the extents in order; one extent is a contiguous
+ * VM. */
+static int back_as_placed(struct machine *m, const struct backing_rec *b)
+{
+	struct vm *v = &m->vm;
+	u64 g = 0, e;
+	int r;
+
+	if (b->contiguous)
+		return map_extent(m, b->ext[0].hpa >> PAGE_SHIFT);
+	for (e = 0; e < b->next; e++) {
+		u64 h = b->ext[e].hpa >> PAGE_SHIFT, n = b->ext[e].bytes >> PAGE_SHIFT, k;
+		for (k = 0; k < n;) {
+			int level = v->host_thp && !((h + k) & 511) && !((g + k) & 511) && k + 512 <= n ? 2 : 1;
+			if ((r = ept_map(m, (g + k) << PAGE_SHIFT, (h + k) << PAGE_SHIFT, level)))
+				return r;
+			k += 1ull << (9 * (level - 1));
+		}
+		g += n;
+	}
+	return 0;
+}
+
 int vm_init(struct machine *m, const struct cfg *c, u32 id)
 {
 	struct vm *v = &m->vm;
@@ -92,7 +117,9 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 	v->host_thp = c->vm.host_thp;
 	v->backing = c->vm.backing;
 	v->gframes = c->vm.memory >> PAGE_SHIFT;
-	if (c->vm.mmio_hole && c->vm.memory > (3ull << 30)) {
+	if (id < m->nbacking)
+		v->gframes = m->backing[id].memory >> PAGE_SHIFT;
+	if (c->vm.mmio_hole && id >= m->nbacking && c->vm.memory > (3ull << 30)) {
 		v->hole_lo = (3ull << 30) >> PAGE_SHIFT;
 		v->hole_hi = (4ull << 30) >> PAGE_SHIFT;
 		v->gframes += v->hole_hi - v->hole_lo;
@@ -115,6 +142,11 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 	if (!v->ept_root.v)
 		return -ENOMEM;
 	v->st.ept_pages = 1;
+	if (id < m->nbacking) {
+		r = back_as_placed(m, &m->backing[id]);
+		v->contiguous_at_start = v->contiguous;
+		return r;
+	}
 	if (v->backing == BACK_CONTIGUOUS) {
 		/* lowest run of free frames starting on a max-order boundary */
 		u64 base = buddy_alloc_contig(&m->frames, v->gframes, m->frames.max_order, BUDDY_FIT_FIRST);

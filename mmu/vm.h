@@ -64,8 +64,9 @@ struct vm {
 	} st;
 };
 
-/* Creates VM `id` ([vm] section) as the machine's current VM. 0 or -errno
- * (message printed). */
+/* Creates VM `id` ([vm] section) as the machine's current VM; with a
+ * placement run's backing record for it (machine.h), its memory size and
+ * host extents are those of the record. 0 or -errno (message printed). */
 int vm_init(struct machine *m, const struct cfg *c, u32 id);
 void vm_destroy(struct machine *m);
 /* Backs guest frames [gfn, gfn + 2^order) with host memory. 0 / -ENOMEM. */
