@@ -31,7 +31,7 @@
 
 #include <errno.h>
 
-static bool bpo_check(struct mmu *u, u64 gpa, struct walk_fault *f)
+bool bpo_check(struct mmu *u, u64 gpa, struct walk_fault *f)
 {
 	u->st.base_bound++;
 	if (vm_gpa_is_ram(&u->m->vm, gpa))
@@ -44,7 +44,7 @@ static bool bpo_check(struct mmu *u, u64 gpa, struct walk_fault *f)
 	return false;
 }
 
-static bool bpo_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
+bool bpo_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
 {
 	struct mmu *u = p->arg;
 	if (!bpo_check(u, table, f))

@@ -105,6 +105,12 @@ bool nested_gpa_hpa(struct mmu *u, u64 gpa, enum acc acc, u64 *hpa, u8 *perms,
  * paging reaches them (arg: the struct mmu). */
 bool nested_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f);
 
+/* Base-plus-offset (walkers/bpo.c), also the VMM direct segment: one
+ * base-bound computation (gPA must be guest RAM, else an isolation fault,
+ * counted), and a port whose tables are at gPA + gBA (arg: the mmu). */
+bool bpo_check(struct mmu *u, u64 gpa, struct walk_fault *f);
+bool bpo_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f);
+
 /* The whole nested (2D) translation, for walkers that fall back to it. */
 bool nested_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
 		      struct walk_fault *fault);

@@ -46,27 +46,9 @@ static bool guest_seg(struct walker *w, u64 va)
 	       !bloom_test(&o->seg.filter, va >> PAGE_SHIFT);
 }
 
-static bool vmm_seg_check(struct mmu *u, u64 gpa, struct walk_fault *f)
-{
-	u->st.base_bound++;
-	if (vm_gpa_is_ram(&u->m->vm, gpa))
-		return true;
-	u->st.isolation_faults++;
-	f->kind = FAULT_ISOLATION;
-	f->dim = DIM_H;
-	f->level = 0;
-	f->addr = gpa;
-	return false;
-}
-
-static bool vmm_seg_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
-{
-	struct mmu *u = p->arg;
-	if (!vmm_seg_check(u, table, f))
-		return false;
-	*out = mk_hpa(table + (u->m->vm.base_hfn << PAGE_SHIFT));
-	return true;
-}
+/* The VMM segment translates as base-plus-offset does (bpo.c: bpo_check,
+ * bpo_table_hpa): the same bounds check and addition, one base-bound
+ * computation each. */
 
 /* VMM Direct: the guest walk, every gPA through the VMM segment. */
 static bool vmm_direct(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
@@ -76,10 +58,10 @@ static bool vmm_direct(struct walker *w, const struct xlate_in *in, struct xlate
 		.dim = DIM_G, .fmt = PTF_X86, .kind = TK_GUEST, .levels = in->levels, .root = in->root.v,
 		.va = in->va.v, .acc = in->acc, .ctx = in->ctx, .set_ad = true,
 	};
-	struct pt_port port = { vmm_seg_table_hpa, w->mmu };
+	struct pt_port port = { bpo_table_hpa, w->mmu };
 	struct radix_res res;
 
-	if (!walk_radix(w->mmu, &rq, &port, &res, f) || !vmm_seg_check(w->mmu, res.out, f))
+	if (!walk_radix(w->mmu, &rq, &port, &res, f) || !bpo_check(w->mmu, res.out, f))
 		return false;
 	out->pa = mk_hpa(res.out + (w->m->vm.base_hfn << PAGE_SHIFT));
 	out->gpa = mk_gpa(res.out);
@@ -135,7 +117,7 @@ static bool dual_translate(struct walker *w, const struct xlate_in *in, struct x
 	bool g = guest_seg(w, in->va.v), v = w->m->vm.contiguous;
 	if (g && v) {
 		u64 gpa = in->va.v + w->m->os.seg.offset;
-		if (!seg_allows(in->acc, f, in->va.v) || !vmm_seg_check(w->mmu, gpa, f))
+		if (!seg_allows(in->acc, f, in->va.v) || !bpo_check(w->mmu, gpa, f))
 			return false;      /* one base-bound computation: both offsets at once */
 		out->pa = mk_hpa(gpa + (w->m->vm.base_hfn << PAGE_SHIFT));
 		out->gpa = mk_gpa(gpa);
