@@ -671,6 +671,14 @@ static int ini_report(const char *src)
 	return cfg_error(where, NULL, NULL, "%s", ini_msg);
 }
 
+struct _dictionary_ *cfg_ini_load(const char *path, const char *src)
+{
+	dictionary *d = ini_load_path(path);
+	if (!d)
+		ini_report(src);
+	return d;
+}
+
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n) {

@@ -140,6 +140,10 @@ int cfg_load(struct cfg *c, const char *file, const char *const *overrides, int 
 void cfg_default(struct cfg *c);
 /* The embedded default INI text (a copy of configs/default.ini). */
 extern const char cfg_default_ini[];
+/* Loads an INI file with iniparser 4.1; on a syntax error prints one line
+ * "mmusim: SRC:LINE: why" and returns NULL. The caller frees the result
+ * with iniparser_freedict. Used by every INI reader (configs, clusters). */
+struct _dictionary_ *cfg_ini_load(const char *path, const char *src);
 /* Print the effective configuration as INI (for reports / `mmusim config`). */
 void cfg_dump(const struct cfg *c, void *file /* FILE* */);
 

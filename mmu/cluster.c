@@ -42,6 +42,7 @@
  *   "command line" for an override, then -EINVAL.
  */
 #include "cluster.h"
+#include "cfg.h"
 
 #include <errno.h>
 #include <math.h>
@@ -316,57 +317,6 @@ static int apply_one(struct loader *L, const char *src, const char *sec, const c
 	return cl_error(src, sec, NULL, "unknown section (sections: [cluster], [server.NAME])");
 }
 
-/* ---- iniparser ---- */
-
-static char ini_msg[600];
-static bool ini_msg_set;
-
-static int ini_errback(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ini_msg_set)
-		return 0;
-	va_start(ap, fmt);
-	vsnprintf(ini_msg, sizeof ini_msg, fmt, ap);
-	va_end(ap);
-	ini_msg_set = true;
-	return 0;
-}
-
-/* One line from iniparser's message "... in FILE (LINE):\n-> TEXT". */
-static int ini_report(const char *src)
-{
-	char where[400], text[300];
-	char *nl, *paren, *arrow;
-	long lineno = 0;
-
-	if (!ini_msg_set)
-		return cl_error(src, NULL, NULL, "cannot parse (iniparser gave no reason)");
-	text[0] = 0;
-	arrow = strstr(ini_msg, "-> ");
-	if (arrow) {
-		snprintf(text, sizeof text, "%s", arrow + 3);
-		text[strcspn(text, "\r\n")] = 0;
-	}
-	nl = strchr(ini_msg, '\n');
-	if (nl)
-		*nl = 0;
-	paren = strrchr(ini_msg, '(');
-	if (paren)
-		lineno = strtol(paren + 1, NULL, 10);
-	if (lineno > 0)
-		snprintf(where, sizeof where, "%.300s:%ld", src, lineno);
-	else
-		snprintf(where, sizeof where, "%.300s", src);
-	if (strstr(ini_msg, "syntax error"))
-		return cl_error(where, NULL, NULL,
-				"syntax error in '%.200s' (expected [section], key = value or a ; comment)", text);
-	if (strstr(ini_msg, "too long"))
-		return cl_error(where, NULL, NULL, "line too long");
-	return cl_error(where, NULL, NULL, "%s", ini_msg);
-}
-
 static int apply_file(struct loader *L, const char *file)
 {
 	struct stat st;
@@ -384,12 +334,9 @@ static int apply_file(struct loader *L, const char *file)
 		return cl_error(file, NULL, NULL, "cannot open: %s", strerror(EISDIR));
 	}
 	fclose(f);
-	ini_msg_set = false;
-	iniparser_set_error_callback(ini_errback);
-	d = iniparser_load(file);
-	iniparser_set_error_callback(NULL);
+	d = cfg_ini_load(file, file);
 	if (!d)
-		return ini_report(file);
+		return -EINVAL;
 	/* Keys in file order, then sections without keys. */
 	for (i = 0; !r && i < d->size; i++) {
 		const char *k = d->key[i], *colon;
