@@ -323,21 +323,6 @@ static const char *quote(const char *s, char *buf, size_t n)
 	return buf;
 }
 
-/* Bytes as the shortest exact "4K" / "2M" / "64G" form (or plain bytes). */
-static void fmt_size(u64 v, char *buf, size_t n)
-{
-	static const char sfx[] = "PTGMK";
-	static const unsigned shift[] = { 50, 40, 30, 20, 10 };
-	unsigned i;
-
-	for (i = 0; v && i < ARRAY_SIZE(shift); i++) {
-		if (!(v & ((1ull << shift[i]) - 1))) {
-			snprintf(buf, n, "%llu%c", (unsigned long long)(v >> shift[i]), sfx[i]);
-			return;
-		}
-	}
-	snprintf(buf, n, "%llu", (unsigned long long)v);
-}
 
 static void fmt_double(double v, char *buf, size_t n)
 {
@@ -369,7 +354,7 @@ static void fmt_value(const struct cfg_build *b, const struct cfg_key *k, char *
 		return;
 	case CT_SIZE:
 		memcpy(&u64v, p, sizeof u64v);
-		fmt_size(u64v, buf, n);
+		format_size(u64v, buf, n);
 		return;
 	case CT_BOOL:
 		memcpy(&bv, p, sizeof bv);
@@ -502,8 +487,8 @@ static int set_value(struct loader *L, int seq, const char *src, int ki, const c
 		if (!err && (v < k->min || v > k->max)) {
 			char lo[32], hi[32];
 			if (k->type == CT_SIZE) {
-				fmt_size(k->min, lo, sizeof lo);
-				fmt_size(k->max, hi, sizeof hi);
+				format_size(k->min, lo, sizeof lo);
+				format_size(k->max, hi, sizeof hi);
 			} else {
 				snprintf(lo, sizeof lo, "%llu", (unsigned long long)k->min);
 				snprintf(hi, sizeof hi, "%llu", (unsigned long long)k->max);

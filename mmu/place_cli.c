@@ -290,20 +290,6 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void fmt_bytes(u64 v, char *buf, size_t n)
-{
-	static const char sfx[] = "PTGMK";
-	static const unsigned shift[] = { 50, 40, 30, 20, 10 };
-	unsigned i;
-
-	for (i = 0; v && i < ARRAY_SIZE(shift); i++) {
-		if (!(v & ((1ull << shift[i]) - 1))) {
-			snprintf(buf, n, "%llu%c", (unsigned long long)(v >> shift[i]), sfx[i]);
-			return;
-		}
-	}
-	snprintf(buf, n, "%llu", (unsigned long long)v);
-}
 
 static void report_json(FILE *f, const struct vmtrace *t, const struct cluster *c,
 			const enum place_algo *al, const struct place_stats *st, int n)
@@ -352,14 +338,14 @@ static void report_text(FILE *f, const struct vmtrace *t, const struct cluster *
 	u32 k;
 	int i;
 
-	fmt_bytes(c->granule, b1, sizeof b1);
+	format_size(c->granule, b1, sizeof b1);
 	fprintf(f, "trace    %s (%s): %llu VMs", t->name, vmtrace_fmt_name(t->fmt), (unsigned long long)t->n);
 	if (t->skipped)
 		fprintf(f, ", %llu bad rows skipped", (unsigned long long)t->skipped);
 	fprintf(f, "\ncluster  %s: %u servers, granule %s\n", c->file, c->servers, b1);
 	for (k = 0; k < c->nkinds; k++) {
 		const struct cluster_kind *kd = &c->kind[k];
-		fmt_bytes(kd->ram, b2, sizeof b2);
+		format_size(kd->ram, b2, sizeof b2);
 		fprintf(f, "         %-10s %6u servers  %5u vCPUs  %6s RAM  (%g%%)\n", kd->name, kd->servers,
 			kd->cap_vcpus, b2, kd->share);
 	}

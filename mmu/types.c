@@ -67,3 +67,18 @@ int parse_hex(const char *s, u64 *out)
 	*out = v;
 	return 0;
 }
+
+void format_size(u64 v, char *buf, size_t n)
+{
+	static const char sfx[] = "PTGMK";
+	static const unsigned shift[] = { 50, 40, 30, 20, 10 };
+	unsigned i;
+
+	for (i = 0; v && i < ARRAY_SIZE(shift); i++) {
+		if (!(v & ((1ull << shift[i]) - 1))) {
+			snprintf(buf, n, "%llu%c", (unsigned long long)(v >> shift[i]), sfx[i]);
+			return;
+		}
+	}
+	snprintf(buf, n, "%llu", (unsigned long long)v);
+}

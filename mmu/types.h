@@ -90,6 +90,9 @@ static inline double rng_unit(u64 *s) { return (double)(rng_next(s) >> 11) * (1.
 
 /* Parse "4096", "0x1000", "4K", "2M", "64G", "1T" into bytes. 0 / -EINVAL. */
 int parse_size(const char *s, u64 *out);
+/* The inverse of parse_size: the shortest exact "4K" / "2M" / "64G" form,
+ * or plain bytes. */
+void format_size(u64 v, char *buf, size_t n);
 /* Parse a hexadecimal (with or without 0x) or decimal (0d prefix not used)
  * address: "0x7f001000", "7f001000". Used by trace readers. 0 / -EINVAL. */
 int parse_hex(const char *s, u64 *out);
