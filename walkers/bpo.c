@@ -59,8 +59,8 @@ static int bpo_init(struct walker *w, const struct cfg *cfg)
 	return w->m->vm.on ? 0 : -EINVAL;
 }
 
-static bool bpo_translate(struct walker *w, const struct xlate_in *in,
-			  struct xlate_out *out, struct walk_fault *fault)
+bool bpo_walk(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+	      struct walk_fault *fault)
 {
 	struct radix_req rq = {
 		.dim = DIM_G, .fmt = PTF_X86, .kind = TK_GUEST, .levels = in->levels, .root = in->root.v,
@@ -69,11 +69,7 @@ static bool bpo_translate(struct walker *w, const struct xlate_in *in,
 	struct pt_port port = { bpo_table_hpa, w->mmu };
 	struct radix_res res;
 
-	if (!w->m->vm.contiguous)
-		return nested_translate(w, in, out, fault);
-	if (!walk_radix(w->mmu, &rq, &port, &res, fault))
-		return false;
-	if (!bpo_check(w->mmu, res.out, fault))
+	if (!walk_radix(w->mmu, &rq, &port, &res, fault) || !bpo_check(w->mmu, res.out, fault))
 		return false;
 	out->pa = mk_hpa(res.out + (w->m->vm.base_hfn << PAGE_SHIFT));
 	out->gpa = mk_gpa(res.out);
@@ -81,6 +77,14 @@ static bool bpo_translate(struct walker *w, const struct xlate_in *in,
 	out->perms = res.perms;
 	out->dirty = res.dirty;
 	return true;
+}
+
+static bool bpo_translate(struct walker *w, const struct xlate_in *in,
+			  struct xlate_out *out, struct walk_fault *fault)
+{
+	if (!w->m->vm.contiguous)
+		return nested_translate(w, in, out, fault);
+	return bpo_walk(w, in, out, fault);
 }
 
 const struct walker_ops bpo_walker_ops = {

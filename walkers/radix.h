@@ -110,6 +110,9 @@ bool nested_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_faul
  * counted), and a port whose tables are at gPA + gBA (arg: the mmu). */
 bool bpo_check(struct mmu *u, u64 gpa, struct walk_fault *f);
 bool bpo_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f);
+/* The guest walk of a contiguous VM with every gPA by base-plus-offset. */
+bool bpo_walk(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+	      struct walk_fault *fault);
 
 /* The whole nested (2D) translation, for walkers that fall back to it. */
 bool nested_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,

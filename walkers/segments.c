@@ -50,27 +50,6 @@ static bool guest_seg(struct walker *w, u64 va)
  * bpo_table_hpa): the same bounds check and addition, one base-bound
  * computation each. */
 
-/* VMM Direct: the guest walk, every gPA through the VMM segment. */
-static bool vmm_direct(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
-		       struct walk_fault *f)
-{
-	struct radix_req rq = {
-		.dim = DIM_G, .fmt = PTF_X86, .kind = TK_GUEST, .levels = in->levels, .root = in->root.v,
-		.va = in->va.v, .acc = in->acc, .ctx = in->ctx, .set_ad = true,
-	};
-	struct pt_port port = { bpo_table_hpa, w->mmu };
-	struct radix_res res;
-
-	if (!walk_radix(w->mmu, &rq, &port, &res, f) || !bpo_check(w->mmu, res.out, f))
-		return false;
-	out->pa = mk_hpa(res.out + (w->m->vm.base_hfn << PAGE_SHIFT));
-	out->gpa = mk_gpa(res.out);
-	out->ps = res.ps;
-	out->perms = res.perms;
-	out->dirty = res.dirty;
-	return true;
-}
-
 static const u8 seg_perms = PERM_R | PERM_W | PERM_U;
 
 /* A write through the segment must still be allowed by the region (rw-);
@@ -127,7 +106,7 @@ static bool dual_translate(struct walker *w, const struct xlate_in *in, struct x
 		return true;
 	}
 	if (v)
-		return vmm_direct(w, in, out, f);
+		return bpo_walk(w, in, out, f);
 	if (g)
 		return guest_direct(w, in, out, f);
 	return nested_translate(w, in, out, f);
@@ -136,7 +115,7 @@ static bool dual_translate(struct walker *w, const struct xlate_in *in, struct x
 static bool vmm_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
 			  struct walk_fault *f)
 {
-	return w->m->vm.contiguous ? vmm_direct(w, in, out, f) : nested_translate(w, in, out, f);
+	return w->m->vm.contiguous ? bpo_walk(w, in, out, f) : nested_translate(w, in, out, f);
 }
 
 static bool guest_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
