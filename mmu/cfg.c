@@ -288,9 +288,7 @@ static const char *seq_src(const struct loader *L, int seq)
 
 /* ---- messages ---------------------------------------------------------- */
 
-/* Prints "mmusim: src: [sec] key: why" as one line; returns -EINVAL. */
-__attribute__((format(printf, 4, 5)))
-static int cfg_error(const char *src, const char *sec, const char *key, const char *fmt, ...)
+int cfg_error(const char *src, const char *sec, const char *key, const char *fmt, ...)
 {
 	char why[512], line[1024];
 	va_list ap;

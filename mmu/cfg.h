@@ -140,6 +140,11 @@ int cfg_load(struct cfg *c, const char *file, const char *const *overrides, int 
 void cfg_default(struct cfg *c);
 /* The embedded default INI text (a copy of configs/default.ini). */
 extern const char cfg_default_ini[];
+/* Prints "mmusim: src: [sec] key: why" (sec and key may be NULL) as one
+ * line, control characters replaced; returns -EINVAL. The one error
+ * format of every INI reader. */
+int cfg_error(const char *src, const char *sec, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Loads an INI file with iniparser 4.1; on a syntax error prints one line
  * "mmusim: SRC:LINE: why" and returns NULL. The caller frees the result
  * with iniparser_freedict. Used by every INI reader (configs, clusters). */

@@ -63,28 +63,6 @@
 #define CPU_RATIO_MAX 64.0
 #define SHARE_TOL 1e-6
 
-__attribute__((format(printf, 4, 5)))
-static int cl_error(const char *src, const char *sec, const char *key, const char *fmt, ...)
-{
-	char why[400], line[800];
-	va_list ap;
-	char *p;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof why, fmt, ap);
-	va_end(ap);
-	if (sec && key)
-		snprintf(line, sizeof line, "mmusim: %s: [%s] %s: %s", src, sec, key, why);
-	else if (sec)
-		snprintf(line, sizeof line, "mmusim: %s: [%s]: %s", src, sec, why);
-	else
-		snprintf(line, sizeof line, "mmusim: %s: %s", src, why);
-	for (p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	fprintf(stderr, "%s\n", line);
-	return -EINVAL;
-}
 
 /* ---- value parsers: NULL when fine, else why not ---- */
 
@@ -219,11 +197,11 @@ static int set_cluster_key(struct loader *L, const char *src, const char *key, c
 	} else if (!strcmp(key, "power_off")) {
 		e = p_bool(val, &c->power_off);
 	} else {
-		return cl_error(src, "cluster", key, "unknown key (keys: servers, granule, contig_fit, "
+		return cfg_error(src, "cluster", key, "unknown key (keys: servers, granule, contig_fit, "
 				"order, fragmentation, seed, cpu_ratio, power_off)");
 	}
 	if (e)
-		return cl_error(src, "cluster", key, "%s (got '%.48s')", e, val);
+		return cfg_error(src, "cluster", key, "%s (got '%.48s')", e, val);
 	return 0;
 }
 
@@ -242,14 +220,14 @@ static int find_kind(struct loader *L, const char *src, const char *sec, int *ki
 		}
 	}
 	if (!n || n >= CLUSTER_NAME_MAX)
-		return cl_error(src, sec, NULL, "a server kind needs a name of 1 to %d characters: [server.NAME]",
+		return cfg_error(src, sec, NULL, "a server kind needs a name of 1 to %d characters: [server.NAME]",
 				CLUSTER_NAME_MAX - 1);
 	for (i = 0; i < n; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
 		      name[i] == '-' || name[i] == '_'))
-			return cl_error(src, sec, NULL, "a server kind's name is made of a-z, 0-9, '-' and '_'");
+			return cfg_error(src, sec, NULL, "a server kind's name is made of a-z, 0-9, '-' and '_'");
 	if (c->nkinds == CLUSTER_KINDS_MAX)
-		return cl_error(src, sec, NULL, "too many server kinds (at most %d)", CLUSTER_KINDS_MAX);
+		return cfg_error(src, sec, NULL, "too many server kinds (at most %d)", CLUSTER_KINDS_MAX);
 	k = c->nkinds++;
 	memcpy(c->kind[k].name, name, n + 1);
 	snprintf(L->ks[k].sec, sizeof L->ks[k].sec, "%s", sec);
@@ -299,10 +277,10 @@ static int set_kind_key(struct loader *L, const char *src, const char *sec, cons
 			kd->reserved = u;
 		break;
 	default:
-		return cl_error(src, sec, key, "unknown key (keys: ram, cores, share, reserved)");
+		return cfg_error(src, sec, key, "unknown key (keys: ram, cores, share, reserved)");
 	}
 	if (e)
-		return cl_error(src, sec, key, "%s (got '%.48s')", e, val);
+		return cfg_error(src, sec, key, "%s (got '%.48s')", e, val);
 	L->ks[ki].src[k] = src;
 	return 0;
 }
@@ -314,7 +292,7 @@ static int apply_one(struct loader *L, const char *src, const char *sec, const c
 		return set_cluster_key(L, src, key, val);
 	if (!strncmp(sec, KIND_PREFIX, strlen(KIND_PREFIX)))
 		return set_kind_key(L, src, sec, key, val);
-	return cl_error(src, sec, NULL, "unknown section (sections: [cluster], [server.NAME])");
+	return cfg_error(src, sec, NULL, "unknown section (sections: [cluster], [server.NAME])");
 }
 
 static int apply_file(struct loader *L, const char *file)
@@ -328,10 +306,10 @@ static int apply_file(struct loader *L, const char *file)
 
 	f = fopen(file, "r");
 	if (!f)
-		return cl_error(file, NULL, NULL, "cannot open: %s", strerror(errno));
+		return cfg_error(file, NULL, NULL, "cannot open: %s", strerror(errno));
 	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
 		fclose(f);
-		return cl_error(file, NULL, NULL, "cannot open: %s", strerror(EISDIR));
+		return cfg_error(file, NULL, NULL, "cannot open: %s", strerror(EISDIR));
 	}
 	fclose(f);
 	d = cfg_ini_load(file, file);
@@ -344,7 +322,7 @@ static int apply_file(struct loader *L, const char *file)
 		if (!k || !(colon = strchr(k, ':')))
 			continue;
 		if (colon == k) {
-			r = cl_error(file, NULL, NULL, "key '%.100s' is outside any section", k + 1);
+			r = cfg_error(file, NULL, NULL, "key '%.100s' is outside any section", k + 1);
 			break;
 		}
 		len = MIN((size_t)(colon - k), sizeof sec - 1);
@@ -360,7 +338,7 @@ static int apply_file(struct loader *L, const char *file)
 		if (!strcmp(k, "cluster"))
 			continue;
 		if (strncmp(k, KIND_PREFIX, strlen(KIND_PREFIX)))
-			r = cl_error(file, k, NULL, "unknown section (sections: [cluster], [server.NAME])");
+			r = cfg_error(file, k, NULL, "unknown section (sections: [cluster], [server.NAME])");
 		else
 			r = find_kind(L, file, k, &ki);
 	}
@@ -383,7 +361,7 @@ static int apply_override(struct loader *L, const char *text)
 			*p = (char)(*p - 'A' + 'a');
 	dot = strrchr(buf, '.');
 	if (!eq || !dot || dot == buf || !dot[1])
-		return cl_error(SRC_CMDLINE, NULL, NULL, "bad override '%.100s': expected section.key=value", text);
+		return cfg_error(SRC_CMDLINE, NULL, NULL, "bad override '%.100s': expected section.key=value", text);
 	*dot = 0;
 	key = dot + 1;
 	val = eq + 1;
@@ -405,9 +383,9 @@ static int finish(struct loader *L)
 	u32 k;
 
 	if (!L->servers_src)
-		return cl_error(c->file, "cluster", "servers", "missing (the number of servers in the fleet)");
+		return cfg_error(c->file, "cluster", "servers", "missing (the number of servers in the fleet)");
 	if (!c->nkinds)
-		return cl_error(c->file, "cluster", NULL, "no server kinds (add [server.NAME] sections "
+		return cfg_error(c->file, "cluster", NULL, "no server kinds (add [server.NAME] sections "
 				"with ram, cores and share)");
 	c->max_order = 0;
 	while ((c->granule << c->max_order) < GRANULE_MAX)
@@ -421,26 +399,26 @@ static int finish(struct loader *L)
 
 		for (i = 0; i < K_NR; i++)
 			if (i != K_RESERVED && !ks->src[i])
-				return cl_error(c->file, ks->sec, kind_keys[i], "missing");
+				return cfg_error(c->file, ks->sec, kind_keys[i], "missing");
 		if (kd->ram < c->granule)
-			return cl_error(ks->src[K_RAM], ks->sec, "ram", "%llu bytes is less than one granule "
+			return cfg_error(ks->src[K_RAM], ks->sec, "ram", "%llu bytes is less than one granule "
 					"(%llu bytes, [cluster] granule)", (unsigned long long)kd->ram,
 					(unsigned long long)c->granule);
 		kd->frames = kd->ram / c->granule;
 		rf = (kd->reserved + c->granule - 1) / c->granule;
 		if (rf >= kd->frames)
-			return cl_error(ks->src[K_RESERVED], ks->sec, "reserved", "must be less than ram "
+			return cfg_error(ks->src[K_RESERVED], ks->sec, "reserved", "must be less than ram "
 					"(leaves no memory for VMs)");
 		if (kd->frames > (1ull << 40))
-			return cl_error(ks->src[K_RAM], ks->sec, "ram", "more than 2^40 granules "
+			return cfg_error(ks->src[K_RAM], ks->sec, "ram", "more than 2^40 granules "
 					"(raise [cluster] granule)");
 		kd->cap_vcpus = (u32)floor((double)kd->cores * c->cpu_ratio);
 		if (kd->cap_vcpus == 0)
-			return cl_error(ks->src[K_CORES], ks->sec, "cores", "cores * cpu_ratio is less than one vCPU");
+			return cfg_error(ks->src[K_CORES], ks->sec, "cores", "cores * cpu_ratio is less than one vCPU");
 		/* The free granules of a server just powered on: init, reserve,
 		 * pins (their number does not depend on where they fall). */
 		if (buddy_init(&b, kd->frames, c->max_order))
-			return cl_error(c->file, ks->sec, "ram", "out of memory for a server of this size");
+			return cfg_error(c->file, ks->sec, "ram", "out of memory for a server of this size");
 		if (rf)
 			SIM_BUG_ON(!buddy_alloc_contig_at(&b, 0, rf));
 		buddy_fragment(&b, c->fragmentation, c->seed, NULL);
@@ -450,7 +428,7 @@ static int finish(struct loader *L)
 	}
 	if (fabs(sum - 100) > SHARE_TOL) {
 		const struct kind_src *ks = &L->ks[c->nkinds - 1];
-		return cl_error(ks->src[K_SHARE], ks->sec, "share", "the shares of the server kinds sum to "
+		return cfg_error(ks->src[K_SHARE], ks->sec, "share", "the shares of the server kinds sum to "
 				"%.6g%%, not 100%%", sum);
 	}
 	/* Largest remainder. */
