@@ -14,6 +14,7 @@
  */
 #include "place.h"
 #include "place_backing.h"
+#include "sim.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -275,20 +276,6 @@ static void after_event(void *ctx, const struct place_sim *s, const struct place
 
 /* ---- reports ---- */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
 
 
 static void report_json(FILE *f, const struct vmtrace *t, const struct cluster *c,
@@ -298,12 +285,12 @@ static void report_json(FILE *f, const struct vmtrace *t, const struct cluster *
 	int i;
 
 	fprintf(f, "{\"trace\": {\"name\": ");
-	json_str(f, t->name);
+	json_put_str(f, t->name);
 	fprintf(f, ", \"format\": \"%s\", \"vms\": %llu, \"rows\": %llu, \"skipped\": %llu, \"files\": %llu},\n",
 		vmtrace_fmt_name(t->fmt), (unsigned long long)t->n, (unsigned long long)t->rows,
 		(unsigned long long)t->skipped, (unsigned long long)t->files);
 	fprintf(f, " \"cluster\": {\"file\": ");
-	json_str(f, c->file);
+	json_put_str(f, c->file);
 	fprintf(f, ", \"servers\": %u, \"granule\": %llu, \"kinds\": [", c->servers,
 		(unsigned long long)c->granule);
 	for (k = 0; k < c->nkinds; k++) {

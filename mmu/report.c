@@ -74,7 +74,7 @@ static void view_make(const struct sim *s, struct machine_view *mv)
 	qsort(mv->vms, mv->n, sizeof *mv->vms, by_id);
 }
 
-static void json_str(FILE *f, const char *s)
+void json_put_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {
@@ -95,7 +95,7 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 	int i, l;
 
 	fprintf(f, "{\"name\":");
-	json_str(f, u->name);
+	json_put_str(f, u->name);
 	fprintf(f, ",\"accesses\":%" PRIu64 ",\"accesses_by_type\":{", mmu_accesses(u));
 	for (i = 0; i < ACC_NR; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", acc_name[i], st->acc[i]);
@@ -182,9 +182,9 @@ void sim_report_json(const struct sim *s, FILE *f)
 	view_make(s, &mv);
 
 	fprintf(f, "{\"trace\":{\"name\":");
-	json_str(f, s->trace_name ? s->trace_name : "");
+	json_put_str(f, s->trace_name ? s->trace_name : "");
 	fprintf(f, ",\"format\":");
-	json_str(f, s->trace_format ? s->trace_format : "");
+	json_put_str(f, s->trace_format ? s->trace_format : "");
 	fprintf(f, ",\"events\":%" PRIu64 ",\"accesses\":%" PRIu64 ",\"splits\":%" PRIu64
 		",\"maps\":%" PRIu64 ",\"unmaps\":%" PRIu64 ",\"protects\":%" PRIu64 ",\"ctx\":%" PRIu64 "}",
 		s->events, s->accesses, s->splits, s->ev_kind[EV_MAP], s->ev_kind[EV_UNMAP],
