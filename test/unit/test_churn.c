@@ -805,84 +805,73 @@ TEST(churn_mixed_dynp_share)
 
 /* ---- errors ---- */
 
-static void expect_error(const char *spec, const char *what)
-{
-	struct ev *v;
-	size_t n;
-	char *err;
-	int r = load_gen(spec, &v, &n, &err);
-	if (r != -EINVAL || !err || strncmp(err, what, strlen(what)) || count_lines(err) != 1)
-		test_fail(__FILE__, __LINE__, "%s: r=%d [%s], want [%s]", spec, r, err ? err : "", what);
-	free(v);
-	free(err);
-}
 
 TEST(churn_errors)
 {
 	/* unknown keys and bad values, for each generator */
-	expect_error("mmapchurn:foo=1", "mmusim: --gen mmapchurn: unknown key 'foo'");
-	expect_error("mmapchurn:alpha=1", "mmusim: --gen mmapchurn: unknown key 'alpha'");
-	expect_error("heap:churn=1", "mmusim: --gen heap: unknown key 'churn'");
-	expect_error("shortproc:dynp=0.5", "mmusim: --gen shortproc: unknown key 'dynp'");
-	expect_error("ctxswitch:life=5", "mmusim: --gen ctxswitch: unknown key 'life'");
-	expect_error("mixed:live=5", "mmusim: --gen mixed: unknown key 'live'");
-	expect_error("multiproc:of=heap", "mmusim: --gen multiproc: bad value for 'of': 'heap'");
+	expect_gen_error("mmapchurn:foo=1", "mmusim: --gen mmapchurn: unknown key 'foo'");
+	expect_gen_error("mmapchurn:alpha=1", "mmusim: --gen mmapchurn: unknown key 'alpha'");
+	expect_gen_error("heap:churn=1", "mmusim: --gen heap: unknown key 'churn'");
+	expect_gen_error("shortproc:dynp=0.5", "mmusim: --gen shortproc: unknown key 'dynp'");
+	expect_gen_error("ctxswitch:life=5", "mmusim: --gen ctxswitch: unknown key 'life'");
+	expect_gen_error("mixed:live=5", "mmusim: --gen mixed: unknown key 'live'");
+	expect_gen_error("multiproc:of=heap", "mmusim: --gen multiproc: bad value for 'of': 'heap'");
 	/* common keys that mean nothing to a generator */
-	expect_error("mmapchurn:footprint=1M", "mmusim: --gen mmapchurn: key 'footprint' does not apply to this generator");
-	expect_error("mmapchurn:procs=2", "mmusim: --gen mmapchurn: key 'procs' does not apply");
-	expect_error("heap:quantum=5", "mmusim: --gen heap: key 'quantum' does not apply");
-	expect_error("heap:footprint=1M", "mmusim: --gen heap: key 'footprint' does not apply");
-	expect_error("shortproc:quantum=5", "mmusim: --gen shortproc: key 'quantum' does not apply");
-	expect_error("mixed:procs=2", "mmusim: --gen mixed: key 'procs' does not apply");
+	expect_gen_error("mmapchurn:footprint=1M", "mmusim: --gen mmapchurn: key 'footprint' does not apply to this generator");
+	expect_gen_error("mmapchurn:procs=2", "mmusim: --gen mmapchurn: key 'procs' does not apply");
+	expect_gen_error("heap:quantum=5", "mmusim: --gen heap: key 'quantum' does not apply");
+	expect_gen_error("heap:footprint=1M", "mmusim: --gen heap: key 'footprint' does not apply");
+	expect_gen_error("shortproc:quantum=5", "mmusim: --gen shortproc: key 'quantum' does not apply");
+	expect_gen_error("mixed:procs=2", "mmusim: --gen mixed: key 'procs' does not apply");
 	/* mmapchurn */
-	expect_error("mmapchurn:region=abc", "mmusim: --gen mmapchurn: bad value for 'region': 'abc'");
-	expect_error("mmapchurn:region=0", "mmusim: --gen mmapchurn: bad value for 'region': '0'");
-	expect_error("mmapchurn:region=2M..64K", "mmusim: --gen mmapchurn: bad value for 'region': '2M..64K' (MIN above MAX)");
-	expect_error("mmapchurn:region=64K..", "mmusim: --gen mmapchurn: bad value for 'region': '64K..'");
-	expect_error("mmapchurn:region=..2M", "mmusim: --gen mmapchurn: bad value for 'region': '..2M'");
-	expect_error("mmapchurn:region=1G..1P", "mmusim: --gen mmapchurn: bad value for 'region': '1G..1P' (at most 2^47");
-	expect_error("mmapchurn:region=", "mmusim: --gen mmapchurn: bad value for 'region': ''");
-	expect_error("mmapchurn:live=0", "mmusim: --gen mmapchurn: bad value for 'live': '0'");
-	expect_error("mmapchurn:live=65537", "mmusim: --gen mmapchurn: bad value for 'live': '65537'");
-	expect_error("mmapchurn:life=0", "mmusim: --gen mmapchurn: bad value for 'life': '0'");
-	expect_error("mmapchurn:touch=0", "mmusim: --gen mmapchurn: bad value for 'touch': 0");
-	expect_error("mmapchurn:touch=1.5", "mmusim: --gen mmapchurn: bad value for 'touch': '1.5'");
-	expect_error("mmapchurn:region=1G,live=2000", "mmusim: --gen mmapchurn: regions reach");
-	expect_error("mmapchurn:rw=2", "mmusim: --gen mmapchurn: bad value for 'rw': '2'");
-	expect_error("mmapchurn:size=0", "mmusim: --gen mmapchurn: bad value for 'size': '0'");
-	expect_error("mmapchurn:base=0x1001", "mmusim: --gen mmapchurn: base 0x1001 is not aligned");
-	expect_error("mmapchurn:seed=x", "mmusim: --gen mmapchurn: bad value for 'seed': 'x'");
+	expect_gen_error("mmapchurn:region=abc", "mmusim: --gen mmapchurn: bad value for 'region': 'abc'");
+	expect_gen_error("mmapchurn:region=0", "mmusim: --gen mmapchurn: bad value for 'region': '0'");
+	expect_gen_error("mmapchurn:region=2M..64K", "mmusim: --gen mmapchurn: bad value for 'region': '2M..64K' (MIN above MAX)");
+	expect_gen_error("mmapchurn:region=64K..", "mmusim: --gen mmapchurn: bad value for 'region': '64K..'");
+	expect_gen_error("mmapchurn:region=..2M", "mmusim: --gen mmapchurn: bad value for 'region': '..2M'");
+	expect_gen_error("mmapchurn:region=1G..1P", "mmusim: --gen mmapchurn: bad value for 'region': '1G..1P' (at most 2^47");
+	expect_gen_error("mmapchurn:region=", "mmusim: --gen mmapchurn: bad value for 'region': ''");
+	expect_gen_error("mmapchurn:live=0", "mmusim: --gen mmapchurn: bad value for 'live': '0'");
+	expect_gen_error("mmapchurn:live=65537", "mmusim: --gen mmapchurn: bad value for 'live': '65537'");
+	expect_gen_error("mmapchurn:life=0", "mmusim: --gen mmapchurn: bad value for 'life': '0'");
+	expect_gen_error("mmapchurn:touch=0", "mmusim: --gen mmapchurn: bad value for 'touch': 0");
+	expect_gen_error("mmapchurn:touch=1.5", "mmusim: --gen mmapchurn: bad value for 'touch': '1.5'");
+	expect_gen_error("mmapchurn:region=1G,live=2000", "mmusim: --gen mmapchurn: regions reach");
+	expect_gen_error("mmapchurn:rw=2", "mmusim: --gen mmapchurn: bad value for 'rw': '2'");
+	expect_gen_error("mmapchurn:size=0", "mmusim: --gen mmapchurn: bad value for 'size': '0'");
+	expect_gen_error("mmapchurn:base=0x1001", "mmusim: --gen mmapchurn: base 0x1001 is not aligned");
+	expect_gen_error("mmapchurn:seed=x", "mmusim: --gen mmapchurn: bad value for 'seed': 'x'");
 	/* heap */
-	expect_error("heap:grow=0", "mmusim: --gen heap: bad value for 'grow': '0'");
-	expect_error("heap:grow=2M,max=1M", "mmusim: --gen heap: grow 2097152 is larger than max 1048576");
-	expect_error("heap:grow=512K,max=1M,trim=768K", "mmusim: --gen heap: trim 786432 is larger than max - grow = 524288");
-	expect_error("heap:max=1M,page=2M,grow=2M", "mmusim: --gen heap: trim 2097152 is larger than max - grow = 0");
-	expect_error("heap:period=0", "mmusim: --gen heap: bad value for 'period': '0'");
-	expect_error("heap:recent=-0.5", "mmusim: --gen heap: bad value for 'recent': '-0.5'");
-	expect_error("heap:max=1T,base=0x7fff00000000", "mmusim: --gen heap: regions reach 0x80ff00000000, beyond 2^47");
-	expect_error("heap:page=3M", "mmusim: --gen heap: bad value for 'page': '3M'");
+	expect_gen_error("heap:grow=0", "mmusim: --gen heap: bad value for 'grow': '0'");
+	expect_gen_error("heap:grow=2M,max=1M", "mmusim: --gen heap: grow 2097152 is larger than max 1048576");
+	expect_gen_error("heap:grow=512K,max=1M,trim=768K", "mmusim: --gen heap: trim 786432 is larger than max - grow = 524288");
+	expect_gen_error("heap:max=1M,page=2M,grow=2M", "mmusim: --gen heap: trim 2097152 is larger than max - grow = 0");
+	expect_gen_error("heap:period=0", "mmusim: --gen heap: bad value for 'period': '0'");
+	expect_gen_error("heap:recent=-0.5", "mmusim: --gen heap: bad value for 'recent': '-0.5'");
+	expect_gen_error("heap:max=1T,base=0x7fff00000000", "mmusim: --gen heap: regions reach 0x80ff00000000, beyond 2^47");
+	expect_gen_error("heap:page=3M", "mmusim: --gen heap: bad value for 'page': '3M'");
 	/* shortproc */
-	expect_error("shortproc:life=0", "mmusim: --gen shortproc: bad value for 'life': '0'");
-	expect_error("shortproc:unmap=2", "mmusim: --gen shortproc: bad value for 'unmap': '2'");
-	expect_error("shortproc:procs=4294967296", "mmusim: --gen shortproc: bad value for 'procs'");
-	expect_error("shortproc:life=1,n=1e10", "mmusim: --gen shortproc: n/life needs 10000000000 processes");
-	expect_error("shortproc:footprint=0", "mmusim: --gen shortproc: bad value for 'footprint': '0'");
-	expect_error("shortproc:base=0x800000000000", "mmusim: --gen shortproc: regions reach");
+	expect_gen_error("shortproc:life=0", "mmusim: --gen shortproc: bad value for 'life': '0'");
+	expect_gen_error("shortproc:unmap=2", "mmusim: --gen shortproc: bad value for 'unmap': '2'");
+	expect_gen_error("shortproc:procs=4294967296", "mmusim: --gen shortproc: bad value for 'procs'");
+	expect_gen_error("shortproc:life=1,n=1e10", "mmusim: --gen shortproc: n/life needs 10000000000 processes");
+	expect_gen_error("shortproc:footprint=0", "mmusim: --gen shortproc: bad value for 'footprint': '0'");
+	expect_gen_error("shortproc:base=0x800000000000", "mmusim: --gen shortproc: regions reach");
 	/* ctxswitch */
-	expect_error("ctxswitch:procs=0", "mmusim: --gen ctxswitch: bad value for 'procs': '0'");
-	expect_error("ctxswitch:quantum=0", "mmusim: --gen ctxswitch: bad value for 'quantum': '0'");
-	expect_error("ctxswitch:churn=x", "mmusim: --gen ctxswitch: bad value for 'churn': 'x'");
-	expect_error("ctxswitch:churn=2000000", "mmusim: --gen ctxswitch: bad value for 'churn': '2000000'");
-	expect_error("ctxswitch:base=0x7ffffc000000", "mmusim: --gen ctxswitch: regions reach");
+	expect_gen_error("ctxswitch:procs=0", "mmusim: --gen ctxswitch: bad value for 'procs': '0'");
+	expect_gen_error("ctxswitch:quantum=0", "mmusim: --gen ctxswitch: bad value for 'quantum': '0'");
+	expect_gen_error("ctxswitch:churn=x", "mmusim: --gen ctxswitch: bad value for 'churn': 'x'");
+	expect_gen_error("ctxswitch:churn=2000000", "mmusim: --gen ctxswitch: bad value for 'churn': '2000000'");
+	expect_gen_error("ctxswitch:base=0x7ffffc000000", "mmusim: --gen ctxswitch: regions reach");
 	/* mixed */
-	expect_error("mixed:dynamic=0", "mmusim: --gen mixed: bad value for 'dynamic': 0");
-	expect_error("mixed:dynamic=1", "mmusim: --gen mixed: bad value for 'dynamic': 1");
-	expect_error("mixed:dynp=1.1", "mmusim: --gen mixed: bad value for 'dynp': '1.1'");
-	expect_error("mixed:chunk=0", "mmusim: --gen mixed: bad value for 'chunk': '0'");
-	expect_error("mixed:period=0", "mmusim: --gen mixed: bad value for 'period': '0'");
-	expect_error("mixed:footprint=4K", "mmusim: --gen mixed: footprint holds 1 page(s) of the page hint; mixed needs 2");
-	expect_error("mixed:footprint=1G,page=1G", "mmusim: --gen mixed: footprint holds 1 page(s)");
-	expect_error("mixed:base=0x7ffffc000000", "mmusim: --gen mixed: regions reach");
+	expect_gen_error("mixed:dynamic=0", "mmusim: --gen mixed: bad value for 'dynamic': 0");
+	expect_gen_error("mixed:dynamic=1", "mmusim: --gen mixed: bad value for 'dynamic': 1");
+	expect_gen_error("mixed:dynp=1.1", "mmusim: --gen mixed: bad value for 'dynp': '1.1'");
+	expect_gen_error("mixed:chunk=0", "mmusim: --gen mixed: bad value for 'chunk': '0'");
+	expect_gen_error("mixed:period=0", "mmusim: --gen mixed: bad value for 'period': '0'");
+	expect_gen_error("mixed:footprint=4K", "mmusim: --gen mixed: footprint holds 1 page(s) of the page hint; mixed needs 2");
+	expect_gen_error("mixed:footprint=1G,page=1G", "mmusim: --gen mixed: footprint holds 1 page(s)");
+	expect_gen_error("mixed:base=0x7ffffc000000", "mmusim: --gen mixed: regions reach");
 }
 
 TEST(churn_help)

@@ -453,17 +453,6 @@ TEST(gen_n_zero)
 	free(v);
 }
 
-static void expect_gen_error(const char *spec, const char *what)
-{
-	struct ev *v;
-	size_t n;
-	char *err;
-	int r = load_gen(spec, &v, &n, &err);
-	if (r != -EINVAL || !err || strncmp(err, what, strlen(what)) || count_lines(err) != 1)
-		test_fail(__FILE__, __LINE__, "%s: r=%d [%s], want [%s]", spec, r, err ? err : "", what);
-	free(v);
-	free(err);
-}
 
 TEST(gen_errors)
 {

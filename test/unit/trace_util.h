@@ -137,6 +137,20 @@ static inline int load_gen(const char *spec, struct ev **out, size_t *n, char **
 	return r;
 }
 
+/* The generator spec must fail with -EINVAL and one stderr line starting
+ * with `what`. */
+static inline void expect_gen_error(const char *spec, const char *what)
+{
+	struct ev *v;
+	size_t n;
+	char *err;
+	int r = load_gen(spec, &v, &n, &err);
+	if (r != -EINVAL || !err || strncmp(err, what, strlen(what)) || count_lines(err) != 1)
+		test_fail(__FILE__, __LINE__, "%s: r=%d [%s], want [%s]", spec, r, err ? err : "", what);
+	free(v);
+	free(err);
+}
+
 static inline bool ev_eq(const struct ev *a, const struct ev *b)
 {
 	return memcmp(a, b, sizeof *a) == 0;
