@@ -17,7 +17,10 @@ PC_LIBS    := $(shell pkg-config --libs zlib libelf 2>/dev/null || echo -lz -lel
 ALL_CFLAGS := $(STD) $(WARN) $(CFLAGS) $(INI_CFLAGS) $(PC_CFLAGS) -I. -I$(BUILD)/gen -MMD -MP
 LDLIBS     := $(INI_LIBS) $(PC_LIBS) -lm
 
-LIB_SRC  := $(filter-out mmu/main.c,$(wildcard mmu/*.c tlb/*.c walkers/*.c workloads/*.c))
+# Source folders, lowest layer first (docs/architecture.md): each may
+# include headers of the folders before it, never of those after it.
+SRC_DIRS := mmu/util tlb mmu/machine walkers workloads mmu mmu/place mmu/cli
+LIB_SRC  := $(filter-out mmu/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_ini.o
 TEST_SRC := $(wildcard test/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
@@ -39,9 +42,9 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
 
-$(BUILD)/gen/default_ini.c: configs/default.ini mmu/embed.sh
+$(BUILD)/gen/default_ini.c: configs/default.ini mmu/util/embed.sh
 	@mkdir -p $(dir $@)
-	sh mmu/embed.sh cfg_default_ini < $< > $@
+	sh mmu/util/embed.sh cfg_default_ini < $< > $@
 
 $(BUILD)/gen/default_ini.o: $(BUILD)/gen/default_ini.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -54,7 +57,7 @@ $(BUILD)/libmmusim.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/mmusim: $(BUILD)/mmu/main.o $(BUILD)/libmmusim.a
+$(BUILD)/mmusim: $(BUILD)/mmu/cli/main.o $(BUILD)/libmmusim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/test_runner: $(TEST_OBJ) $(BUILD)/libmmusim.a

@@ -2,7 +2,7 @@
  * sim.c - the simulation loop (model notes in sim.h).
  */
 #include "sim.h"
-#include "oracle.h"
+#include "machine/oracle.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -15,8 +15,8 @@
 #ifndef MMUSIM_SIM_H
 #define MMUSIM_SIM_H
 
-#include "machine.h"
-#include "mmu.h"
+#include "machine/machine.h"
+#include "../walkers/mmu.h"
 #include "../workloads/trace.h"
 
 #define SIM_WALKERS_MAX 16

@@ -14,7 +14,7 @@
 #ifndef MMUSIM_CACHE_H
 #define MMUSIM_CACHE_H
 
-#include "../mmu/cfg.h"
+#include "../mmu/util/cfg.h"
 #include "sa.h"
 
 /* Where a walk reference was served. */

@@ -16,7 +16,7 @@
 #ifndef MMUSIM_PWC_H
 #define MMUSIM_PWC_H
 
-#include "../mmu/cfg.h"
+#include "../mmu/util/cfg.h"
 #include "sa.h"
 
 enum dim { DIM_G = 0, DIM_H = 1, DIM_NR = 2 };

@@ -34,7 +34,7 @@
 #ifndef MMUSIM_SA_H
 #define MMUSIM_SA_H
 
-#include "../mmu/types.h"
+#include "../mmu/util/types.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>

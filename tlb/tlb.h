@@ -22,7 +22,7 @@
 #ifndef MMUSIM_TLB_H
 #define MMUSIM_TLB_H
 
-#include "../mmu/cfg.h"
+#include "../mmu/util/cfg.h"
 #include "sa.h"
 
 enum tlb_level { TLB_L1I = 0, TLB_L1D = 1, TLB_L2 = 2, TLB_NR = 3 };

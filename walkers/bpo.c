@@ -26,8 +26,8 @@
  *   to nested paging there), gBA/gMS reload cost on VM entry.
  */
 #include "radix.h"
-#include "../mmu/machine.h"
-#include "../mmu/mmu.h"
+#include "../mmu/machine/machine.h"
+#include "mmu.h"
 
 #include <errno.h>
 

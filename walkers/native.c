@@ -18,8 +18,8 @@
  *   protection keys.
  */
 #include "radix.h"
-#include "../mmu/machine.h"
-#include "../mmu/mmu.h"
+#include "../mmu/machine/machine.h"
+#include "mmu.h"
 
 static int native_init(struct walker *w, const struct cfg *cfg)
 {

@@ -24,9 +24,9 @@
  *   accessed-bit updates of guest tables counted as EPT writes.
  */
 #include "radix.h"
-#include "../mmu/machine.h"
-#include "../mmu/mmu.h"
-#include "../mmu/pte.h"
+#include "../mmu/machine/machine.h"
+#include "mmu.h"
+#include "../mmu/machine/pte.h"
 
 #include <errno.h>
 

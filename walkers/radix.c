@@ -18,9 +18,9 @@
  *    machine.h), as the processor does during the walk.
  */
 #include "radix.h"
-#include "../mmu/machine.h"
-#include "../mmu/mmu.h"
-#include "../mmu/pte.h"
+#include "../mmu/machine/machine.h"
+#include "mmu.h"
+#include "../mmu/machine/pte.h"
 
 u64 walk_emit(struct mmu *u, enum dim d, int level, hpa_t a)
 {

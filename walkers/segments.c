@@ -33,8 +33,8 @@
  *   virtualization issue), segments for more than process 0.
  */
 #include "radix.h"
-#include "../mmu/machine.h"
-#include "../mmu/mmu.h"
+#include "../mmu/machine/machine.h"
+#include "mmu.h"
 
 #include <errno.h>
 

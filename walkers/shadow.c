@@ -43,11 +43,11 @@
  *   the shadow MMU's own data structures beyond pte_cycles.
  */
 #include "radix.h"
-#include "../mmu/machine.h"
-#include "../mmu/mmu.h"
-#include "../mmu/oracle.h"
-#include "../mmu/pte.h"
-#include "../mmu/u64map.h"
+#include "../mmu/machine/machine.h"
+#include "mmu.h"
+#include "../mmu/machine/oracle.h"
+#include "../mmu/machine/pte.h"
+#include "../mmu/util/u64map.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 #ifndef MMUSIM_WALKER_H
 #define MMUSIM_WALKER_H
 
-#include "../mmu/cfg.h"
+#include "../mmu/util/cfg.h"
 #include "../tlb/pwc.h"
 #include "../tlb/cache.h"
 

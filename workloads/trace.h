@@ -20,7 +20,7 @@
 #ifndef MMUSIM_TRACE_H
 #define MMUSIM_TRACE_H
 
-#include "../mmu/types.h"
+#include "../mmu/util/types.h"
 #include <stdio.h>
 
 enum ev_kind {

@@ -23,7 +23,7 @@
 #ifndef MMUSIM_VMTRACE_H
 #define MMUSIM_VMTRACE_H
 
-#include "../mmu/types.h"
+#include "../mmu/util/types.h"
 
 #include <stdio.h>
 

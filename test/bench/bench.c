@@ -18,7 +18,7 @@
  * directory and read back from it, as a user's recorded trace would be.
  */
 #include "../../mmu/sim.h"
-#include "../../mmu/place.h"
+#include "../../mmu/place/place.h"
 #include "../../workloads/trace.h"
 
 #include <stdio.h>

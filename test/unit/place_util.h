@@ -3,7 +3,7 @@
 #define MMUSIM_TEST_PLACE_UTIL_H
 
 #include "test.h"
-#include "../../mmu/place.h"
+#include "../../mmu/place/place.h"
 
 /* Loads a cluster from INI text (written under the test directory as
  * `name`); false (and a test failure) when it does not load. */

@@ -13,7 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "../../mmu/types.h"
+#include "../../mmu/util/types.h"
 
 struct test_case {
 	const char *name;

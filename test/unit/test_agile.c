@@ -5,8 +5,8 @@
  * a small region it keeps shadow-like walks with nested-like interventions.
  */
 #include "test.h"
-#include "../../mmu/oracle.h"
-#include "../../mmu/pte.h"
+#include "../../mmu/machine/oracle.h"
+#include "../../mmu/machine/pte.h"
 #include "../../mmu/sim.h"
 #include "sim_util.h"
 

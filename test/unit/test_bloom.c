@@ -1,7 +1,7 @@
 /* test_bloom.c - no false negatives; false-positive rate near the closed
  * form (1 - e^(-kn/m))^k. */
 #include "test.h"
-#include "../../mmu/bloom.h"
+#include "../../mmu/util/bloom.h"
 
 #include <math.h>
 

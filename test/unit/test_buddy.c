@@ -1,6 +1,6 @@
 /* test_buddy.c - the binary buddy frame allocator (mmu/buddy.c). */
 #include "test.h"
-#include "../../mmu/buddy.h"
+#include "../../mmu/machine/buddy.h"
 
 #include <errno.h>
 #include <fcntl.h>

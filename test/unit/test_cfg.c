@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../mmu/cfg.h"
+#include "../../mmu/util/cfg.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -5,8 +5,8 @@
  */
 #include "test.h"
 #include "sim_util.h"
-#include "../../mmu/oracle.h"
-#include "../../mmu/pte.h"
+#include "../../mmu/machine/oracle.h"
+#include "../../mmu/machine/pte.h"
 
 #define SEG_BASE 0x7f0000000000ull
 

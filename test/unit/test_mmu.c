@@ -5,7 +5,7 @@
  * tables after UNMAP/PROTECT.
  */
 #include "test.h"
-#include "../../mmu/oracle.h"
+#include "../../mmu/machine/oracle.h"
 #include "../../mmu/sim.h"
 #include "sim_util.h"
 

@@ -4,8 +4,8 @@
  * Expected values are counted by hand from the operations each test makes.
  */
 #include "test.h"
-#include "../../mmu/oracle.h"
-#include "../../mmu/pte.h"
+#include "../../mmu/machine/oracle.h"
+#include "../../mmu/machine/pte.h"
 #include "../../mmu/sim.h"
 
 static const char *native[] = { "native" };

@@ -1,6 +1,6 @@
 /* test_physmem.c - sparse simulated physical memory (mmu/physmem.c). */
 #include "test.h"
-#include "../../mmu/physmem.h"
+#include "../../mmu/machine/physmem.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -8,7 +8,7 @@
  */
 #include "place_util.h"
 #include "json.h"
-#include "../../mmu/place_backing.h"
+#include "../../mmu/machine/place_backing.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* test_u64map.c - the hash map against a direct array, with deletions. */
 #include "test.h"
-#include "../../mmu/u64map.h"
+#include "../../mmu/util/u64map.h"
 
 TEST(u64map_random_against_array)
 {

@@ -4,8 +4,8 @@
  * shadow tables and TLBs audited after churn.
  */
 #include "test.h"
-#include "../../mmu/oracle.h"
-#include "../../mmu/pte.h"
+#include "../../mmu/machine/oracle.h"
+#include "../../mmu/machine/pte.h"
 #include "../../mmu/sim.h"
 #include "sim_util.h"
 

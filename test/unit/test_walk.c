@@ -5,8 +5,8 @@
  * permission bits x access type against a model written here.
  */
 #include "test.h"
-#include "../../mmu/oracle.h"
-#include "../../mmu/pte.h"
+#include "../../mmu/machine/oracle.h"
+#include "../../mmu/machine/pte.h"
 #include "../../mmu/sim.h"
 
 static const char *native[] = { "native" };

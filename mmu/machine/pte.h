@@ -15,7 +15,7 @@
 #ifndef MMUSIM_PTE_H
 #define MMUSIM_PTE_H
 
-#include "types.h"
+#include "../util/types.h"
 
 #define PTE_P   (1ull << 0)
 #define PTE_RW  (1ull << 1)

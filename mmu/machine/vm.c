@@ -4,7 +4,7 @@
 #include "vm.h"
 #include "machine.h"
 #include "place_backing.h"
-#include "mmu.h"
+#include "../../walkers/mmu.h"
 #include "pte.h"
 
 #include <errno.h>

@@ -23,7 +23,7 @@
 #define MMUSIM_MMU_H
 
 #include "../tlb/tlb.h"
-#include "../walkers/radix.h"
+#include "radix.h"
 
 struct machine;
 

@@ -42,7 +42,7 @@
  *   "command line" for an override, then -EINVAL.
  */
 #include "cluster.h"
-#include "cfg.h"
+#include "../util/cfg.h"
 
 #include <errno.h>
 #include <math.h>

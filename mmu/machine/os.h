@@ -41,8 +41,8 @@
 #ifndef MMUSIM_OS_H
 #define MMUSIM_OS_H
 
-#include "bloom.h"
-#include "cfg.h"
+#include "../util/bloom.h"
+#include "../util/cfg.h"
 
 struct machine;
 

@@ -13,7 +13,7 @@
 #define MMUSIM_PLACE_H
 
 #include "cluster.h"
-#include "../workloads/vmtrace.h"
+#include "../../workloads/vmtrace.h"
 
 #include <stdio.h>
 

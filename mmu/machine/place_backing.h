@@ -29,7 +29,7 @@
 #ifndef MMUSIM_PLACE_BACKING_H
 #define MMUSIM_PLACE_BACKING_H
 
-#include "types.h"
+#include "../util/types.h"
 
 #include <stdio.h>
 

@@ -12,10 +12,10 @@
  * Exit status: 0 success, 1 runtime error (bad input, bad config, I/O),
  * 2 usage error.
  */
-#include "sim.h"
-#include "place_backing.h"
-#include "place.h"
-#include "../workloads/trace.h"
+#include "../sim.h"
+#include "../machine/place_backing.h"
+#include "../place/place.h"
+#include "../../workloads/trace.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -29,7 +29,7 @@
 #ifndef MMUSIM_BUDDY_H
 #define MMUSIM_BUDDY_H
 
-#include "types.h"
+#include "../util/types.h"
 
 #define BUDDY_ORDER_MAX 30
 #define BUDDY_NONE UINT64_MAX

@@ -12,9 +12,9 @@
  * Every printed number is a simulated quantity: the same cluster, trace
  * and algorithm give byte-identical output.
  */
-#include "place.h"
-#include "place_backing.h"
-#include "sim.h"
+#include "../place/place.h"
+#include "../machine/place_backing.h"
+#include "../sim.h"
 
 #include <errno.h>
 #include <stdlib.h>

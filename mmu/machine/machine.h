@@ -27,11 +27,11 @@
 #define MMUSIM_MACHINE_H
 
 #include "buddy.h"
-#include "cfg.h"
+#include "../util/cfg.h"
 #include "os.h"
 #include "physmem.h"
 #include "vm.h"
-#include "../walkers/walker.h"
+#include "../../walkers/walker.h"
 
 struct ad_update {
 	hpa_t a;

@@ -2,7 +2,7 @@
  * machine.c - the functional machine (see machine.h for the model notes).
  */
 #include "machine.h"
-#include "mmu.h"
+#include "../../walkers/mmu.h"
 #include "pte.h"
 #include "place_backing.h"
 

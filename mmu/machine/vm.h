@@ -38,7 +38,7 @@
 #define MMUSIM_VM_H
 
 #include "buddy.h"
-#include "cfg.h"
+#include "../util/cfg.h"
 
 struct machine;
 

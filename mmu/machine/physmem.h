@@ -18,7 +18,7 @@
 #ifndef MMUSIM_PHYSMEM_H
 #define MMUSIM_PHYSMEM_H
 
-#include "types.h"
+#include "../util/types.h"
 
 #define PHYSMEM_PAGE_WORDS (PAGE_SIZE / sizeof(u64))
 

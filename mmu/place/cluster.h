@@ -18,7 +18,7 @@
 #ifndef MMUSIM_CLUSTER_H
 #define MMUSIM_CLUSTER_H
 
-#include "buddy.h"
+#include "../machine/buddy.h"
 
 
 #define CLUSTER_KINDS_MAX 64

@@ -2,8 +2,8 @@
  * mmu.c - one MMU instance (model notes in mmu.h).
  */
 #include "mmu.h"
-#include "machine.h"
-#include "pte.h"
+#include "../mmu/machine/machine.h"
+#include "../mmu/machine/pte.h"
 
 #include <errno.h>
 #include <stdio.h>
