@@ -60,12 +60,4 @@ int sim_run(struct sim *s, struct trace *t);
 /* Splits "a,b,c" into walker names (in place). Returns the count or -EINVAL. */
 int sim_parse_walkers(char *list, const char **names, int max);
 
-/* Reports (report.c). Deterministic: same input, same bytes. */
-void sim_report_text(const struct sim *s, FILE *f);
-void sim_report_json(const struct sim *s, FILE *f);
-/* Writes s as a JSON string (quotes, escapes). */
-void json_put_str(FILE *f, const char *s);
-/* Renders the last walk log of instance i (for `explain`). */
-void sim_explain_log(const struct sim *s, int i, FILE *f);
-
 #endif

@@ -34,23 +34,12 @@
 #ifndef MMUSIM_SA_H
 #define MMUSIM_SA_H
 
-#include "../mmu/util/types.h"
+#include "../mmu/util/geom.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
-enum repl { REPL_LRU = 0, REPL_PLRU = 1, REPL_RANDOM = 2 };
-const char *repl_name(enum repl r);
-
-/* Geometry of one table as the configuration gives it. entries == 0 means
- * "no such table" (every lookup misses, fills are dropped). */
-struct sa_geom {
-	u32 entries;
-	u32 ways;
-	enum repl policy;
-	u32 latency;   /* cycles charged for a lookup that hits (users decide) */
-};
 
 /* What a lookup returns: the entry's data. Its key and context live in the
  * table's tag arrays. */
@@ -97,10 +86,6 @@ struct sa_table {
 	u64 lookups, hits, fills, evictions; /* raw counters */
 };
 
-/* Checks a geometry: returns NULL when valid, else a static string saying
- * why not (e.g. "ways must divide entries"), in the spirit of cachegrind's
- * check_cache(). Callers prefix it with [section] key. */
-const char *sa_geom_check(const struct sa_geom *g);
 
 /* 0 or -ENOMEM. The geometry must have passed sa_geom_check. */
 int sa_init(struct sa_table *t, const struct sa_geom *g, u64 seed);

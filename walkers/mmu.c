@@ -13,6 +13,8 @@
  * `compare` walkers differ only in how they walk. */
 enum { SEED_TLB = 1, SEED_PWC = 2, SEED_PORT = 3, SEED_NTLB = 4 };
 
+static const struct mmu_notifier_ops mmu_notifier_ops;
+
 int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const struct cfg *c)
 {
 	const struct walker_ops *ops = walker_find(walker_name);
@@ -45,7 +47,8 @@ int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const st
 	u->w.m = m;
 	if ((r = ops->init(&u->w, c)))
 		goto out_port;
-	machine_attach(m, u);
+	u->notifier.ops = &mmu_notifier_ops;
+	machine_notifier_register(m, &u->notifier);
 	return 0;
 out_port:
 	sa_destroy(&u->ntlb);
@@ -259,3 +262,37 @@ void mmu_prefetch(struct mmu *u, u64 va, int stage)
 	if (u->w.ops->prefetch && va < u->va_limit)
 		u->w.ops->prefetch(&u->w, mk_gva(va), stage);
 }
+
+/* The machine's notifications (notify.h), delivered to the instance that
+ * embeds the notifier. */
+static struct mmu *notifier_mmu(struct mmu_notifier *n)
+{
+	return container_of(n, struct mmu, notifier);
+}
+static void on_pt_write(struct mmu_notifier *n, const struct pt_update *pu)
+{
+	mmu_pt_write(notifier_mmu(n), pu);
+}
+static void on_invlpg(struct mmu_notifier *n, u32 ctx, u64 va)
+{
+	mmu_invlpg(notifier_mmu(n), ctx, va);
+}
+static void on_flush_ctx(struct mmu_notifier *n, u32 ctx)
+{
+	mmu_flush_ctx(notifier_mmu(n), ctx);
+}
+static void on_cr3(struct mmu_notifier *n, u32 ctx, gpa_t root, bool flush)
+{
+	mmu_cr3(notifier_mmu(n), ctx, root, flush);
+}
+static void on_remap_vm(struct mmu_notifier *n, u32 vpid)
+{
+	mmu_remap_vm(notifier_mmu(n), vpid);
+}
+static const struct mmu_notifier_ops mmu_notifier_ops = {
+	.pt_write = on_pt_write,
+	.invlpg = on_invlpg,
+	.flush_ctx = on_flush_ctx,
+	.cr3 = on_cr3,
+	.remap_vm = on_remap_vm,
+};

@@ -68,6 +68,7 @@ struct mmu_fp {
 struct mmu {
 	char name[CFG_NAME_MAX];
 	struct machine *m;
+	struct mmu_notifier notifier; /* registered with the machine */
 	struct walker w;
 	struct tlb tlb;
 	struct pwc pwc;
@@ -96,7 +97,7 @@ void mmu_destroy(struct mmu *u);
  * false: *f says which fault. Counts everything. */
 bool mmu_translate(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, struct walk_fault *f);
 
-/* Notifications from the machine. */
+/* Notifications from the machine (the notifier's ops call these). */
 void mmu_invlpg(struct mmu *u, u32 ctx, u64 va);
 void mmu_flush_ctx(struct mmu *u, u32 ctx);
 void mmu_cr3(struct mmu *u, u32 ctx, gpa_t root, bool flush);

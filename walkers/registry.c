@@ -40,11 +40,3 @@ const char *vmm_cause_name(enum vmm_cause c)
 	};
 	return (unsigned)c < VMM_CAUSE_NR ? n[c] : "?";
 }
-
-const char *fault_kind_name(enum fault_kind k)
-{
-	static const char *const n[FAULT_KIND_NR] = {
-		"none", "not-present", "protection", "non-canonical", "reserved-bit", "ept-violation", "isolation",
-	};
-	return (unsigned)k < FAULT_KIND_NR ? n[k] : "?";
-}

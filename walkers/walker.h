@@ -15,22 +15,13 @@
 #include "../mmu/util/cfg.h"
 #include "../tlb/pwc.h"
 #include "../tlb/cache.h"
+#include "../mmu/machine/notify.h"
+#include "../mmu/machine/pte.h"
 
 struct mmu;
 struct machine;
 struct walker;
 
-enum fault_kind {
-	FAULT_NONE = 0,
-	FAULT_NOT_PRESENT,   /* #PF, P = 0 at some level */
-	FAULT_PROT,          /* #PF, protection (RW, US, NX) */
-	FAULT_NONCANONICAL,  /* #GP: address not canonical for the paging mode */
-	FAULT_RSVD,          /* #PF with RSVD: reserved bit or bad PS use */
-	FAULT_EPT,           /* EPT violation: gPA not mapped or not allowed */
-	FAULT_ISOLATION,     /* a bounds or memory-tag check refused the translation */
-	FAULT_KIND_NR
-};
-const char *fault_kind_name(enum fault_kind k);
 
 struct walk_fault {
 	enum fault_kind kind;
@@ -55,13 +46,6 @@ struct xlate_out {
 	bool dirty;          /* the leaf's D bit (after this walk's update) */
 };
 
-/* A guest page-table write made by the OS model (for shadow-like walkers). */
-struct pt_update {
-	u32 pid;
-	gpa_t entry;         /* guest-physical address of the entry written */
-	int level;
-	u64 old, val;
-};
 
 enum inv_scope { INV_VA, INV_CTX, INV_ALL };
 

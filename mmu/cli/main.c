@@ -12,7 +12,7 @@
  * Exit status: 0 success, 1 runtime error (bad input, bad config, I/O),
  * 2 usage error.
  */
-#include "../sim.h"
+#include "report.h"
 #include "../machine/place_backing.h"
 #include "../place/place.h"
 #include "../../workloads/trace.h"

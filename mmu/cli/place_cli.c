@@ -14,7 +14,7 @@
  */
 #include "../place/place.h"
 #include "../machine/place_backing.h"
-#include "../sim.h"
+#include "report.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * wall-clock time, no host paths beyond the trace name), so the same
  * config, trace and seed give byte-identical output.
  */
-#include "../sim.h"
+#include "report.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -2,7 +2,6 @@
  * machine.c - the functional machine (see machine.h for the model notes).
  */
 #include "machine.h"
-#include "../../walkers/mmu.h"
 #include "pte.h"
 #include "place_backing.h"
 
@@ -111,18 +110,25 @@ void machine_destroy(struct machine *m)
 	free(m->unmov_free);
 	buddy_destroy(&m->frames);
 	physmem_destroy(&m->mem);
-	free(m->mmus);
+	free(m->notifiers);
 	free(m->ad);
 	memset(m, 0, sizeof *m);
 }
 
-void machine_attach(struct machine *m, struct mmu *u)
+void machine_notifier_register(struct machine *m, struct mmu_notifier *n)
 {
-	struct mmu **n = realloc(m->mmus, (m->nmmus + 1) * sizeof *n);
-	SIM_BUG_ON(!n);
-	m->mmus = n;
-	m->mmus[m->nmmus++] = u;
-	mmu_cr3(u, machine_ctx(m, m->os.cur->pcid), m->os.cur->root, true);
+	struct mmu_notifier **a = realloc(m->notifiers, (m->nnotifiers + 1) * sizeof *a);
+	SIM_BUG_ON(!a);
+	m->notifiers = a;
+	m->notifiers[m->nnotifiers++] = n;
+	n->ops->cr3(n, machine_ctx(m, m->os.cur->pcid), m->os.cur->root, true);
+}
+
+void machine_notify_remap_vm(struct machine *m, u32 vpid)
+{
+	u32 i;
+	for (i = 0; i < m->nnotifiers; i++)
+		m->notifiers[i]->ops->remap_vm(m->notifiers[i], vpid);
 }
 
 int machine_switch_vm(struct machine *m, u32 id)
@@ -168,7 +174,7 @@ int machine_switch_vm(struct machine *m, u32 id)
 int machine_compact_vm(struct machine *m)
 {
 	struct vm_compaction vc;
-	u32 i, vpid = m->vm.vpid;
+	u32 vpid = m->vm.vpid;
 	int r = vm_compact(m, &vc);
 
 	m->compaction.runs++;
@@ -180,8 +186,7 @@ int machine_compact_vm(struct machine *m)
 	m->compaction.pins_moved += vc.pins_moved;
 	m->compaction.cycles += vc.cycles;
 	/* the VM's gPA -> hPA map changed: every cached translation goes */
-	for (i = 0; i < m->nmmus; i++)
-		mmu_remap_vm(m->mmus[i], vpid);
+	machine_notify_remap_vm(m, vpid);
 	return 0;
 }
 
@@ -288,31 +293,31 @@ void machine_pt_write(struct machine *m, u32 pid, gpa_t a, int level, u64 val)
 
 	physmem_write64(&m->mem, h, val);
 	m->os.st.pt_writes++;
-	for (i = 0; i < m->nmmus; i++)
-		mmu_pt_write(m->mmus[i], &pu);
+	for (i = 0; i < m->nnotifiers; i++)
+		m->notifiers[i]->ops->pt_write(m->notifiers[i], &pu);
 }
 
 void machine_invlpg(struct machine *m, u32 pcid, u64 va)
 {
 	u32 i, ctx = machine_ctx(m, pcid);
 	m->os.st.invlpg++;
-	for (i = 0; i < m->nmmus; i++)
-		mmu_invlpg(m->mmus[i], ctx, va);
+	for (i = 0; i < m->nnotifiers; i++)
+		m->notifiers[i]->ops->invlpg(m->notifiers[i], ctx, va);
 }
 
 void machine_flush_ctx(struct machine *m, u32 pcid)
 {
 	u32 i, ctx = machine_ctx(m, pcid);
 	m->os.st.flushes++;
-	for (i = 0; i < m->nmmus; i++)
-		mmu_flush_ctx(m->mmus[i], ctx);
+	for (i = 0; i < m->nnotifiers; i++)
+		m->notifiers[i]->ops->flush_ctx(m->notifiers[i], ctx);
 }
 
 void machine_cr3(struct machine *m, u32 pcid, gpa_t root, bool flush)
 {
 	u32 i, ctx = machine_ctx(m, pcid);
-	for (i = 0; i < m->nmmus; i++)
-		mmu_cr3(m->mmus[i], ctx, root, flush);
+	for (i = 0; i < m->nnotifiers; i++)
+		m->notifiers[i]->ops->cr3(m->notifiers[i], ctx, root, flush);
 }
 
 void machine_defer_ad(struct machine *m, hpa_t a, u64 bits)

@@ -1,7 +1,7 @@
 /*
  * machine.h - the functional machine: simulated physical memory holding
  * real page tables, the physical frame allocator, the guest-OS model, and
- * the MMU instances that observe it.
+ * the MMU instances that observe it (through notify.h).
  *
  * Model notes
  *   The machine owns truth: the page tables in physmem, built by the OS
@@ -31,7 +31,7 @@
 #include "os.h"
 #include "physmem.h"
 #include "vm.h"
-#include "../../walkers/walker.h"
+#include "notify.h"
 
 struct ad_update {
 	hpa_t a;
@@ -58,8 +58,8 @@ struct machine {
 	u16 *tags;                  /* with VMs: owner of each host frame (VPID;
 				     * 0 = the host), the memory tags that
 				     * translation pass-through checks */
-	struct mmu **mmus;
-	u32 nmmus;
+	struct mmu_notifier **notifiers; /* the observers (notify.h) */
+	u32 nnotifiers;
 	struct ad_update *ad;
 	u32 nad, capad;
 	u64 ad_commits;      /* entries whose A/D bits changed */
@@ -83,7 +83,11 @@ int machine_init(struct machine *m, const struct cfg *c);
  * reserved then: the placement run's extents decide where VMs live. */
 int machine_init_placed(struct machine *m, const struct cfg *c, const struct backing_rec *b, u64 n);
 void machine_destroy(struct machine *m);
-void machine_attach(struct machine *m, struct mmu *u);
+/* Registers an observer; it hears of every later change (notify.h), and
+ * at once of the current context (a cr3 call with flush). */
+void machine_notifier_register(struct machine *m, struct mmu_notifier *n);
+/* Tells every observer that VM vpid's gPA -> hPA map changed. */
+void machine_notify_remap_vm(struct machine *m, u32 vpid);
 /* VM event: makes VM id current (creating it on first use) and tells every
  * MMU instance (a VM entry with the new VM's VPID and CR3). 0 or -errno
  * (message printed). */

@@ -129,3 +129,11 @@ void oracle_translate(struct machine *m, gpa_t root, int levels, u64 va, enum ac
 			r->ps = (enum psize)(er.level - 1);
 	}
 }
+
+const char *fault_kind_name(enum fault_kind k)
+{
+	static const char *const n[FAULT_KIND_NR] = {
+		"none", "not-present", "protection", "non-canonical", "reserved-bit", "ept-violation", "isolation",
+	};
+	return (unsigned)k < FAULT_KIND_NR ? n[k] : "?";
+}

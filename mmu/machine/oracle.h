@@ -15,6 +15,7 @@
 #define MMUSIM_ORACLE_H
 
 #include "machine.h"
+#include "pte.h"
 
 struct oracle_res {
 	enum fault_kind fault;   /* FAULT_NONE when translated */

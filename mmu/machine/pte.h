@@ -70,7 +70,19 @@ static inline enum psize level_psize(int level) { return (enum psize)(level - 1)
  * (supervisor) half are not modelled. */
 static inline u64 va_user_limit(int levels) { return 1ull << (12 + 9 * levels - 1); }
 
-#endif
+/* The architectural outcome of a walk of these tables (the reference
+ * translator and every walker report faults this way). */
+enum fault_kind {
+	FAULT_NONE = 0,
+	FAULT_NOT_PRESENT,   /* #PF, P = 0 at some level */
+	FAULT_PROT,          /* #PF, protection (RW, US, NX) */
+	FAULT_NONCANONICAL,  /* #GP: address not canonical for the paging mode */
+	FAULT_RSVD,          /* #PF with RSVD: reserved bit or bad PS use */
+	FAULT_EPT,           /* EPT violation: gPA not mapped or not allowed */
+	FAULT_ISOLATION,     /* a bounds or memory-tag check refused the translation */
+	FAULT_KIND_NR
+};
+const char *fault_kind_name(enum fault_kind k);
 
 /*
  * EPT entries (Intel SDM vol. 3C 29.3.2, tables 29-1 to 29-6): R(0) W(1)
@@ -96,3 +108,5 @@ static inline u8 ept_perms(u64 e)
 {
 	return (u8)((e & EPT_R ? PERM_R : 0) | (e & EPT_W ? PERM_W : 0) | (e & EPT_X ? PERM_X : 0) | PERM_U);
 }
+
+#endif

@@ -4,7 +4,6 @@
 #include "vm.h"
 #include "machine.h"
 #include "place_backing.h"
-#include "../../walkers/mmu.h"
 #include "pte.h"
 
 #include <errno.h>
@@ -292,7 +291,6 @@ static void evacuate_vm(struct machine *m, void *arg)
 	struct vm *v = &m->vm;
 	u64 g;
 	bool moved = false;
-	u32 i;
 
 	if (c->err || v->contiguous)
 		return;
@@ -318,8 +316,7 @@ static void evacuate_vm(struct machine *m, void *arg)
 		moved = true;
 	}
 	if (moved)
-		for (i = 0; i < m->nmmus; i++)
-			mmu_remap_vm(m->mmus[i], v->vpid);
+		machine_notify_remap_vm(m, v->vpid);
 }
 
 static void note_contig(struct machine *m, void *arg)

@@ -16,7 +16,7 @@
 #define MMUSIM_CFG_H
 
 #include "types.h"
-#include "../../tlb/sa.h"
+#include "geom.h"
 
 #define CFG_NAME_MAX 64
 #define PT_LEVELS_MAX 5

@@ -62,6 +62,9 @@ enum { PERM_R = 1, PERM_W = 2, PERM_X = 4, PERM_U = 8 };
 _Noreturn void sim_bug(const char *file, int line, const char *cond);
 #define SIM_BUG_ON(c) do { if (__builtin_expect(!!(c), 0)) sim_bug(__FILE__, __LINE__, #c); } while (0)
 
+/* The structure of type T whose member m is at p (as in Linux). */
+#define container_of(p, T, m) ((T *)(void *)((char *)(p) - offsetof(T, m)))
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

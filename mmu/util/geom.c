@@ -1,5 +1,5 @@
-/* sa_geom.c - geometry checks and names shared by every sa_table user. */
-#include "sa.h"
+/* geom.c - geometry checks and names shared by every sa_table user. */
+#include "geom.h"
 
 const char *repl_name(enum repl r)
 {

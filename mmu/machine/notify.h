@@ -1,0 +1,52 @@
+/*
+ * notify.h - how the functional machine tells the MMU instances that
+ * observe it what changed, in the manner of Linux's mmu_notifier
+ * (include/linux/mmu_notifier.h, through which KVM hears of host
+ * page-table changes).
+ *
+ * An observer embeds a struct mmu_notifier, fills in its ops and registers
+ * it with machine_notifier_register(); the machine then calls every
+ * registered notifier, in registration order, for each event below. The
+ * machine knows nothing else of its observers: it depends on this
+ * interface, not on the MMU instance (walkers/mmu.h).
+ *
+ * TLB contexts (ctx) are the machine's tags: PCID in bits 0-11, VPID in
+ * bits 12-27 (machine_ctx()).
+ */
+#ifndef MMUSIM_NOTIFY_H
+#define MMUSIM_NOTIFY_H
+
+#include "../util/types.h"
+
+/* A page-table write made by the OS model (guest-physical entry address). */
+struct pt_update {
+	u32 pid;
+	gpa_t entry;         /* guest-physical address of the entry written */
+	int level;
+	u64 old, val;
+};
+
+struct mmu_notifier;
+
+struct mmu_notifier_ops {
+	/* The OS wrote a page-table entry (after the write). */
+	void (*pt_write)(struct mmu_notifier *n, const struct pt_update *u);
+	/* INVLPG: every translation of the page containing va in ctx. */
+	void (*invlpg)(struct mmu_notifier *n, u32 ctx, u64 va);
+	/* Every translation of ctx (INVPCID single-context, CR3 without
+	 * PCIDs). */
+	void (*flush_ctx)(struct mmu_notifier *n, u32 ctx);
+	/* CR3 write: ctx and root become current; flush: drop ctx's
+	 * translations first. Also called once at registration, with the
+	 * current context and flush = true. */
+	void (*cr3)(struct mmu_notifier *n, u32 ctx, gpa_t root, bool flush);
+	/* VM vpid's guest-physical -> host-physical map changed (compaction
+	 * migrated its pages): every translation derived from it goes. */
+	void (*remap_vm)(struct mmu_notifier *n, u32 vpid);
+};
+
+struct mmu_notifier {
+	const struct mmu_notifier_ops *ops;
+};
+
+#endif
