@@ -1,0 +1,237 @@
+/* agile.c - agile paging. */
+#include "shadow_pt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- Agile paging (Gandhi, Hill and Swift, ISCA 2016; IEEE Micro 2017) ----
+ *
+ * Mechanism: a shadow entry with the switching bit (SH_SWITCH) holds the
+ * host address of the next guest table; the hardware walk continues there
+ * as a nested walk (guest entries read directly, lower guest tables and the
+ * final gPA translated through the EPT, A/D set in the guest's tables).
+ * Guest tables in nested mode are not write-protected: their updates cost
+ * nothing. Guest tables above them keep shadow mode.
+ * Policy: a process starts in full shadow mode. A guest page-table page
+ * written update_threshold times (2) within one interval moves to nested
+ * mode with everything below it (its shadow subtree is freed and the
+ * shadow entry pointing to it becomes a switching entry). At the end of
+ * each interval ([agile] interval_cycles of the walker's simulated time),
+ * every nested subtree whose pages were not written during the interval
+ * moves back to shadow mode (its switching entry is dropped; the shadow
+ * subtree is rebuilt by hidden faults as it is used). The paper reads the
+ * dirty bits of the guest page-table pages to find unwritten ones; here the
+ * VMM sees the writes of nested pages through the same notifications (no
+ * cost), which is what those dirty bits record. Root pages never switch.
+ * Costs: a move to nested mode is charged in the intervention that
+ * detected the second write, plus pte_cycles per guest table scanned; the
+ * end of an interval costs one exit plus pte_cycles per nested page
+ * scanned and per subtree moved back.
+ */
+
+/* Marks the guest table gfn (at level) and the tables below it nested
+ * under top; returns the number of tables marked. */
+u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, bool on)
+{
+	struct shadow *sh = w->priv;
+	u32 n = 1;
+	unsigned i;
+
+	if (on) {
+		if (u64map_put(&sh->nested, gk(w, gfn), top << 4 | (u64)level))
+			exit(1);
+	} else {
+		u64map_del(&sh->nested, gk(w, gfn));
+	}
+	if (level > 1)
+		for (i = 0; i < 512; i++) {
+			u64 e = machine_pt_read(w->m, mk_gpa((gfn << PAGE_SHIFT) + 8ull * i));
+			if ((e & PTE_P) && !pte_is_leaf(e, level))
+				n += mark_nested(w, (e & PTE_ADDR_MASK) >> PAGE_SHIFT, level - 1, top, on);
+		}
+	return n;
+}
+
+/* Moves guest table page gfn (holding level-`level` entries) to nested. */
+void agile_to_nested(struct walker *w, u64 gfn, int level)
+{
+	struct shadow *sh = w->priv;
+	u64 *v = u64map_get(&sh->by_gfn, gk(w, gfn)), at = 0;
+	u32 n = mark_nested(w, gfn, level, gfn, true);
+
+	if (v && (int)(*v & 7) == level) {
+		hpa_t sp = mk_hpa(*v & PTE_ADDR_MASK);
+		u64 *pe = u64map_get(&sh->parent, sp.v);
+		if (pe) {
+			u64 e;
+			at = *pe;
+			e = physmem_read64(&w->m->mem, mk_hpa(at));
+			physmem_write64(&w->m->mem, mk_hpa(at),
+					machine_gpa_hpa(w->m, mk_gpa(gfn << PAGE_SHIFT)).v |
+					(e & ~PTE_ADDR_MASK) | SH_SWITCH);
+			n++;
+		}
+		sp_free(w, sp, level);
+		pwc_flush_all(&w->mmu->pwc);
+	}
+	if (u64map_put(&sh->tops, gk(w, gfn), at))
+		exit(1);
+	w->mmu->st.vmm_cycles += (u64)n * w->mmu->pte_cycles;
+	w->mmu->st.agile_to_nested++;
+}
+
+/* Interval end, for one nested page: written, it stays nested with its
+ * subtree (as the new top when its top went back); unwritten, it goes back
+ * to shadow mode and its children are judged the same way. Clears the
+ * written flags of what stays. Returns the pages examined. */
+static u32 agile_judge(struct walker *w, u64 gfn, int level, u64 top)
+{
+	struct shadow *sh = w->priv;
+	u64 *v = u64map_get(&sh->nested, gk(w, gfn));
+	u32 n = 1;
+	unsigned i;
+
+	if (!v)
+		return 0;
+	if (*v & NESTED_WRITTEN) {
+		if (gfn != top) {
+			/* a new top below a page that went back to shadow */
+			mark_nested(w, gfn, level, gfn, true);
+			if (u64map_put(&sh->tops, gk(w, gfn), 0))
+				exit(1);
+		} else {
+			mark_nested(w, gfn, level, gfn, true);   /* clears the flags */
+		}
+		return n;
+	}
+	u64map_del(&sh->nested, gk(w, gfn));
+	if (gfn == top)
+		u64map_del(&sh->tops, gk(w, gfn));
+	w->mmu->st.agile_to_shadow++;
+	if (level > 1)
+		for (i = 0; i < 512; i++) {
+			u64 e = machine_pt_read(w->m, mk_gpa((gfn << PAGE_SHIFT) + 8ull * i));
+			if ((e & PTE_P) && !pte_is_leaf(e, level))
+				n += agile_judge(w, (e & PTE_ADDR_MASK) >> PAGE_SHIFT, level - 1, top);
+		}
+	return n;
+}
+
+/* Rebuilds, eagerly, the shadow table of guest table gfn (level-`level`
+ * entries) that just left nested mode, linking it from the shadow entry at
+ * `at` (whose guest flags it keeps). Children still nested get switching
+ * entries; guest huge pages larger than their EPT mapping are left to
+ * hidden faults. Returns the entries written. */
+static u32 sh_build(struct walker *w, hpa_t at, u64 flags, u64 gfn, int level)
+{
+	struct shadow *sh = w->priv;
+	hpa_t sp = sp_new(w);
+	u32 n = 1;
+	unsigned i;
+
+	sp_register(w, sp, gfn, level);
+	if (u64map_put(&sh->parent, sp.v, at.v))
+		exit(1);
+	physmem_write64(&w->m->mem, at, sp.v | flags);
+	for (i = 0; i < 512; i++) {
+		u64 e = machine_pt_read(w->m, mk_gpa((gfn << PAGE_SHIFT) + 8ull * i));
+		hpa_t eat = mk_hpa(sp.v + 8ull * i);
+		if (!(e & PTE_P))
+			continue;
+		if (pte_is_leaf(e, level)) {
+			if (sh_eff_level(w, e, level, 0) == level) {
+				sh_write(w, sp, i, sh_leaf(w, e, level, level, 0));
+				n++;
+			}
+			continue;
+		}
+		{
+			u64 c = (e & PTE_ADDR_MASK) >> PAGE_SHIFT, cf = PTE_P | PTE_A | (e & (PTE_RW | PTE_US | PTE_NX));
+			if (u64map_get(&sh->nested, gk(w, c))) {
+				physmem_write64(&w->m->mem, eat,
+						machine_gpa_hpa(w->m, mk_gpa(c << PAGE_SHIFT)).v | cf | SH_SWITCH);
+				if (u64map_get(&sh->tops, gk(w, c)) && u64map_put(&sh->tops, gk(w, c), eat.v))
+					exit(1);
+				n++;
+			} else {
+				n += sh_build(w, eat, cf, c, level - 1);
+			}
+		}
+	}
+	return n;
+}
+
+/* End of an interval ([agile] interval_cycles of this walker's time). */
+static void agile_tick(struct walker *w, u64 now)
+{
+	struct shadow *sh = w->priv;
+	u64 i, ntops = 0, *tops, *ats;
+	u32 scanned = 0, rebuilt = 0;
+
+	if (now < sh->next_tick)
+		return;
+	while (sh->next_tick <= now)
+		sh->next_tick += sh->interval;
+	sh->epoch++;
+	if (!sh->tops.n)
+		return;
+	tops = malloc(2 * sh->tops.n * sizeof *tops);
+	if (!tops)
+		exit(1);
+	ats = tops + sh->tops.n;
+	/* the current VM's nested pages (another VM's wait for its turn) */
+	for (i = 0; i < sh->tops.cap; i++)
+		if (sh->tops.k[i] != U64MAP_EMPTY && sh->tops.k[i] >> GK_SHIFT == w->m->vm.vpid) {
+			tops[ntops] = sh->tops.k[i] & GK_GFN_MASK;
+			ats[ntops++] = sh->tops.v[i];
+		}
+	for (i = 0; i < ntops; i++) {
+		u64 gfn = tops[i], *v = u64map_get(&sh->nested, gk(w, gfn));
+		if (!v)
+			continue;
+		{
+			int level = (int)(*v & 7);
+			bool back = !(*v & NESTED_WRITTEN);
+			scanned += agile_judge(w, gfn, level, gfn);
+			if (back && ats[i]) {
+				/* back to shadow: the VMM rebuilds the shadow subtree
+				 * in place of the switching entry */
+				u64 e = physmem_read64(&w->m->mem, mk_hpa(ats[i]));
+				if ((e & SH_SWITCH) &&
+				    (e & PTE_ADDR_MASK) == machine_gpa_hpa(w->m, mk_gpa(gfn << PAGE_SHIFT)).v)
+					rebuilt += sh_build(w, mk_hpa(ats[i]), e & ~PTE_ADDR_MASK & ~SH_SWITCH, gfn, level);
+			}
+		}
+	}
+	free(tops);
+	pwc_flush_all(&w->mmu->pwc);
+	mmu_vmm_charge(w->mmu, VMM_INTERVAL, scanned + rebuilt);
+}
+
+static int agile_init(struct walker *w, const struct cfg *cfg)
+{
+	struct shadow *sh;
+	int r = shadow_init(w, cfg);
+	if (r)
+		return r;
+	sh = w->priv;
+	sh->agile = true;
+	sh->threshold = cfg->agile.update_threshold;
+	sh->interval = cfg->agile.interval_cycles;
+	sh->next_tick = sh->interval;
+	return 0;
+}
+
+const struct walker_ops agile_walker_ops = {
+	.name = "agile",
+	.summary = "agile paging: shadow at the top, nested below a switching bit; two-update policy",
+	.needs_vm = true,
+	.init = agile_init,
+	.translate = shadow_translate,
+	.pt_write = shadow_pt_write,
+	.invalidate = shadow_invalidate,
+	.cr3 = shadow_cr3,
+	.tick = agile_tick,
+	.destroy = shadow_destroy,
+};

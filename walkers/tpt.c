@@ -1,0 +1,124 @@
+/* tpt.c - translation pass-through. */
+#include "shadow_pt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- Translation pass-through (Bergman et al., USENIX ATC 2023) ----
+ *
+ * An enlightened guest writes host-physical addresses in its own
+ * one-dimensional page tables, so the hardware walks them natively (4
+ * references for a 4K page with 4 levels) and the guest updates them with
+ * no VMM intervention. Isolation comes from memory tags: every host frame
+ * carries the owning VM's tag (machine.h: tags, set when the VMM backs
+ * guest memory), and the walker checks the tag of every page-table page it
+ * reads and of the final frame ([tpt] tag_check_cycles each, logged as TAG,
+ * counted as tag checks); a frame of another owner is an isolation fault.
+ * The model keeps the guest's tables in guest-physical form (shared with
+ * the other walkers of a comparison) and derives the host-physical tables
+ * the TPT guest would hold from them on every guest write and before every
+ * walk, at no simulated cost (the guest's own work). A/D bits are set in
+ * the host-physical tables by the walk; a clean page's leaf is made
+ * writable on its first write, by a walk, as hardware does.
+ */
+static bool tpt_tag_ok(struct walker *w, u64 hpa, struct walk_fault *f)
+{
+	struct mmu *u = w->mmu;
+	struct shadow *sh = w->priv;
+	u64 hfn = hpa >> PAGE_SHIFT;
+	bool ok = hfn < w->m->frames.nframes && w->m->tags[hfn] == w->m->vm.vpid;
+
+	u->st.tag_checks++;
+	walk_emit_cached(u, DIM_G, 0, SRC_TAG, sh->tag_cycles, hpa & ~(PAGE_SIZE - 1),
+			 hfn < w->m->frames.nframes ? w->m->tags[hfn] : 0);
+	if (ok)
+		return true;
+	u->st.isolation_faults++;
+	f->kind = FAULT_ISOLATION;
+	f->dim = DIM_G;
+	f->level = 0;
+	f->addr = hpa;
+	return false;
+}
+
+static bool tpt_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f)
+{
+	if (!tpt_tag_ok(p->arg, table, f))
+		return false;
+	*out = mk_hpa(table);
+	return true;
+}
+
+static bool tpt_translate(struct walker *w, const struct xlate_in *in,
+			  struct xlate_out *out, struct walk_fault *fault)
+{
+	struct pt_port port = { tpt_table_hpa, w };
+	struct radix_req rq = {
+		.dim = DIM_G, .fmt = PTF_X86, .kind = TK_GUEST, .levels = in->levels,
+		.va = in->va.v, .acc = in->acc, .ctx = in->ctx, .set_ad = false,
+	};
+	struct radix_res res;
+	struct gwalk g;
+	hpa_t root = sh_root(w, in->root, in->levels);
+
+	/* bring the host-physical tables in step with the guest's where they
+	 * lack the entry (guest writes keep them in step otherwise) */
+	{
+		u64 at = shadow_leaf_at(w, in->root, in->levels, in->va.v);
+		bool ready = at && (!acc_is_write(in->acc) ||
+				    (physmem_read64(&w->m->mem, mk_hpa(at)) & PTE_RW));
+		if (!ready) {
+			guest_walk(w, in->root, in->levels, in->va.v, in->acc, &g);
+			if (g.fault == FAULT_NONE && !sh_eff_level(w, g.e[g.leaf], g.leaf, in->va.v)) {
+				/* the guest names memory that is not its own */
+				w->mmu->st.isolation_faults++;
+				fault->kind = FAULT_ISOLATION;
+				fault->dim = DIM_G;
+				fault->level = g.leaf;
+				fault->addr = in->va.v;
+				return false;
+			}
+			if (g.fault == FAULT_NONE && acc_is_write(in->acc) && !(g.e[g.leaf] & PTE_D)) {
+				machine_defer_ad(w->m, machine_gpa_hpa(w->m, g.at[g.leaf]), PTE_D);
+				g.e[g.leaf] |= PTE_D;
+			}
+			if (g.fault == FAULT_NONE || g.fault == FAULT_NOT_PRESENT)
+				sh_fill(w, root, in->levels, &g, in->va.v);
+		}
+	}
+	rq.root = root.v;
+	if (!walk_radix(w->mmu, &rq, &port, &res, fault))
+		return false;
+	if (!tpt_tag_ok(w, res.out, fault))
+		return false;
+	out->pa = mk_hpa(res.out);
+	out->gpa = mk_gpa(0);
+	out->ps = res.ps;
+	out->perms = res.perms;
+	out->dirty = res.dirty;
+	return true;
+}
+
+static int tpt_init(struct walker *w, const struct cfg *cfg)
+{
+	struct shadow *sh;
+	int r = shadow_init(w, cfg);
+	if (r)
+		return r;
+	sh = w->priv;
+	sh->tpt = true;
+	sh->tag_cycles = cfg->tpt.tag_check_cycles;
+	return 0;
+}
+
+const struct walker_ops tpt_walker_ops = {
+	.name = "tpt",
+	.summary = "translation pass-through: guest tables hold host addresses, isolation by memory tags",
+	.needs_vm = true,
+	.init = tpt_init,
+	.translate = tpt_translate,
+	.pt_write = shadow_pt_write,
+	.invalidate = shadow_invalidate,
+	.destroy = shadow_destroy,
+};
