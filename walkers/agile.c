@@ -1,38 +1,40 @@
-/* agile.c - agile paging. */
+/*
+ * agile.c - agile paging (Gandhi, Hill and Swift, ISCA 2016; IEEE Micro
+ * 2017): shadow paging at the top of the guest tables, nested paging below
+ * a switching bit. The shadow walk is shadow.c's, the tables shadow_pt.c's.
+ *
+ * Model notes
+ *   Mechanism: a shadow entry with the switching bit (SH_SWITCH) holds the
+ *   host address of the next guest table; the hardware walk continues there
+ *   as a nested walk (guest entries read directly, lower guest tables and the
+ *   final gPA translated through the EPT, A/D set in the guest's tables).
+ *   Guest tables in nested mode are not write-protected: their updates cost
+ *   nothing. Guest tables above them keep shadow mode.
+ *   Policy: a process starts in full shadow mode. A guest page-table page
+ *   written update_threshold times (2) within one interval moves to nested
+ *   mode with everything below it (its shadow subtree is freed and the
+ *   shadow entry pointing to it becomes a switching entry). At the end of
+ *   each interval ([agile] interval_cycles of the walker's simulated time),
+ *   every nested subtree whose pages were not written during the interval
+ *   moves back to shadow mode (its switching entry is dropped; the shadow
+ *   subtree is rebuilt by hidden faults as it is used). The paper reads the
+ *   dirty bits of the guest page-table pages to find unwritten ones; here the
+ *   VMM sees the writes of nested pages through the same notifications (no
+ *   cost), which is what those dirty bits record. Root pages never switch.
+ *   Costs: a move to nested mode is charged in the intervention that
+ *   detected the second write, plus pte_cycles per guest table scanned; the
+ *   end of an interval costs one exit plus pte_cycles per nested page
+ *   scanned and per subtree moved back.
+ */
 #include "shadow_pt.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-/* ---- Agile paging (Gandhi, Hill and Swift, ISCA 2016; IEEE Micro 2017) ----
- *
- * Mechanism: a shadow entry with the switching bit (SH_SWITCH) holds the
- * host address of the next guest table; the hardware walk continues there
- * as a nested walk (guest entries read directly, lower guest tables and the
- * final gPA translated through the EPT, A/D set in the guest's tables).
- * Guest tables in nested mode are not write-protected: their updates cost
- * nothing. Guest tables above them keep shadow mode.
- * Policy: a process starts in full shadow mode. A guest page-table page
- * written update_threshold times (2) within one interval moves to nested
- * mode with everything below it (its shadow subtree is freed and the
- * shadow entry pointing to it becomes a switching entry). At the end of
- * each interval ([agile] interval_cycles of the walker's simulated time),
- * every nested subtree whose pages were not written during the interval
- * moves back to shadow mode (its switching entry is dropped; the shadow
- * subtree is rebuilt by hidden faults as it is used). The paper reads the
- * dirty bits of the guest page-table pages to find unwritten ones; here the
- * VMM sees the writes of nested pages through the same notifications (no
- * cost), which is what those dirty bits record. Root pages never switch.
- * Costs: a move to nested mode is charged in the intervention that
- * detected the second write, plus pte_cycles per guest table scanned; the
- * end of an interval costs one exit plus pte_cycles per nested page
- * scanned and per subtree moved back.
- */
-
 /* Marks the guest table gfn (at level) and the tables below it nested
  * under top; returns the number of tables marked. */
-u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, bool on)
+static u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, bool on)
 {
 	struct shadow *sh = w->priv;
 	u32 n = 1;
@@ -54,7 +56,7 @@ u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, bool on)
 }
 
 /* Moves guest table page gfn (holding level-`level` entries) to nested. */
-void agile_to_nested(struct walker *w, u64 gfn, int level)
+static void agile_to_nested(struct walker *w, u64 gfn, int level)
 {
 	struct shadow *sh = w->priv;
 	u64 *v = u64map_get(&sh->by_gfn, gk(w, gfn)), at = 0;
@@ -209,6 +211,39 @@ static void agile_tick(struct walker *w, u64 now)
 	mmu_vmm_charge(w->mmu, VMM_INTERVAL, scanned + rebuilt);
 }
 
+/* A guest page-table write: a page in nested mode is not write-protected
+ * (no exit; its dirty state records the write for the interval's end);
+ * one in shadow mode traps, and its second write within an interval moves
+ * it to nested mode (root pages never move). */
+static void agile_pt_write(struct walker *w, const struct pt_update *pu)
+{
+	struct shadow *sh = w->priv;
+	u64 gfn = pu->entry.v >> PAGE_SHIFT;
+	u64 *nv = u64map_get(&sh->nested, gk(w, gfn));
+
+	if (nv) {
+		u64 top = *nv >> 4;
+		*nv |= NESTED_WRITTEN;
+		if ((pu->old & PTE_P) && !pte_is_leaf(pu->old, pu->level))
+			mark_nested(w, (pu->old & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, false);
+		if ((pu->val & PTE_P) && !pte_is_leaf(pu->val, pu->level))
+			mark_nested(w, (pu->val & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, true);
+		return;
+	}
+	mmu_vmm_charge(w->mmu, VMM_PT_WRITE, sh_pt_sync(w, pu));
+	if (!u64map_get(&sh->roots, gk(w, gfn))) {
+		u64 *c = u64map_get(&sh->wcount, gk(w, gfn)), cnt = 1;
+		if (c && (*c >> 32) == sh->epoch)
+			cnt = (*c & 0xffffffffu) + 1;
+		if (cnt >= sh->threshold) {
+			u64map_del(&sh->wcount, gk(w, gfn));
+			agile_to_nested(w, gfn, pu->level);
+		} else if (u64map_put(&sh->wcount, gk(w, gfn), sh->epoch << 32 | cnt)) {
+			exit(1);
+		}
+	}
+}
+
 static int agile_init(struct walker *w, const struct cfg *cfg)
 {
 	struct shadow *sh;
@@ -229,7 +264,7 @@ const struct walker_ops agile_walker_ops = {
 	.needs_vm = true,
 	.init = agile_init,
 	.translate = shadow_translate,
-	.pt_write = shadow_pt_write,
+	.pt_write = agile_pt_write,
 	.invalidate = shadow_invalidate,
 	.cr3 = shadow_cr3,
 	.tick = agile_tick,

@@ -1,8 +1,7 @@
 /*
  * shadow.c - shadow paging: the VMM keeps gVA -> hPA tables that the
- * hardware walks natively; and agile paging, which is shadow paging whose
- * shadow entries may switch the walk to nested mode (see "Agile paging"
- * below).
+ * hardware walks natively (the tables: shadow_pt.c). Agile paging
+ * (agile.c) uses this walk, with switching entries.
  *
  * Model notes
  *   The VMM builds one shadow table per guest page-table root (CR3) in host
@@ -47,6 +46,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* Every guest page-table write traps (the page is write-protected). */
+static void shadow_pt_write(struct walker *w, const struct pt_update *pu)
+{
+	mmu_vmm_charge(w->mmu, VMM_PT_WRITE, sh_pt_sync(w, pu));
+}
 
 bool shadow_translate(struct walker *w, const struct xlate_in *in,
 			     struct xlate_out *out, struct walk_fault *fault)

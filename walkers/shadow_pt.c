@@ -1,4 +1,31 @@
-/* shadow_pt.c - VMM-built gVA -> hPA tables (shadow, agile, tpt). */
+/*
+ * shadow_pt.c - the VMM-built gVA -> hPA page tables that shadow paging
+ * (shadow.c), agile paging (agile.c) and translation pass-through (tpt.c)
+ * share.
+ *
+ * Model notes
+ *   One table per guest page-table root (CR3), in host frames from the
+ *   machine's VMM-table allocator (machine_host_pt_alloc), built lazily by
+ *   sh_fill() from a software walk of the guest tables (guest_walk()) and
+ *   the EPT. Table pages mirror guest table pages one to one (indexes
+ *   guest gfn -> table page and back, keyed by VM as well, since several VMs
+ *   share one walker); a guest leaf larger than its EPT mapping (a 2M
+ *   guest page on 4K host pages) is entered at the smaller size, with a
+ *   table page of its own below (a split page, SH_SPLIT). A leaf is
+ *   writable only when the guest entry is dirty and the EPT allows writes;
+ *   executable only when both allow it.
+ *   Agile paging's switching entries (SH_SWITCH) live in the same tables:
+ *   sh_fill() puts one where the guest table below is in nested mode, and
+ *   the walk continues in the guest's own tables there.
+ *   sh_pt_sync() keeps a table exact after a guest page-table write (drop
+ *   the entry shadowing it with its subtree, install a new leaf at once, as
+ *   KVM's write emulation does); who pays for it is the walker's choice.
+ *   Freeing table pages drops the instance's paging-structure caches (they
+ *   may point into the freed pages). Table pages are counted as the
+ *   walker's pages (vmm_pages).
+ *   Sources: KVM's shadow MMU (arch/x86/kvm/mmu); Gandhi, Hill and Swift,
+ *   ISCA 2016 (agile paging); Bergman et al., USENIX ATC 2023 (TPT).
+ */
 #include "shadow_pt.h"
 #include "../mmu/machine/oracle.h"
 
@@ -250,30 +277,16 @@ void shadow_destroy(struct walker *w)
 	w->priv = NULL;
 }
 
-/* A guest page-table write: trap, drop the stale shadow entry, install
- * the new leaf when it is one. */
-void shadow_pt_write(struct walker *w, const struct pt_update *pu)
+/* A guest page-table write reached the VMM: drops the stale shadow entry
+ * and installs the new leaf when it is one. Returns the entries written
+ * (the cost the caller charges, or not). */
+u32 sh_pt_sync(struct walker *w, const struct pt_update *pu)
 {
 	struct shadow *sh = w->priv;
 	u64 gfn = pu->entry.v >> PAGE_SHIFT;
-	u64 *v;
+	u64 *v = u64map_get(&sh->by_gfn, gk(w, gfn));
 	u32 n = 1;
 
-	if (sh->agile) {
-		u64 *nv = u64map_get(&sh->nested, gk(w, gfn));
-		if (nv) {
-			/* nested mode: not write-protected, no exit; the page's
-			 * dirty state records the write for the interval's end */
-			u64 top = *nv >> 4;
-			*nv |= NESTED_WRITTEN;
-			if ((pu->old & PTE_P) && !pte_is_leaf(pu->old, pu->level))
-				mark_nested(w, (pu->old & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, false);
-			if ((pu->val & PTE_P) && !pte_is_leaf(pu->val, pu->level))
-				mark_nested(w, (pu->val & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, true);
-			return;
-		}
-	}
-	v = u64map_get(&sh->by_gfn, gk(w, gfn));
 	if (v && (int)(*v & 7) == pu->level) {
 		hpa_t sp = mk_hpa(*v & PTE_ADDR_MASK);
 		unsigned i = (unsigned)((pu->entry.v & (PAGE_SIZE - 1)) >> 3);
@@ -287,20 +300,7 @@ void shadow_pt_write(struct walker *w, const struct pt_update *pu)
 			}
 		}
 	}
-	if (sh->tpt)
-		return;          /* the enlightened guest writes its own tables */
-	mmu_vmm_charge(w->mmu, VMM_PT_WRITE, n);
-	if (sh->agile && !u64map_get(&sh->roots, gk(w, gfn))) {
-		u64 *c = u64map_get(&sh->wcount, gk(w, gfn)), cnt = 1;
-		if (c && (*c >> 32) == sh->epoch)
-			cnt = (*c & 0xffffffffu) + 1;
-		if (cnt >= sh->threshold) {
-			u64map_del(&sh->wcount, gk(w, gfn));
-			agile_to_nested(w, gfn, pu->level);
-		} else if (u64map_put(&sh->wcount, gk(w, gfn), sh->epoch << 32 | cnt)) {
-			exit(1);
-		}
-	}
+	return n;
 }
 
 /* Drops every shadow (or TPT) table and all agile state: they are rebuilt
@@ -334,7 +334,7 @@ void shadow_invalidate(struct walker *w, enum inv_scope s, u32 ctx, gva_t va)
 		shadow_reset(w);
 		return;
 	}
-	if (w->mmu->invlpg_exits && !((struct shadow *)w->priv)->tpt)
+	if (w->mmu->invlpg_exits)
 		mmu_vmm_charge(w->mmu, s == INV_VA ? VMM_INVLPG : VMM_FLUSH, 0);
 }
 

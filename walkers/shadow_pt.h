@@ -63,11 +63,10 @@ int sh_eff_level(struct walker *w, u64 ge, int glevel, u64 va);
 u32 sh_fill(struct walker *w, hpa_t root, int levels, const struct gwalk *g, u64 va);
 int shadow_init(struct walker *w, const struct cfg *cfg);
 void shadow_destroy(struct walker *w);
-void shadow_pt_write(struct walker *w, const struct pt_update *pu);
+u32 sh_pt_sync(struct walker *w, const struct pt_update *pu);
 void shadow_reset(struct walker *w);
 void shadow_invalidate(struct walker *w, enum inv_scope s, u32 ctx, gva_t va);
-u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, bool on);
-void agile_to_nested(struct walker *w, u64 gfn, int level);
+/* shadow.c: the shadow walk (agile paging's, with switching entries) */
 bool shadow_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out, struct walk_fault *fault);
 void shadow_cr3(struct walker *w, u32 ctx, gpa_t root);
 

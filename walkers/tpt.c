@@ -1,27 +1,29 @@
-/* tpt.c - translation pass-through. */
+/*
+ * tpt.c - translation pass-through (Bergman et al., USENIX ATC 2023). The
+ * host-physical tables are kept by shadow_pt.c.
+ *
+ * Model notes
+ *   An enlightened guest writes host-physical addresses in its own
+ *   one-dimensional page tables, so the hardware walks them natively (4
+ *   references for a 4K page with 4 levels) and the guest updates them with
+ *   no VMM intervention. Isolation comes from memory tags: every host frame
+ *   carries the owning VM's tag (machine.h: tags, set when the VMM backs
+ *   guest memory), and the walker checks the tag of every page-table page it
+ *   reads and of the final frame ([tpt] tag_check_cycles each, logged as TAG,
+ *   counted as tag checks); a frame of another owner is an isolation fault.
+ *   The model keeps the guest's tables in guest-physical form (shared with
+ *   the other walkers of a comparison) and derives the host-physical tables
+ *   the TPT guest would hold from them on every guest write and before every
+ *   walk, at no simulated cost (the guest's own work). A/D bits are set in
+ *   the host-physical tables by the walk; a clean page's leaf is made
+ *   writable on its first write, by a walk, as hardware does.
+ */
 #include "shadow_pt.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-/* ---- Translation pass-through (Bergman et al., USENIX ATC 2023) ----
- *
- * An enlightened guest writes host-physical addresses in its own
- * one-dimensional page tables, so the hardware walks them natively (4
- * references for a 4K page with 4 levels) and the guest updates them with
- * no VMM intervention. Isolation comes from memory tags: every host frame
- * carries the owning VM's tag (machine.h: tags, set when the VMM backs
- * guest memory), and the walker checks the tag of every page-table page it
- * reads and of the final frame ([tpt] tag_check_cycles each, logged as TAG,
- * counted as tag checks); a frame of another owner is an isolation fault.
- * The model keeps the guest's tables in guest-physical form (shared with
- * the other walkers of a comparison) and derives the host-physical tables
- * the TPT guest would hold from them on every guest write and before every
- * walk, at no simulated cost (the guest's own work). A/D bits are set in
- * the host-physical tables by the walk; a clean page's leaf is made
- * writable on its first write, by a walk, as hardware does.
- */
 static bool tpt_tag_ok(struct walker *w, u64 hpa, struct walk_fault *f)
 {
 	struct mmu *u = w->mmu;
@@ -100,6 +102,22 @@ static bool tpt_translate(struct walker *w, const struct xlate_in *in,
 	return true;
 }
 
+/* The enlightened guest writes its own tables: no trap, no cost. */
+static void tpt_pt_write(struct walker *w, const struct pt_update *pu)
+{
+	sh_pt_sync(w, pu);
+}
+
+/* The guest's INVLPG and PCID flushes need no VMM (its tables are the
+ * ones walked); only a remap of its memory drops the derived tables. */
+static void tpt_invalidate(struct walker *w, enum inv_scope s, u32 ctx, gva_t va)
+{
+	(void)ctx;
+	(void)va;
+	if (s == INV_ALL)
+		shadow_reset(w);
+}
+
 static int tpt_init(struct walker *w, const struct cfg *cfg)
 {
 	struct shadow *sh;
@@ -118,7 +136,7 @@ const struct walker_ops tpt_walker_ops = {
 	.needs_vm = true,
 	.init = tpt_init,
 	.translate = tpt_translate,
-	.pt_write = shadow_pt_write,
-	.invalidate = shadow_invalidate,
+	.pt_write = tpt_pt_write,
+	.invalidate = tpt_invalidate,
 	.destroy = shadow_destroy,
 };
