@@ -1,19 +1,20 @@
 /*
  * radix.h - the one radix walk loop and the walk log.
  *
- * Every walker reads page-table entries through walk_emit(), which charges
- * the MMU's memory port (PTE cache hierarchy) and appends one record to the
- * walk log; page-walk-cache hits are logged too (source PWC). `mmusim
- * explain` renders the log.
+ * Model notes
+ *   Every walker reads page-table entries through walk_emit(), which charges
+ *   the MMU's memory port (PTE cache hierarchy) and appends one record to the
+ *   walk log; page-walk-cache hits are logged too (source PWC). `mmusim
+ *   explain` renders the log.
  *
- * walk_radix() is the loop of SDM vol. 3A 4.5.4 (linear-address
- * translation with 4-level and 5-level paging): from the root, read the
- * entry indexed by each level's bits of the input address, stop at a leaf
- * (PTE, or PDE/PDPTE with PS) or at a fault. Table addresses are in the
- * walked dimension's address space; a port turns each into the host-physical
- * address the read goes to: identity for native paging, an EPT walk for the
- * guest dimension of a nested walk, gPA + gBA for base-plus-offset, and so
- * on. Walkers differ in their ports and roots, not in copied loops.
+ *   walk_radix() is the loop of SDM vol. 3A 4.5.4 (linear-address
+ *   translation with 4-level and 5-level paging): from the root, read the
+ *   entry indexed by each level's bits of the input address, stop at a leaf
+ *   (PTE, or PDE/PDPTE with PS) or at a fault. Table addresses are in the
+ *   walked dimension's address space; a port turns each into the host-physical
+ *   address the read goes to: identity for native paging, an EPT walk for the
+ *   guest dimension of a nested walk, gPA + gBA for base-plus-offset, and so
+ *   on. Walkers differ in their ports and roots, not in copied loops.
  */
 #ifndef MMUSIM_RADIX_H
 #define MMUSIM_RADIX_H

@@ -1,15 +1,16 @@
 /*
  * oracle.h - the reference translator.
  *
- * Reads the page tables directly from physmem, with no caches, no timing
- * and no side effects (it never sets A/D bits), and answers what a walk of
- * va must produce: the page, its size, the permissions of the path, or the
- * fault and the level where it happens. With a VM it translates gVA -> gPA
- * through the guest tables and every guest-physical address (each guest
- * table and the final page) through the EPT, which it reads itself. Every
- * walker's answer is checked against it (`--check`, tests). It is written
- * separately from the walkers' radix loop (walkers/radix.c) on purpose: the
- * two share only pte.h.
+ * Model notes
+ *   Reads the page tables directly from physmem, with no caches, no timing
+ *   and no side effects (it never sets A/D bits), and answers what a walk of
+ *   va must produce: the page, its size, the permissions of the path, or the
+ *   fault and the level where it happens. With a VM it translates gVA -> gPA
+ *   through the guest tables and every guest-physical address (each guest
+ *   table and the final page) through the EPT, which it reads itself. Every
+ *   walker's answer is checked against it (`--check`, tests). It is written
+ *   separately from the walkers' radix loop (walkers/radix.c) on purpose: the
+ *   two share only pte.h.
  */
 #ifndef MMUSIM_ORACLE_H
 #define MMUSIM_ORACLE_H

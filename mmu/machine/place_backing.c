@@ -2,7 +2,7 @@
  * place_backing.c - writer and reader of the host backing format
  * (place_backing.h; docs/placement.md, "Host backing format").
  *
- * Notes
+ * Model notes (a file format: nothing is simulated here)
  *   Reads and writes: text, one `vm` line of key=value pairs and its
  *   `extent` lines per VM, after the line "mmusim-backing 1". Numbers are
  *   written in hex (0x...) except counts and times; the reader accepts
