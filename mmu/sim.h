@@ -10,7 +10,7 @@
  *   model handles the fault once (demand paging or a delivered fault) and
  *   the instances that faulted retry, as the faulting instruction would
  *   after the handler returns. With --check every translation and every
- *   fault is compared with the reference translator (mmu/oracle.c).
+ *   fault is compared with the reference translator (mmu/machine/oracle.c).
  */
 #ifndef MMUSIM_SIM_H
 #define MMUSIM_SIM_H

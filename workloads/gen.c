@@ -16,7 +16,7 @@
  *   probability ifrac, otherwise W with probability rw, otherwise R. The
  *   MAP is rw-, or rwx when ifrac > 0; maplen is the footprint rounded up
  *   to the page hint (4K for any).
- *   Determinism: every random choice comes from rng_next (mmu/types.h)
+ *   Determinism: every random choice comes from rng_next (mmu/util/types.h)
  *   seeded from `seed`; the stream does not depend on how trace_read
  *   batches it.
  *   Does not handle: code and data in separate regions (I fetches use the

@@ -4,7 +4,7 @@
  *
  * Notes
  *   These generators set the `fill` hook and emit MAP, UNMAP and CTX events
- *   of their own between the accesses, so that the OS model (mmu/os.c)
+ *   of their own between the accesses, so that the OS model (mmu/machine/os.c)
  *   writes page-table entries all along the run and not only while the
  *   footprint is first touched: a MAP writes nothing, the first access to
  *   each page maps it (a leaf write, plus upper tables when new), an UNMAP
@@ -34,7 +34,7 @@
  *   MAPs are rwx when ifrac > 0, else rw-. Structural events come only
  *   before an access (none after the last one), except shortproc's UNMAP,
  *   which follows the last access of a process's life.
- *   Determinism: every choice is rng_next (mmu/types.h) seeded from `seed`;
+ *   Determinism: every choice is rng_next (mmu/util/types.h) seeded from `seed`;
  *   the stream does not depend on how trace_read batches it.
  *   Does not handle: file-backed mappings, mremap, madvise(DONTNEED),
  *   process exit (a pid is never used again, its tables stay), fork and

@@ -1,7 +1,7 @@
 /*
  * vmtrace.h - VM lifetime traces: which virtual machines existed, when,
  * and how large they were. The input of the placement simulator
- * (mmu/place.h); docs/placement.md describes every format.
+ * (mmu/place/place.h); docs/placement.md describes every format.
  *
  * Formats (--format):
  *   azure      the Azure public dataset's vmtable.csv (V1 2017: real core

@@ -46,7 +46,7 @@
  *   `fixed`: n identical VMs, one every `gap` seconds from `start`, each
  *   living `lifetime` seconds: closed forms for tests.
  *
- *   Determinism: every draw comes from rng_next (mmu/types.h) seeded with
+ *   Determinism: every draw comes from rng_next (mmu/util/types.h) seeded with
  *   `seed`; the VMs are sorted by creation time (ties in draw order).
  */
 #include "vmtrace_int.h"

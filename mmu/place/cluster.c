@@ -13,7 +13,7 @@
  *   robin: every prefix holds each kind in proportion to its count, up to
  *   one server), `grouped` lists all servers of the first kind, then the
  *   next kind, in file order.
- *   Each server's memory is a buddy allocator (mmu/buddy.h) over granules
+ *   Each server's memory is a buddy allocator (mmu/machine/buddy.h) over granules
  *   of `granule` bytes (default 2M), with blocks up to 1G (max_order =
  *   log2(1G / granule)): RAM / granule granules, rounded down. The granule
  *   is a memory-cost choice: the buddy costs about 2 bits per granule plus

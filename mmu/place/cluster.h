@@ -1,5 +1,5 @@
 /*
- * cluster.h - the datacenter of the placement simulator (mmu/place.h),
+ * cluster.h - the datacenter of the placement simulator (mmu/place/place.h),
  * loaded from an INI file: server kinds (RAM, cores, share of the fleet)
  * and fleet-wide settings. docs/placement.md lists every key.
  *

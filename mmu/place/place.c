@@ -11,7 +11,7 @@
  *   (one per vCPU of the server, no overcommit unless [cluster] cpu_ratio)
  *   and its memory rounded up to granules. A server fits a VM when its
  *   free vCPUs and free granules suffice. Each powered server's memory is
- *   a buddy allocator (mmu/buddy.h), the same allocator that backs VMs in
+ *   a buddy allocator (mmu/machine/buddy.h), the same allocator that backs VMs in
  *   the MMU model: a VM placed on a server first asks for one run of
  *   granules (buddy_alloc_contig, [cluster] contig_fit first or best); when
  *   no free run is long enough it is backed scattered (buddy_alloc_

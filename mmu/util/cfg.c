@@ -12,7 +12,7 @@
  *
  *   Layers, in order, each one overwriting only the keys it names:
  *     1. the embedded default cfg_default_ini (configs/default.ini, compiled
- *        in by mmu/embed.sh); it must set every key of the schema;
+ *        in by mmu/util/embed.sh); it must set every key of the schema;
  *     2. the file given with -c (optional);
  *     3. each override "section.key=value" (-s), in command-line order; the
  *        section is everything before the last dot, so tlb.l1d.entries=128

@@ -10,7 +10,7 @@
  *   walk path: accesses/s and walks/s on uniform random accesses over a
  *              64 GiB footprint of 4K pages mapped in advance (nearly
  *              every access misses both TLB levels and walks)
- *   place    : the placement simulator (mmu/place.c), VMs/s: a million-VM
+ *   place    : the placement simulator (mmu/place/place.c), VMs/s: a million-VM
  *              synthetic Azure-like trace replayed over the fleet of
  *              configs/cluster-azure.ini by each algorithm (the trace is
  *              generated and its events sorted once, outside the timing)

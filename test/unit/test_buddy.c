@@ -1,4 +1,4 @@
-/* test_buddy.c - the binary buddy frame allocator (mmu/buddy.c). */
+/* test_buddy.c - the binary buddy frame allocator (mmu/machine/buddy.c). */
 #include "test.h"
 #include "../../mmu/machine/buddy.h"
 

@@ -1,4 +1,4 @@
-/* test_physmem.c - sparse simulated physical memory (mmu/physmem.c). */
+/* test_physmem.c - sparse simulated physical memory (mmu/machine/physmem.c). */
 #include "test.h"
 #include "../../mmu/machine/physmem.h"
 

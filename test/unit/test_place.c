@@ -1,5 +1,5 @@
 /*
- * test_place.c - the placement simulator (mmu/place.c): each algorithm's
+ * test_place.c - the placement simulator (mmu/place/place.c): each algorithm's
  * choice on hand-made clusters, with the server of every VM computed by
  * hand in the comments; the indexed search against a scan of the servers
  * at every arrival; the allocator audit on every server after every
