@@ -26,7 +26,11 @@ TEST_SRC := $(wildcard test/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ := $(BUILD)/test/bench/bench.o
 
-DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev pkg-config valgrind
+# Build and test dependencies: the libraries, valgrind (lackey traces in the
+# tests), GNU parallel, gnuplot, Slurm and munge (the sweep tests start a
+# single-node Slurm cluster of their own).
+DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev pkg-config valgrind \
+	    parallel gnuplot-nox slurm-wlm munge
 
 .PHONY: all test check bench demo deps clean
 all: $(BUILD)/mmusim $(BUILD)/test_runner
@@ -39,7 +43,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
 
 $(BUILD)/gen/default_ini.c: configs/default.ini mmu/util/embed.sh

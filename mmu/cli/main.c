@@ -13,6 +13,7 @@
  * 2 usage error.
  */
 #include "report.h"
+#include "sweep.h"
 #include "../machine/place_backing.h"
 #include "../place/place.h"
 #include "../../workloads/trace.h"
@@ -57,6 +58,8 @@ static const char usage_main[] =
 	"  gen      write a synthetic generator's events to a trace file\n"
 	"  config   print the effective configuration\n"
 	"  place    replay VM lifetimes over a cluster: how many VMs get contiguous host memory\n"
+	"  sweep    run a plan's grid of compares (GNU parallel, Slurm) into one tidy CSV\n"
+	"  plot     draw a sweep's CSV with gnuplot\n"
 	"  demo     run the embedded default workload on the default machine\n"
 	"\n"
 	"common options:\n"
@@ -111,6 +114,10 @@ static int cmd_help(const char *cmd, FILE *f)
 		fputs("usage: mmusim config [-c FILE] [-s K=V]...\nPrints the effective configuration as INI.\n", f);
 	else if (!strcmp(cmd, "place"))
 		place_help(f);
+	else if (!strcmp(cmd, "sweep"))
+		return cmd_sweep(1, (char *[]){ "--help", NULL });
+	else if (!strcmp(cmd, "plot"))
+		return cmd_plot(1, (char *[]){ "--help", NULL });
 	else if (!strcmp(cmd, "demo"))
 		fputs("usage: mmusim demo\nRuns the embedded workload " DEMO_SPEC "\non the embedded default configuration.\n", f);
 	else {
@@ -454,6 +461,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "place"))
 		return cmd_place(argc - 2, argv + 2);
+	if (!strcmp(cmd, "sweep"))
+		return cmd_sweep(argc - 2, argv + 2);
+	if (!strcmp(cmd, "plot"))
+		return cmd_plot(argc - 2, argv + 2);
 	r = parse_opts(cmd, argc - 2, argv + 2, &o);
 	if (r == 1)
 		return 0;

@@ -275,6 +275,7 @@ struct loader {
 	struct cfg_build b;
 	int seq[NKEYS];              /* layer that set each key last */
 	const char *file;
+	const char *const *osrc;     /* source of each override (NULL: the command line) */
 };
 
 static const char *seq_src(const struct loader *L, int seq)
@@ -283,6 +284,8 @@ static const char *seq_src(const struct loader *L, int seq)
 		return SRC_DEFAULT;
 	if (seq == SEQ_FILE)
 		return L->file;
+	if (L->osrc && L->osrc[seq - SEQ_OVERRIDE])
+		return L->osrc[seq - SEQ_OVERRIDE];
 	return SRC_CMDLINE;
 }
 
@@ -806,14 +809,14 @@ static int apply_override(struct loader *L, int seq, const char *text)
 	sec = trim(lhs);
 	dot = strrchr(sec, '.');
 	if (!dot || dot == sec || !dot[1]) {
-		rc = cfg_error(SRC_CMDLINE, NULL, NULL, "bad override %s: expected section.key=value",
+		rc = cfg_error(seq_src(L, seq), NULL, NULL, "bad override %s: expected section.key=value",
 			       quote(text, qb, sizeof qb));
 		goto out;
 	}
 	*dot = 0;
 	key = dot + 1;
 	if (!eq) {
-		rc = cfg_error(SRC_CMDLINE, sec, key, "missing '=' in %s: expected section.key=value",
+		rc = cfg_error(seq_src(L, seq), sec, key, "missing '=' in %s: expected section.key=value",
 			       quote(text, qb, sizeof qb));
 		goto out;
 	}
@@ -826,7 +829,7 @@ static int apply_override(struct loader *L, int seq, const char *text)
 			v[n - 1] = 0;
 			v++;
 		}
-		rc = apply_one(L, seq, SRC_CMDLINE, sec, key, v);
+		rc = apply_one(L, seq, seq_src(L, seq), sec, key, v);
 	}
 out:
 	free(val);
@@ -941,6 +944,12 @@ static int finalize(struct loader *L)
 
 int cfg_load(struct cfg *c, const char *file, const char *const *overrides, int n_overrides)
 {
+	return cfg_load_from(c, file, overrides, NULL, n_overrides);
+}
+
+int cfg_load_from(struct cfg *c, const char *file, const char *const *overrides, const char *const *srcs,
+		  int n_overrides)
+{
 	struct loader *L;
 	dictionary *d;
 	int rc, i;
@@ -949,6 +958,7 @@ int cfg_load(struct cfg *c, const char *file, const char *const *overrides, int 
 	L = calloc(1, sizeof *L);
 	SIM_BUG_ON(!L);
 	L->file = file;
+	L->osrc = srcs;
 	for (i = 0; i < NKEYS; i++)
 		L->seq[i] = SEQ_NONE;
 

@@ -136,6 +136,10 @@ struct cfg_override {
 /* Loads embedded default, then `file` (may be NULL), then the overrides.
  * 0, or -EINVAL after printing one line "mmusim: <src>: [sec] key: why". */
 int cfg_load(struct cfg *c, const char *file, const char *const *overrides, int n_overrides);
+/* As cfg_load, with srcs[i] naming where override i comes from in its
+ * messages (e.g. "plan.ini:12"; srcs or srcs[i] NULL: "command line"). */
+int cfg_load_from(struct cfg *c, const char *file, const char *const *overrides, const char *const *srcs,
+		  int n_overrides);
 /* Just the embedded default (tests, bench). Never fails: SIM_BUG_ON. */
 void cfg_default(struct cfg *c);
 /* The embedded default INI text (a copy of configs/default.ini). */
