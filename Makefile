@@ -32,7 +32,7 @@ BENCH_OBJ := $(BUILD)/test/bench/bench.o
 DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev pkg-config valgrind \
 	    parallel gnuplot-nox slurm-wlm munge
 
-.PHONY: all test check bench demo deps clean
+.PHONY: all test check bench demo deps clean figures
 all: $(BUILD)/mmusim $(BUILD)/test_runner
 
 # Installs the Debian packages the build needs, only when one is missing.
@@ -90,7 +90,18 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/mmusim $(BUILD)/mmusim-bench
 	$(BUILD)/mmusim-bench
 
+# The README's figure (docs/figures/walkers.*), from scratch: its plan,
+# one sweep, one plot. test_sweep.c checks that the committed data is what
+# this makes.
+FIGURE_PLOT := --kind bars --metric total_cycles --relative native --log \
+	--title "Address-translation cost relative to native (log scale)"
+figures: deps
+	@$(MAKE) --no-print-directory $(BUILD)/mmusim
+	rm -rf $(BUILD)/figures
+	$(BUILD)/mmusim sweep docs/figures/walkers.ini --results $(BUILD)/figures/walkers --jobs 2
+	$(BUILD)/mmusim plot $(BUILD)/figures/walkers/results.csv $(FIGURE_PLOT) -o docs/figures/walkers.svg
+
 clean:
 	rm -rf build build-san
 
--include $(shell find $(BUILD) build-san -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) build-san -name '*.d' -type f 2>/dev/null)

@@ -605,8 +605,19 @@ int cmd_plot(int argc, char **argv)
 		gp_str(f, o.title);
 		fputc('\n', f);
 	}
-	if (o.log)
+	if (o.log) {
+		/* bars rise from the bottom of the range: start it below the
+		 * smallest value so that every bar shows */
+		double lo = INFINITY;
+		for (x = 0; x < g.nx * g.nw; x++)
+			if (g.v[x] > 0 && g.v[x] < lo)
+				lo = g.v[x];
 		fprintf(f, "set logscale y\n");
+		if (isfinite(lo))
+			fprintf(f, "set yrange [%.6g:*]\n", lo / 2);
+	}
+	if (o.relative)
+		fprintf(f, "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555' front\n");
 	{
 		char ylab[600];
 		if (kind == K_HIST)

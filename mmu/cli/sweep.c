@@ -1051,6 +1051,29 @@ static int run_wait(char *const *av)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Runs argv with its standard output in file out; its exit status or -1. */
+static int run_wait_to(char *const *av, const char *out)
+{
+	pid_t pid;
+	int st;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(127);
+		execvp(av[0], av);
+		fprintf(stderr, "mmusim: %s: %s\n", av[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 static bool in_path(const char *prog)
 {
 	const char *path = getenv("PATH");
@@ -1169,23 +1192,43 @@ static int engine_slurm(const struct plan *p, const struct sweep_opts *o, bool *
 	}
 	printf("%s: %llu points, %llu array tasks\n", script, (unsigned long long)n, (unsigned long long)tasks);
 	if (o->no_submit || !in_path("sbatch")) {
-		printf("submit it with: sbatch %s%s\nthen gather with: mmusim sweep %s --gather\n",
-		       o->wait ? "--wait " : "", script, p->path);
+		printf("submit it with: sbatch %s\nthen gather with: mmusim sweep %s --gather\n", script, p->path);
 		return 0;
 	}
 	{
+		char idfile[PATH_MAX + 32], *id, *semi;
 		const char *av[5];
 		int k = 0;
+		snprintf(idfile, sizeof idfile, "%s/job", dir);
 		av[k++] = "sbatch";
-		if (o->wait)
-			av[k++] = "--wait";
+		av[k++] = "--parsable";
 		av[k++] = script;
 		av[k] = NULL;
-		st = run_wait((char *const *)av);
-		if (st) {
-			fprintf(stderr, "mmusim: %s: sbatch%s exited with %d\n", script, o->wait ? " --wait" : "", st);
+		st = run_wait_to((char *const *)av, idfile);
+		id = slurp(idfile, NULL);
+		if (st || !id || !isdigit((unsigned char)id[0])) {
+			fprintf(stderr, "mmusim: %s: sbatch exited with %d\n", script, st);
+			free(id);
 			return -EXIT_RUNTIME;
 		}
+		if ((semi = strpbrk(id, ";\n")))
+			*semi = 0;
+		printf("submitted job array %s\n", id);
+		/* --wait: until squeue no longer lists the array (sbatch --wait
+		 * polls far more slowly); gathering then finds what failed */
+		while (o->wait) {
+			const char *q[] = { "squeue", "-h", "-j", id, "-o", "%i", NULL };
+			char *left;
+			st = run_wait_to((char *const *)q, idfile);
+			left = slurp(idfile, NULL);
+			if (st || !left || !left[0]) {
+				free(left);
+				break;
+			}
+			free(left);
+			usleep(300000);
+		}
+		free(id);
 	}
 	*submitted_wait = o->wait;
 	if (!o->wait)

@@ -18,6 +18,15 @@ stop() {
 	for p in slurmd slurmctld; do
 		[ -f "$dir/$p.pid" ] && kill "$(cat "$dir/$p.pid")" 2>/dev/null || true
 	done
+	# wait until they are gone (they write their state as they stop)
+	for p in slurmd slurmctld; do
+		[ -f "$dir/$p.pid" ] || continue
+		i=0
+		# (a zombie counts as gone: nobody may reap daemons here)
+		while ps -o stat= -p "$(cat "$dir/$p.pid")" 2>/dev/null | grep -qv Z && [ $i -lt 50 ]; do
+			i=$((i + 1)); sleep 0.1
+		done
+	done
 	if [ -f "$dir/munge-dir" ]; then
 		m=$(cat "$dir/munge-dir")
 		[ -f "$m/munge/munged.pid" ] && kill "$(cat "$m/munge/munged.pid")" 2>/dev/null || true
@@ -88,7 +97,7 @@ SlurmdLogFile=$dir/slurmd.log
 SlurmctldPort=${SLURM_LOCAL_PORT:-16817}
 SlurmdPort=$(( ${SLURM_LOCAL_PORT:-16817} + 1 ))
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$(nproc)
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF=$conf

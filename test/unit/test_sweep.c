@@ -497,3 +497,98 @@ TEST(plot_errors)
 		free(err);
 	}
 }
+
+/* The README's figure is current: its plan, swept and plotted as `make
+ * figures` does, gives the committed data file. */
+TEST(figures_readme_current)
+{
+	char cmd[2000], dat[700], *want, *got;
+	const char *d = test_tmpdir();
+	snprintf(cmd, sizeof cmd,
+		 "%s sweep docs/figures/walkers.ini --results %s/fig --jobs 2 >/dev/null && "
+		 "%s plot %s/fig/results.csv --kind bars --metric total_cycles --relative native --log "
+		 "--title x -o %s/walkers.svg >/dev/null", test_mmusim(), d, test_mmusim(), d, d);
+	REQUIRE(test_run(cmd, NULL, NULL) == 0);
+	snprintf(dat, sizeof dat, "%s/walkers.dat", d);
+	want = readall("docs/figures/walkers.dat");
+	got = readall(dat);
+	REQUIRE(want && got);
+	if (strcmp(want, got))
+		test_fail(__FILE__, __LINE__, "docs/figures/walkers.dat is stale: run make figures\n%s\nnow:\n%s", want, got);
+	free(want);
+	free(got);
+}
+
+/* Every command of docs/studies.md runs as shown, in order, in a scratch
+ * folder holding the page's plan (its ini block) and with mmusim on PATH;
+ * the Slurm command inside a single-node Slurm of the test's own. `make
+ * figures` is run by figures_readme_current (its commands, without
+ * rewriting the committed figure). */
+TEST(docs_studies_commands)
+{
+	char *doc = readall("docs/studies.md"), *p, *line, *save = NULL, cmd[4000], sdir[600], *err = NULL;
+	char bindir[600];
+	const char *d = test_tmpdir();
+	FILE *plan;
+	bool sh = false, ini = false, slurm_up = false;
+	int ran = 0, st;
+
+	REQUIRE(doc);
+	snprintf(bindir, sizeof bindir, "%s", test_mmusim());
+	*strrchr(bindir, '/') = 0;
+	snprintf(cmd, sizeof cmd, "mkdir -p %s/study && cp docs/figures/walkers.ini %s/study/ 2>/dev/null; true", d, d);
+	test_run(cmd, NULL, NULL);
+	snprintf(cmd, sizeof cmd, "%s/study/tlb.ini", d);
+	plan = fopen(cmd, "w");
+	REQUIRE(plan);
+	snprintf(sdir, sizeof sdir, "%s/study-slurm", d);
+	for (p = strtok_r(doc, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+		line = p;
+		if (!strncmp(line, "```", 3)) {
+			if (sh || ini) {
+				if (ini) {           /* the page's one plan is written */
+					fclose(plan);
+					plan = NULL;
+				}
+				sh = ini = false;
+			} else {
+				sh = !strcmp(line, "```sh");
+				ini = !strcmp(line, "```ini") && plan;
+			}
+			continue;
+		}
+		if (ini) {
+			fprintf(plan, "%s\n", line);
+			continue;
+		}
+		if (!sh || !strcmp(line, "make figures"))
+			continue;
+		if (strstr(line, "--slurm") && !slurm_up) {
+			snprintf(cmd, sizeof cmd, "SLURM_LOCAL_PORT=%d sh test/tools/slurm-local.sh start %s",
+				 21000 + (int)(getpid() % 20000), sdir);
+			REQUIRE(test_run(cmd, NULL, &err) == 0);
+			free(err);
+			slurm_up = true;
+		}
+		snprintf(cmd, sizeof cmd, "cd %s/study && SLURM_CONF=%s/slurm.conf PATH=%s:$PATH %s", d, sdir, bindir, line);
+		st = test_run(cmd, NULL, &err);
+		if (st)
+			test_fail(__FILE__, __LINE__, "docs/studies.md: `%s` exited %d: %s", line, st, err ? err : "");
+		free(err);
+		err = NULL;
+		ran++;
+	}
+	if (plan)
+		fclose(plan);
+	if (slurm_up) {
+		snprintf(cmd, sizeof cmd, "sh test/tools/slurm-local.sh stop %s", sdir);
+		test_run(cmd, NULL, NULL);
+	}
+	CHECK(ran >= 9);
+	CHECK(slurm_up);
+	/* what the commands made */
+	snprintf(cmd, sizeof cmd, "test -s %s/study/tlb.d/results.csv && test -s %s/study/bars.svg && test -s %s/study/lines.pdf "
+		 "&& test -s %s/study/hist.png && test -s %s/study/cdf.dat && test -s %s/study/sort.lackey", d, d, d, d, d, d);
+	CHECK_EQ(test_run(cmd, NULL, NULL), 0);
+	free(doc);
+}
