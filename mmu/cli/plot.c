@@ -649,6 +649,38 @@ int cmd_plot(int argc, char **argv)
 		gp_str(f, dat);
 		fprintf(f, " using ($1 > 0 ? $1 : 0.5):i with steps\n");
 	} else {
+		/* a swept axis: ticks at the points swept (when few), and a log2
+		 * axis when they grow geometrically (768, 1536, 3072, ...) */
+		bool geo = g.nx >= 3;
+		double r0 = 0;
+		for (x = 0; x < g.nx && geo; x++) {
+			double v = strtod(g.xs[x], NULL);
+			if (v <= 0)
+				geo = false;
+			else if (x) {
+				double q = v / strtod(g.xs[x - 1], NULL);
+				if (x == 1)
+					r0 = q;
+				if (r0 < 1.5 || fabs(q - r0) > 0.01 * r0)
+					geo = false;
+			}
+		}
+		if (geo)
+			fprintf(f, "set logscale x 2\n");
+		if (g.nx <= 12) {
+			fprintf(f, "set xtics (");
+			for (x = 0; x < g.nx; x++)
+				fprintf(f, "%s%s", x ? ", " : "", g.xs[x]);
+			fprintf(f, ")\n");
+		}
+		if (g.nx == 1 || geo) {
+			/* keep the end points off the frame */
+			double lo = strtod(g.xs[0], NULL), hi = strtod(g.xs[g.nx - 1], NULL);
+			if (geo)
+				fprintf(f, "set xrange [%.10g:%.10g]\n", lo / 1.2, hi * 1.2);
+			else
+				fprintf(f, "set xrange [%.10g:%.10g]\n", lo - 1, hi + 1);
+		}
 		fprintf(f, "plot for [i=2:%zu] ", g.nw + 1);
 		gp_str(f, dat);
 		fprintf(f, " using 1:i with linespoints\n");

@@ -468,6 +468,10 @@ TEST(plot_kinds_data)
 	d = plot_dat("--kind series --x point --where workload=uni --where tlb.l2.entries=1536", "series.svg");
 	CHECK(d && !strcmp(d, "\"point\" \"native\" \"nested\"\n1 10 40\n"));
 	free(d);
+	d = readall(strcat(strcpy((char[700]){ 0 }, test_tmpdir()), "/lines.gp"));
+	CHECK_STR_CONTAINS(d, "set xtics (768, 1536)\n");       /* ticks at the swept values */
+	CHECK(d && !strstr(d, "logscale x"));                  /* two points: no geometric axis */
+	free(d);
 	/* the script names the data and sets labels with units */
 	d = readall(strcat(strcpy((char[700]){ 0 }, test_tmpdir()), "/rel.gp"));
 	CHECK_STR_CONTAINS(d, "set ylabel 'cycles per page walk, relative to native'");
