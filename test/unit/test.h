@@ -4,7 +4,10 @@
  * Each test_<module>.c defines tests with TEST(name) { ... }; they register
  * themselves at start-up and the one runner (test/unit/runner.c) runs them
  * all, or those whose name contains argv[1], and ends with the line
- * "N passed, N failed". CHECK* record a failure with file and line and let
+ * "N passed, N failed". Each test runs in a child process of its own, one
+ * per core side by side (TEST_JOBS=N sets how many), with a scratch folder
+ * of its own (test_tmpdir()); reports are printed in registration order,
+ * and a test that crashes fails alone. CHECK* record a failure with file and line and let
  * the test go on; REQUIRE* stop the test.
  */
 #ifndef MMUSIM_TEST_H

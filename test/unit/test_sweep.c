@@ -309,7 +309,7 @@ TEST(sweep_slurm_equals_parallel)
 	snprintf(res, sizeof res, "%s/slurm.d", dir);
 	plan = write_plan("slurm.ini", res);
 	snprintf(sdir, sizeof sdir, "%s/slurm-state", dir);
-	snprintf(cmd, sizeof cmd, "SLURM_LOCAL_PORT=%d sh test/tools/slurm-local.sh start %s", 20000 + (int)(getpid() % 20000),
+	snprintf(cmd, sizeof cmd, "SLURM_LOCAL_PORT=%d sh test/tools/slurm-local.sh start %s", 20000 + 2 * (int)(getpid() % 1000),
 		 sdir);
 	st = test_run(cmd, &out, &err);
 	if (st) {
@@ -569,7 +569,7 @@ TEST(docs_studies_commands)
 			continue;
 		if (strstr(line, "--slurm") && !slurm_up) {
 			snprintf(cmd, sizeof cmd, "SLURM_LOCAL_PORT=%d sh test/tools/slurm-local.sh start %s",
-				 21000 + (int)(getpid() % 20000), sdir);
+				 23000 + 2 * (int)(getpid() % 1000), sdir);
 			REQUIRE(test_run(cmd, NULL, &err) == 0);
 			free(err);
 			slurm_up = true;
