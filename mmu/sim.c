@@ -115,7 +115,9 @@ static void check_one(struct sim *s, struct mmu *u, u64 va, enum acc a, bool ok,
 		return;
 	}
 	want_pa = gonly ? r.gpa.v : r.hpa.v;
-	want_ps = gonly || gsize ? r.gps : r.ps;
+	/* a contiguous VM's guest page is one host extent: the largest size
+	 * its offset (gBA) is aligned to, up to the guest size */
+	want_ps = gonly ? r.gps : gsize ? psize_aligned(r.gps, r.hpa.v - r.gpa.v) : r.ps;
 	want_perms = gonly ? r.gperms : r.perms;
 	if (r.fault != FAULT_NONE && !(gonly && r.host_fault))
 		mismatch(s, u, va, a, "translated where the reference translator faults");

@@ -155,6 +155,47 @@ void tlb_invalidate_va(struct tlb *t, u64 va, u32 ctx)
 	sa_invalidate(&t->l2_1g, va >> psize_shift(PS_1G), va >> psize_shift(PS_1G), ctx);
 }
 
+struct tlb_range {
+	u32 ctx;           /* exact record ctx (with the L2 size tag) */
+	u64 lo, hi;        /* page numbers, inclusive */
+};
+
+static bool pred_range(const struct sa_record *e, void *arg)
+{
+	const struct tlb_range *r = arg;
+	return e->ctx == r->ctx && e->key >= r->lo && e->key <= r->hi;
+}
+
+/* Entries of one page size in one array overlapping [va, va + len): a few
+ * page numbers are probed one by one, more by a scan of the array. */
+static void inv_range_one(struct sa_table *a, u64 va, u64 len, u32 ctx, enum psize ps)
+{
+	struct tlb_range r = { ctx, va >> psize_shift(ps), (va + len - 1) >> psize_shift(ps) };
+	u64 vpn;
+
+	if (!a->ways)
+		return;
+	if (r.hi - r.lo < 16) {
+		for (vpn = r.lo; vpn <= r.hi; vpn++)
+			sa_invalidate(a, vpn, vpn, ctx);
+		return;
+	}
+	sa_invalidate_if(a, pred_range, &r);
+}
+
+void tlb_invalidate_range(struct tlb *t, u64 va, u64 len, u32 ctx)
+{
+	int i, ps;
+
+	SIM_BUG_ON(len < PAGE_SIZE || (len & (len - 1)) || (va & (len - 1)));
+	for (i = 0; i < 2; i++)
+		for (ps = 0; ps < PS_NR; ps++)
+			inv_range_one(&t->l1[i][ps], va, len, ctx, (enum psize)ps);
+	for (ps = PS_4K; ps <= PS_2M; ps++)
+		inv_range_one(&t->l2, va, len, l2_ctx(ctx, (enum psize)ps), (enum psize)ps);
+	inv_range_one(&t->l2_1g, va, len, ctx, PS_1G);
+}
+
 static void tlb_invalidate_all_if(struct tlb *t, bool (*pred)(const struct sa_record *, void *),
 				  void *arg)
 {

@@ -89,6 +89,10 @@ void tlb_l2_fill(struct tlb *t, u64 va, u32 ctx, const struct tlb_xlate *x);
 
 /* INVLPG: every entry of ctx, at every page size, that maps va. */
 void tlb_invalidate_va(struct tlb *t, u64 va, u32 ctx);
+/* INVLPG of a page [va, va + len) (len a power of two >= 4K, va aligned):
+ * every entry of ctx, at every page size, that overlaps it (SDM vol. 3A
+ * 4.10.4.1: the entries for the page, whatever size each was cached at). */
+void tlb_invalidate_range(struct tlb *t, u64 va, u64 len, u32 ctx);
 /* Every entry of one ctx (CR3 write without PCID preservation, INVPCID). */
 void tlb_flush_ctx(struct tlb *t, u32 ctx);
 /* Every entry whose ctx has this VPID (bits 12-27). */

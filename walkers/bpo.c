@@ -18,7 +18,11 @@
  *   memory); the seed paper checks at TLB fill, and checking the pointers
  *   too is our choice, stated here.
  *   Because the extent is contiguous, a guest 2M or 1G page is contiguous in
- *   host memory and is cached at its guest size, whatever the EPT's pages.
+ *   host memory; it is cached at its guest size, whatever the EPT's pages,
+ *   when gBA is a multiple of that size, and otherwise at the largest size
+ *   gBA is aligned to (a TLB entry maps an aligned page onto an aligned
+ *   frame, SDM vol. 3A 4.10.2.2; an extent placed at a 4K boundary, as
+ *   `--backing` may give, is cached at 4K).
  *   A VM that is not contiguous uses nested paging (walkers/nested.c): the
  *   two cohabit on one host, each VM in the mode its contiguity allows.
  *   Not modelled: MMIO holes (the model's guest-physical memory has none;
@@ -73,7 +77,8 @@ bool bpo_walk(struct walker *w, const struct xlate_in *in, struct xlate_out *out
 		return false;
 	out->pa = mk_hpa(res.out + (w->m->vm.base_hfn << PAGE_SHIFT));
 	out->gpa = mk_gpa(res.out);
-	out->ps = res.ps;
+	/* cached at the guest size only where gBA is aligned to it */
+	out->ps = psize_aligned(res.ps, w->m->vm.base_hfn << PAGE_SHIFT);
 	out->perms = res.perms;
 	out->dirty = res.dirty;
 	return true;

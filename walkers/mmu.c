@@ -205,9 +205,9 @@ bool mmu_translate(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, str
 	return true;
 }
 
-void mmu_invlpg(struct mmu *u, u32 ctx, u64 va)
+void mmu_invlpg(struct mmu *u, u32 ctx, u64 va, u64 size)
 {
-	tlb_invalidate_va(&u->tlb, va, ctx);
+	tlb_invalidate_range(&u->tlb, va, size, ctx);
 	pwc_flush_ctx(&u->pwc, DIM_G, ctx);
 	fp_clear(u);
 	u->st.invlpg++;
@@ -273,9 +273,9 @@ static void on_pt_write(struct mmu_notifier *n, const struct pt_update *pu)
 {
 	mmu_pt_write(notifier_mmu(n), pu);
 }
-static void on_invlpg(struct mmu_notifier *n, u32 ctx, u64 va)
+static void on_invlpg(struct mmu_notifier *n, u32 ctx, u64 va, u64 size)
 {
-	mmu_invlpg(notifier_mmu(n), ctx, va);
+	mmu_invlpg(notifier_mmu(n), ctx, va, size);
 }
 static void on_flush_ctx(struct mmu_notifier *n, u32 ctx)
 {

@@ -98,7 +98,8 @@ void mmu_destroy(struct mmu *u);
 bool mmu_translate(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, struct walk_fault *f);
 
 /* Notifications from the machine (the notifier's ops call these). */
-void mmu_invlpg(struct mmu *u, u32 ctx, u64 va);
+/* INVLPG of the page [va, va + size): every TLB entry overlapping it. */
+void mmu_invlpg(struct mmu *u, u32 ctx, u64 va, u64 size);
 void mmu_flush_ctx(struct mmu *u, u32 ctx);
 void mmu_cr3(struct mmu *u, u32 ctx, gpa_t root, bool flush);
 void mmu_pt_write(struct mmu *u, const struct pt_update *pu);

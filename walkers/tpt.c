@@ -85,7 +85,10 @@ static bool tpt_translate(struct walker *w, const struct xlate_in *in,
 				machine_defer_ad(w->m, machine_gpa_hpa(w->m, g.at[g.leaf]), PTE_D);
 				g.e[g.leaf] |= PTE_D;
 			}
-			if (g.fault == FAULT_NONE || g.fault == FAULT_NOT_PRESENT)
+			/* a protection fault is the hardware's to find in the
+			 * guest's own (host-physical) tables: the leaf is there,
+			 * with the guest's permissions */
+			if (g.fault == FAULT_NONE || g.fault == FAULT_NOT_PRESENT || g.fault == FAULT_PROT)
 				sh_fill(w, root, in->levels, &g, in->va.v);
 		}
 	}

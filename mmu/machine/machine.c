@@ -297,12 +297,14 @@ void machine_pt_write(struct machine *m, u32 pid, gpa_t a, int level, u64 val)
 		m->notifiers[i]->ops->pt_write(m->notifiers[i], &pu);
 }
 
-void machine_invlpg(struct machine *m, u32 pcid, u64 va)
+void machine_invlpg(struct machine *m, u32 pcid, u64 va, u64 size)
 {
 	u32 i, ctx = machine_ctx(m, pcid);
+	SIM_BUG_ON(size != 1ull << 12 && size != 1ull << 21 && size != 1ull << 30);
+	va &= ~(size - 1);
 	m->os.st.invlpg++;
 	for (i = 0; i < m->nnotifiers; i++)
-		m->notifiers[i]->ops->invlpg(m->notifiers[i], ctx, va);
+		m->notifiers[i]->ops->invlpg(m->notifiers[i], ctx, va, size);
 }
 
 void machine_flush_ctx(struct machine *m, u32 pcid)

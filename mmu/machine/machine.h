@@ -134,7 +134,8 @@ u64 machine_pt_read(struct machine *m, gpa_t a);
 void machine_pt_write(struct machine *m, u32 pid, gpa_t a, int level, u64 val);
 
 /* Broadcast to every MMU instance (pcid: the guest's PCID). */
-void machine_invlpg(struct machine *m, u32 pcid, u64 va);
+/* INVLPG of the page of `size` bytes (4K, 2M or 1G) that contains va. */
+void machine_invlpg(struct machine *m, u32 pcid, u64 va, u64 size);
 void machine_flush_ctx(struct machine *m, u32 pcid);
 void machine_cr3(struct machine *m, u32 pcid, gpa_t root, bool flush);
 

@@ -31,8 +31,11 @@ struct mmu_notifier;
 struct mmu_notifier_ops {
 	/* The OS wrote a page-table entry (after the write). */
 	void (*pt_write)(struct mmu_notifier *n, const struct pt_update *u);
-	/* INVLPG: every translation of the page containing va in ctx. */
-	void (*invlpg)(struct mmu_notifier *n, u32 ctx, u64 va);
+	/* INVLPG of the page [va, va + size) of ctx (size: the page's size,
+	 * 4K, 2M or 1G; va aligned to it): every translation that overlaps the
+	 * page goes, whatever size it was cached at (SDM vol. 3A 4.10.4.1: a
+	 * 2M guest page over 4K host pages is cached as 4K entries). */
+	void (*invlpg)(struct mmu_notifier *n, u32 ctx, u64 va, u64 size);
 	/* Every translation of ctx (INVPCID single-context, CR3 without
 	 * PCIDs). */
 	void (*flush_ctx)(struct mmu_notifier *n, u32 ctx);

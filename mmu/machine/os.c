@@ -209,9 +209,13 @@ struct inval {
 	u32 ctx, n;
 	bool full;
 	u64 va[TLB_FLUSH_CEILING];
+	u64 size[TLB_FLUSH_CEILING];   /* the size of the page at va */
 };
 
-static void inval_add(struct inval *iv, u64 va)
+/* Queues INVLPG of the page [va, va + size): the page whose entry changed,
+ * at its own size, so that entries cached at a smaller size (a huge guest
+ * page over smaller host pages) go too (SDM vol. 3A 4.10.4.1). */
+static void inval_add(struct inval *iv, u64 va, u64 size)
 {
 	if (iv->full)
 		return;
@@ -219,7 +223,8 @@ static void inval_add(struct inval *iv, u64 va)
 		iv->full = true;
 		return;
 	}
-	iv->va[iv->n++] = va;
+	iv->va[iv->n] = va;
+	iv->size[iv->n++] = size;
 }
 
 static void inval_run(struct os *o, struct inval *iv)
@@ -230,7 +235,7 @@ static void inval_run(struct os *o, struct inval *iv)
 		return;
 	}
 	for (i = 0; i < iv->n; i++)
-		machine_invlpg(o->m, iv->ctx, iv->va[i]);
+		machine_invlpg(o->m, iv->ctx, iv->va[i], iv->size[i]);
 }
 
 static void pt_write(struct os *o, struct proc *p, gpa_t table, unsigned idx, int level, u64 val)
@@ -335,6 +340,11 @@ static int pt_range(struct os *o, struct proc *p, gpa_t table, int level, u64 ba
 			if (ev < start || ee > end) {        /* partly covered huge page */
 				if ((r = split_huge(o, p, table, i, level)))
 					return r;
+				/* The huge page's TLB entry goes, even when no 4K
+				 * leaf changes below (Linux: split_huge_pmd flushes
+				 * the PMD's range; SDM vol. 3A 4.10.4.3). */
+				if (e & PTE_P)
+					inval_add(iv, ev, sz);
 				e = pt_read(o, table, i);
 				goto descend;
 			}
@@ -348,7 +358,7 @@ static int pt_range(struct os *o, struct proc *p, gpa_t table, int level, u64 ba
 				pt_write(o, p, table, i, level, n);
 			}
 			if (e & PTE_P)
-				inval_add(iv, ev);
+				inval_add(iv, ev, sz);
 			continue;
 		}
 descend:
@@ -363,7 +373,7 @@ descend:
 				o->st.pt_pages_freed++;
 				/* The freed table may sit in paging-structure caches:
 				 * INVLPG of any address drops them (SDM 4.10.4.1). */
-				inval_add(iv, ev);
+				inval_add(iv, ev, PAGE_SIZE);
 			}
 		}
 	}

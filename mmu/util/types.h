@@ -46,6 +46,15 @@ enum psize { PS_4K = 0, PS_2M = 1, PS_1G = 2, PS_NR = 3 };
 
 static inline unsigned psize_shift(enum psize s) { return 12u + 9u * (unsigned)s; }
 static inline u64 psize_bytes(enum psize s) { return 1ull << psize_shift(s); }
+/* The largest page size <= s at which a translation that adds `offset`
+ * (hPA - gVA, or hPA - gPA) is aligned: a page of size s maps onto one
+ * aligned page of that size only when the offset is a multiple of it. */
+static inline enum psize psize_aligned(enum psize s, u64 offset)
+{
+	while (s > PS_4K && (offset & (psize_bytes(s) - 1)))
+		s = (enum psize)(s - 1);
+	return s;
+}
 /* Level of the leaf entry mapping a page of this size (PT=1, PD=2, PDPT=3). */
 static inline int psize_level(enum psize s) { return 1 + (int)s; }
 const char *psize_name(enum psize s);   /* "4K", "2M", "1G" */

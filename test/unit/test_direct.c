@@ -193,7 +193,7 @@ TEST(direct_isolation_adversarial)
 		REQUIRE(r.fault == FAULT_NONE);
 		t = r.leaf_at;
 		machine_pt_write(&s.m, 0, t, 1, (3ull << 30) | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D);
-		machine_invlpg(&s.m, s.m.os.cur->pcid, va_out);
+		machine_invlpg(&s.m, s.m.os.cur->pcid, va_out, PAGE_SIZE);
 	}
 	for (i = 0; i < nw; i++) {
 		struct xlate_out o;
@@ -326,14 +326,14 @@ TEST(direct_mmio_hole)
 	oracle_translate(&s.m, s.m.os.cur->root, 4, va, ACC_R, &r);
 	REQUIRE(r.fault == FAULT_NONE);
 	machine_pt_write(&s.m, 0, r.leaf_at, 1, (3ull << 30) + 0x5000 + (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D));
-	machine_invlpg(&s.m, s.m.os.cur->pcid, va);
+	machine_invlpg(&s.m, s.m.os.cur->pcid, va, PAGE_SIZE);
 	CHECK(!mmu_translate(&s.mmu[0], va, ACC_R, &o, &fl));
 	CHECK_EQ(fl.kind, FAULT_ISOLATION);
 	CHECK(!mmu_translate(&s.mmu[1], va, ACC_R, &o, &fl));
 	CHECK_EQ(fl.kind, FAULT_EPT);
 	/* and above the hole: hPA = gPA + gBA */
 	machine_pt_write(&s.m, 0, r.leaf_at, 1, (5ull << 30) + (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D));
-	machine_invlpg(&s.m, s.m.os.cur->pcid, va);
+	machine_invlpg(&s.m, s.m.os.cur->pcid, va, PAGE_SIZE);
 	REQUIRE(mmu_translate(&s.mmu[0], va, ACC_R, &o, &fl));
 	CHECK_EQ(o.pa.v, (5ull << 30) + (s.m.vm.base_hfn << PAGE_SHIFT));
 	CHECK_EQ(s.mmu[0].st.oracle_mismatches + s.mmu[1].st.oracle_mismatches, 0);
