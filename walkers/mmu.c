@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Every MMU instance seeds its random-replacement tables alike, so that in
@@ -42,6 +43,16 @@ int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const st
 	u->pte_cycles = c->vmm.pte_cycles;
 	u->access_cycles = c->cpu.access_cycles;
 	u->invlpg_exits = c->vmm.invlpg_exits;
+	/* the private region: its place follows from the walker alone */
+	u->priv.base = MMU_PRIV_TOP - (u64)(walker_index(ops) + 1) * MMU_PRIV_FRAMES;
+	u->priv.next = u->priv.base;
+	u->priv.end = u->priv.base + MMU_PRIV_FRAMES;
+	if (m->frames.nframes > MMU_PRIV_TOP - WALKER_NR_MAX * MMU_PRIV_FRAMES) {
+		fprintf(stderr, "mmusim: [host] ram: at most %llu bytes (the walkers' own tables live above)\n",
+			(unsigned long long)((MMU_PRIV_TOP - WALKER_NR_MAX * MMU_PRIV_FRAMES) << PAGE_SHIFT));
+		r = -EINVAL;
+		goto out_port;
+	}
 	u->w.ops = ops;
 	u->w.mmu = u;
 	u->w.m = m;
@@ -64,10 +75,43 @@ void mmu_destroy(struct mmu *u)
 {
 	if (u->w.ops && u->w.ops->destroy)
 		u->w.ops->destroy(&u->w);
+	free(u->priv.free);
 	sa_destroy(&u->ntlb);
 	memport_destroy(&u->port);
 	pwc_destroy(&u->pwc);
 	tlb_destroy(&u->tlb);
+}
+
+hpa_t mmu_priv_alloc(struct mmu *u)
+{
+	struct mmu_priv *p = &u->priv;
+	u64 f;
+
+	if (p->nfree)
+		f = p->free[--p->nfree];
+	else if (p->next < p->end)
+		f = p->next++;
+	else
+		return mk_hpa(0);
+	if (!physmem_page_make(&u->m->mem, f))
+		return mk_hpa(0);
+	return mk_hpa(f << PAGE_SHIFT);
+}
+
+void mmu_priv_free(struct mmu *u, hpa_t a)
+{
+	struct mmu_priv *p = &u->priv;
+	u64 f = a.v >> PAGE_SHIFT;
+
+	SIM_BUG_ON(!mmu_priv_owns(u, a.v));
+	physmem_drop(&u->m->mem, f);
+	if (p->nfree == p->capfree) {
+		u64 cap = p->capfree ? 2 * p->capfree : 64, *n = realloc(p->free, cap * sizeof *n);
+		SIM_BUG_ON(!n);
+		p->free = n;
+		p->capfree = cap;
+	}
+	p->free[p->nfree++] = f;
 }
 
 static unsigned hist_bucket(u64 cycles)

@@ -65,6 +65,18 @@ struct mmu_fp {
 	enum psize ps;
 };
 
+/* The instance's private host frames (priv_alloc): a region of
+ * MMU_PRIV_FRAMES frames of its own, at the top of the physical address
+ * space, chosen by the walker's registry position alone. */
+#define MMU_PRIV_FRAMES (1ull << 26)         /* 256 GiB of table pages */
+#define MMU_PRIV_TOP (1ull << (PA_BITS_MAX - PAGE_SHIFT))
+
+struct mmu_priv {
+	u64 base, next, end;      /* frames [base, end); next never used yet */
+	u64 *free;                /* freed frames, reused last-in first-out */
+	u64 nfree, capfree;
+};
+
 struct mmu {
 	char name[CFG_NAME_MAX];
 	struct machine *m;
@@ -84,6 +96,7 @@ struct mmu {
 	int levels;
 	u64 va_limit;             /* first non-canonical user address */
 	struct mmu_stats st;
+	struct mmu_priv priv;     /* host frames of the walker's own tables */
 	/* exact same-entry fast path: the last L1 hit of each kind */
 	struct mmu_fp fp[2];
 	bool no_fastpath;         /* tests: prove the fast path changes nothing */
@@ -96,6 +109,19 @@ void mmu_destroy(struct mmu *u);
 /* Translates one access (within one 4K page). true: *out holds it;
  * false: *f says which fault. Counts everything. */
 bool mmu_translate(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, struct walk_fault *f);
+
+/* A zeroed host frame of the instance's private region for the walker's
+ * own tables (shadow, agile, TPT tables), 0 when the region is used up.
+ * Its address depends only on this instance's own allocations and frees,
+ * never on the other instances of a comparison or on guest and EPT
+ * memory, which it never overlaps. */
+hpa_t mmu_priv_alloc(struct mmu *u);
+void mmu_priv_free(struct mmu *u, hpa_t a);
+static inline bool mmu_priv_owns(const struct mmu *u, u64 hpa)
+{
+	u64 f = hpa >> PAGE_SHIFT;
+	return f >= u->priv.base && f < u->priv.end;
+}
 
 /* Notifications from the machine (the notifier's ops call these). */
 /* INVLPG of the page [va, va + size): every TLB entry overlapping it. */

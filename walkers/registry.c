@@ -16,6 +16,15 @@ static const struct walker_ops *const walkers[] = {
 	&tpt_walker_ops,
 };
 
+int walker_index(const struct walker_ops *ops)
+{
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(walkers); i++)
+		if (walkers[i] == ops)
+			return (int)i;
+	return -1;
+}
+
 const struct walker_ops *walker_find(const char *name)
 {
 	size_t i;

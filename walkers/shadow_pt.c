@@ -4,8 +4,11 @@
  * share.
  *
  * Model notes
- *   One table per guest page-table root (CR3), in host frames from the
- *   machine's VMM-table allocator (machine_host_pt_alloc), built lazily by
+ *   One table per guest page-table root (CR3), in host frames of the MMU
+ *   instance's private region (mmu_priv_alloc: above host RAM, placed by
+ *   the walker alone, so that the tables' addresses, and the cache sets
+ *   they fall in, do not depend on the other walkers of a comparison or on
+ *   guest memory), built lazily by
  *   sh_fill() from a software walk of the guest tables (guest_walk()) and
  *   the EPT. Table pages mirror guest table pages one to one (indexes
  *   guest gfn -> table page and back, keyed by VM as well, since several VMs
@@ -45,15 +48,16 @@ void sh_write(struct walker *w, hpa_t t, unsigned i, u64 v)
 
 hpa_t sp_new(struct walker *w)
 {
-	hpa_t p = machine_host_pt_alloc(w->m);
+	struct shadow *sh = w->priv;
+	hpa_t p = mmu_priv_alloc(w->mmu);
 	if (!p.v) {
-		fprintf(stderr, "mmusim: simulated host memory exhausted by shadow page tables "
-			"([host] ram = %llu bytes)\n", (unsigned long long)w->m->cfg.host.ram);
+		fprintf(stderr, "mmusim: the %s walker's private table region is used up (%llu pages)\n",
+			w->ops->name, (unsigned long long)MMU_PRIV_FRAMES);
 		exit(1);
 	}
 	mmu_vmm_pages(w->mmu, +1);
-	if (((struct shadow *)w->priv)->tpt)
-		w->m->tags[p.v >> PAGE_SHIFT] = (u16)w->m->vm.vpid;   /* the guest's own table */
+	if (sh->tpt && u64map_put(&sh->tags, p.v >> PAGE_SHIFT, w->m->vm.vpid))   /* the guest's own table */
+		exit(1);
 	return p;
 }
 
@@ -84,7 +88,8 @@ void sp_free(struct walker *w, hpa_t sp, int level)
 		u64map_del(&sh->by_hpa, sp.v);
 	}
 	u64map_del(&sh->parent, sp.v);
-	machine_host_pt_free(w->m, sp);
+	u64map_del(&sh->tags, sp.v >> PAGE_SHIFT);
+	mmu_priv_free(w->mmu, sp);
 	mmu_vmm_pages(w->mmu, -1);
 }
 
@@ -253,7 +258,7 @@ int shadow_init(struct walker *w, const struct cfg *cfg)
 	sh = calloc(1, sizeof *sh);
 	if (!sh || u64map_init(&sh->by_gfn) || u64map_init(&sh->by_hpa) || u64map_init(&sh->parent) ||
 	    u64map_init(&sh->wcount) || u64map_init(&sh->nested) || u64map_init(&sh->tops) ||
-	    u64map_init(&sh->roots)) {
+	    u64map_init(&sh->roots) || u64map_init(&sh->tags)) {
 		free(sh);
 		return -ENOMEM;
 	}
@@ -273,6 +278,7 @@ void shadow_destroy(struct walker *w)
 	u64map_destroy(&sh->nested);
 	u64map_destroy(&sh->tops);
 	u64map_destroy(&sh->roots);
+	u64map_destroy(&sh->tags);
 	free(sh);
 	w->priv = NULL;
 }

@@ -32,6 +32,7 @@ struct shadow {
 				* its top's gfn << 4 | NESTED_WRITTEN | its level */
 	struct u64map tops;    /* top gfn -> switching entry hpa (0: none yet) */
 	struct u64map roots;   /* guest root gfns (never switched) */
+	struct u64map tags;    /* tpt: memory tag (VPID) of each table frame */
 };
 
 struct gwalk {

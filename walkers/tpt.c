@@ -28,12 +28,12 @@ static bool tpt_tag_ok(struct walker *w, u64 hpa, struct walk_fault *f)
 {
 	struct mmu *u = w->mmu;
 	struct shadow *sh = w->priv;
-	u64 hfn = hpa >> PAGE_SHIFT;
-	bool ok = hfn < w->m->frames.nframes && w->m->tags[hfn] == w->m->vm.vpid;
+	u64 hfn = hpa >> PAGE_SHIFT, *own = mmu_priv_owns(u, hpa) ? u64map_get(&sh->tags, hfn) : NULL;
+	u64 tag = own ? *own : hfn < w->m->frames.nframes ? w->m->tags[hfn] : 0;
+	bool ok = tag == w->m->vm.vpid;
 
 	u->st.tag_checks++;
-	walk_emit_cached(u, DIM_G, 0, SRC_TAG, sh->tag_cycles, hpa & ~(PAGE_SIZE - 1),
-			 hfn < w->m->frames.nframes ? w->m->tags[hfn] : 0);
+	walk_emit_cached(u, DIM_G, 0, SRC_TAG, sh->tag_cycles, hpa & ~(PAGE_SIZE - 1), tag);
 	if (ok)
 		return true;
 	u->st.isolation_faults++;

@@ -100,6 +100,9 @@ struct walker {
 
 /* Registry. */
 const struct walker_ops *walker_find(const char *name);
+/* Position of a walker in the registry (0 ..), fixed at build time. */
+int walker_index(const struct walker_ops *ops);
+#define WALKER_NR_MAX 16
 void walker_list(void *file /* FILE* */);
 extern const struct walker_ops native_walker_ops;
 extern const struct walker_ops nested_walker_ops;
