@@ -108,6 +108,10 @@ static void check_one(struct sim *s, struct mmu *u, u64 va, enum acc a, bool ok,
 	u8 want_perms;
 
 	u->st.oracle_checks++;
+	if (++s->checks == s->cfg.sim.check_inject) {
+		mismatch(s, u, va, a, "injected ([sim] check_inject)");
+		return;
+	}
 	oracle_translate(&s->m, u->root, u->levels, va, a, &r);
 	if (!ok) {
 		if (r.fault != f->kind)

@@ -33,6 +33,7 @@ struct sim {
 	u64 events, ev_kind[EV_KIND_NR];
 	u64 accesses, splits;
 	u64 mismatch_reports;       /* mismatches printed (first few) */
+	u64 checks;                 /* reference checks made (every instance) */
 	const char *trace_name;
 	const char *trace_format;
 };

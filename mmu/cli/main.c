@@ -25,6 +25,9 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+/* run/compare --check: the run completed and its report was printed, but
+ * some translation differed from the reference translator's. */
+#define EXIT_MISMATCH 3
 #define OVERRIDES_MAX 256
 
 /* The embedded default workload of `mmusim demo`: a skewed (zipf) access
@@ -71,6 +74,8 @@ static const char usage_main[] =
 	"  --format FMT         force the trace format: auto text bin lackey\n"
 	"  --gen SPEC           use a synthetic generator instead of a trace file\n"
 	"TRACE may be '-' for standard input (e.g. valgrind lackey piped in).\n"
+	"exit status: 0 done; 1 error (one line on stderr); 2 usage error; 3 --check found translations\n"
+	"that differ from the reference translator (the report is printed first).\n"
 	"'mmusim help COMMAND' describes one command.\n";
 
 static void help_walkers(FILE *f)
@@ -274,15 +279,24 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 	}
 	r = sim_run(&s, t);
 	if (!r) {
+		u64 bad = 0;
+		int i;
 		if (o->json)
 			sim_report_json(&s, stdout);
 		else
 			sim_report_text(&s, stdout);
+		for (i = 0; i < s.n; i++)
+			bad += s.mmu[i].st.oracle_mismatches;
+		if (bad) {
+			fprintf(stderr, "mmusim: check: %llu translations differ from the reference translator\n",
+				(unsigned long long)bad);
+			r = EXIT_MISMATCH;
+		}
 	}
 	trace_close(t);
 	sim_destroy(&s);
 	backing_free(recs, nrecs);
-	return r ? -EXIT_RUNTIME : 0;
+	return r == EXIT_MISMATCH ? -EXIT_MISMATCH : r ? -EXIT_RUNTIME : 0;
 }
 
 static int cmd_explain(const struct opts *o)

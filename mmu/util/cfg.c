@@ -214,6 +214,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_LAT("vmm", "migrate_cycles", c.vmm.migrate_cycles),
 
 	K_U64("sim", "seed", c.sim.seed),
+	K_U64("sim", "check_inject", c.sim.check_inject),
 	K_NAME("walker", "name", c.walker.name),
 	K_DBL("cpu", "ghz", c.cpu.ghz, 0, 1000),
 	K_U32("cpu", "access_cycles", c.cpu.access_cycles, 0, 1000000),

@@ -105,7 +105,10 @@ struct cfg {
 	struct cfg_vm vm;
 	struct cfg_ntlb ntlb;
 	struct cfg_vmm vmm;
-	struct { u64 seed; } sim;
+	struct {
+		u64 seed;
+		u64 check_inject;   /* tests: the Nth reference check fails (0: off) */
+	} sim;
 	struct { char name[CFG_NAME_MAX]; } walker;
 	struct { double ghz; u32 access_cycles; } cpu;
 	/* [segment]: the guest's direct segment (primary region) and its

@@ -98,6 +98,35 @@ static struct ev diff_event(u64 *rng)
 	return e;
 }
 
+/* Prints an event as a line of the text trace format (to reproduce a
+ * failing trace with the mmusim command). */
+static void diff_dump(const struct ev *e)
+{
+	static const char *const psz[] = { "4K", "2M", "1G" };
+	char prot[4] = { e->prot & PERM_R ? 'r' : '-', e->prot & PERM_W ? 'w' : '-', e->prot & PERM_X ? 'x' : '-', 0 };
+	switch (e->kind) {
+	case EV_MAP:
+		fprintf(stderr, "MAP 0x%llx 0x%llx %s %s\n", (unsigned long long)e->va, (unsigned long long)e->len, prot,
+			e->psize < 3 ? psz[e->psize] : "any");
+		break;
+	case EV_UNMAP:
+		fprintf(stderr, "UNMAP 0x%llx 0x%llx\n", (unsigned long long)e->va, (unsigned long long)e->len);
+		break;
+	case EV_PROTECT:
+		fprintf(stderr, "PROTECT 0x%llx 0x%llx %s\n", (unsigned long long)e->va, (unsigned long long)e->len, prot);
+		break;
+	case EV_CTX:
+		fprintf(stderr, "CTX %u\n", (unsigned)e->size);
+		break;
+	case EV_VM:
+		fprintf(stderr, "VM %u\n", (unsigned)e->size);
+		break;
+	default:
+		fprintf(stderr, "%c 0x%llx %u\n", "RWIM"[e->kind], (unsigned long long)e->va, (unsigned)e->size);
+	}
+	fflush(stderr);
+}
+
 /* Runs one trace; returns the number of mismatches (0 when the machine
  * could not be set up, which fails the test by itself). */
 static u64 diff_one(u64 seed, int events, bool verbose)
@@ -123,6 +152,8 @@ static u64 diff_one(u64 seed, int events, bool verbose)
 	s.mismatch_reports = verbose ? 0 : 10;     /* print only when asked */
 	for (i = 0; i < events; i++) {
 		struct ev e = diff_event(&rng);
+		if (verbose && getenv("MMUSIM_DIFF_DUMP"))
+			diff_dump(&e);
 		if (sim_event(&s, &e))
 			break;     /* simulated memory exhausted: the trace ends */
 	}
@@ -157,11 +188,18 @@ TEST(diff_random_traces)
 	int events = (int)env_u64("MMUSIM_DIFF_EVENTS", DIFF_EVENTS);
 	u64 seed, failed = 0;
 
-	for (seed = first; seed < first + n; seed++)
+	bool trail = getenv("MMUSIM_DIFF_TRAIL") != NULL;   /* names each seed (a crash names its trace) */
+
+	for (seed = first; seed < first + n; seed++) {
+		if (trail) {
+			fprintf(stderr, "diff: seed %llu\n", (unsigned long long)seed);
+			fflush(stderr);
+		}
 		if (diff_one(seed, events, n == 1)) {
 			failed++;
 			test_fail(__FILE__, __LINE__, "seed %llu: mismatches", (unsigned long long)seed);
 		}
+	}
 	CHECK_EQ(failed, 0);
 }
 
