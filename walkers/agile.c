@@ -230,6 +230,16 @@ static void agile_pt_write(struct walker *w, const struct pt_update *pu)
 			mark_nested(w, (pu->val & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, true);
 		return;
 	}
+	if ((pu->old & PTE_P) && !pte_is_leaf(pu->old, pu->level)) {
+		/* the entry linked a nested top (a page of a shadow-mode table
+		 * can only lead to a top): the top leaves with its subtree, as
+		 * the guest may free the page and reuse it at another level */
+		u64 c = (pu->old & PTE_ADDR_MASK) >> PAGE_SHIFT;
+		if (u64map_get(&sh->nested, gk(w, c))) {
+			mark_nested(w, c, pu->level - 1, c, false);
+			u64map_del(&sh->tops, gk(w, c));
+		}
+	}
 	mmu_vmm_charge(w->mmu, VMM_PT_WRITE, sh_pt_sync(w, pu));
 	if (!u64map_get(&sh->roots, gk(w, gfn))) {
 		u64 *c = u64map_get(&sh->wcount, gk(w, gfn)), cnt = 1;
