@@ -1,5 +1,5 @@
 # mmusim - cycle-approximate MMU/TLB simulator.
-# make demo | test | check | bench | deps | all | clean   (see README.md)
+# make demo | test | check | bench | fuzz-diff | deps | all | clean   (see README.md)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -32,7 +32,7 @@ BENCH_OBJ := $(BUILD)/test/bench/bench.o
 DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev pkg-config valgrind \
 	    parallel gnuplot-nox slurm-wlm munge
 
-.PHONY: all test check bench demo deps clean figures
+.PHONY: all test check bench demo deps clean figures fuzz-diff
 all: $(BUILD)/mmusim $(BUILD)/test_runner
 
 # Installs the Debian packages the build needs, only when one is missing.
@@ -85,6 +85,17 @@ check: deps
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" build-san/mmusim build-san/test_runner
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-san/test_runner
+
+# The differential random-trace test, long: FUZZ_TRACES traces of
+# FUZZ_EVENTS events from seed FUZZ_SEED (make test runs 2016 of 120 from 1).
+FUZZ_SEED ?= 100000
+FUZZ_TRACES ?= 50000
+FUZZ_EVENTS ?= 400
+fuzz-diff: deps
+	@$(MAKE) --no-print-directory all
+	MMUSIM_DIFF_SEED=$(FUZZ_SEED) MMUSIM_DIFF_TRACES=$(FUZZ_TRACES) MMUSIM_DIFF_EVENTS=$(FUZZ_EVENTS) \
+	  MMUSIM_DIFF_TRAIL=1 nice -n 19 $(BUILD)/test_runner diff_random_traces 2>$(BUILD)/fuzz-diff.trail || \
+	  { echo "fuzz-diff failed; the last trace started:"; tail -n 2 $(BUILD)/fuzz-diff.trail; exit 1; }
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/mmusim $(BUILD)/mmusim-bench
