@@ -21,8 +21,12 @@
  *   change without invalidation, SDM vol. 3A 4.10.2.3), where the smaller
  *   size wins here (an assumption: the SDM leaves the choice open).
  *   Invalidation: INVLPG removes the entries of every page size that map
- *   the address (SDM vol. 3A 4.10.4.1); context flushes remove every entry
- *   whose PCID/VPID tag matches.
+ *   the address (SDM vol. 3A 4.10.4.1); the INVLPG of a page of a known
+ *   size (tlb_invalidate_range) removes every entry that overlaps it,
+ *   whatever size each was cached at (the same section: "the page
+ *   containing the address", which for a 2M guest page cached as 4K
+ *   entries over 4K host pages is all of them); context flushes remove
+ *   every entry whose PCID/VPID tag matches.
  *   Inclusion: none enforced (see tlb.h); the MMU fills both levels.
  *
  *   Does not model: global pages (the G bit; SDM vol. 3A 4.10.2.4): a

@@ -21,6 +21,10 @@
  *   dirty bits of the guest page-table pages to find unwritten ones; here the
  *   VMM sees the writes of nested pages through the same notifications (no
  *   cost), which is what those dirty bits record. Root pages never switch.
+ *   A shadow-mode entry that linked a nested top is rewritten by the guest
+ *   (its table is being freed or replaced): the top leaves nested mode
+ *   with its subtree, since the guest may reuse the frame as a table of
+ *   another level.
  *   Costs: a move to nested mode is charged in the intervention that
  *   detected the second write, plus pte_cycles per guest table scanned; the
  *   end of an interval costs one exit plus pte_cycles per nested page

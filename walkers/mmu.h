@@ -16,6 +16,12 @@
  *   walk cycles (sum of the serial references' latencies, plus the PWC
  *   latency once per walk that consulted the PWC). The L1 TLB latency is
  *   taken to overlap the cache access (VIPT L1D) and is not charged.
+ *   Private frames: the walker's own tables (shadow, agile, TPT) come from
+ *   a region of host-physical frames of the instance's own, above host RAM
+ *   and placed by the walker's registry position alone (mmu_priv_alloc),
+ *   so that no figure of one instance depends on the others of a
+ *   comparison (an assumption of the model: a real VMM takes them from
+ *   RAM; see docs/model.md).
  *   Not modelled: speculative or parallel walks, walk bypass of L1D,
  *   prefetching of PTE lines, the page-walker's own queues.
  */

@@ -11,6 +11,12 @@
  *   guest memory), and the walker checks the tag of every page-table page it
  *   reads and of the final frame ([tpt] tag_check_cycles each, logged as TAG,
  *   counted as tag checks); a frame of another owner is an isolation fault.
+ *   The host-physical tables live in the instance's private frames
+ *   (mmu_priv_alloc), outside host RAM; their tags (the VM each table
+ *   belongs to) are kept here, beside the machine's tags of RAM frames.
+ *   A protection fault is found by the walk of those tables (the leaf is
+ *   entered with the guest's permissions), as the reference translator
+ *   finds it, not reported as a missing entry.
  *   The model keeps the guest's tables in guest-physical form (shared with
  *   the other walkers of a comparison) and derives the host-physical tables
  *   the TPT guest would hold from them on every guest write and before every

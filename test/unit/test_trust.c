@@ -330,11 +330,11 @@ TEST(trust_run_equals_compare)
 		"native", "nested", "shadow", "agile", "bpo", "dual-direct", "vmm-direct", "guest-direct", "tpt",
 	};
 	static const char *const gens[] = {
-		"mmapchurn:n=15000,life=2000,live=8,rw=0.5",
-		"multivm:n=15000,footprint=16M,vms=3,quantum=2000,rw=0.4",
-		"ctxswitch:n=15000,quantum=1500,churn=8,footprint=8M,rw=0.5",
+		"mmapchurn:n=8000,life=1000,live=8,rw=0.5",
+		"multivm:n=8000,footprint=16M,vms=3,quantum=1000,rw=0.4",
+		"ctxswitch:n=8000,quantum=800,churn=8,footprint=8M,rw=0.5",
 	};
-	const char *opts = "-s agile.interval_cycles=50000 -s vm.compact_after=5000";
+	const char *opts = "-s agile.interval_cycles=50000 -s vm.compact_after=3000";
 	size_t g, w;
 	for (g = 0; g < ARRAY_SIZE(gens); g++) {
 		char cmd[1200], *all = NULL;
