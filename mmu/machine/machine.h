@@ -65,7 +65,7 @@ struct machine {
 	u64 ad_commits;      /* entries whose A/D bits changed */
 	u64 frag_pins;       /* frames pinned by [host] fragmentation */
 	u64 *pins, npins;    /* those frames, ascending (movable by compaction) */
-	/* VMM tables (EPT, shadow) are unmovable: they are grouped in 2M
+	/* VMM tables (the EPT) are unmovable: they are grouped in 2M
 	 * chunks of their own, as Linux groups unmovable allocations in
 	 * pageblocks of their migrate type (mm/page_alloc.c) */
 	u64 unmov_next, unmov_end;
@@ -121,7 +121,8 @@ static inline u32 machine_ctx(const struct machine *m, u32 pcid)
  * BUDDY_NONE on exhaustion. */
 u64 machine_frame_alloc(struct machine *m, u32 order);
 void machine_frame_free(struct machine *m, u64 frame, u32 order);
-/* Host frames holding VMM tables (EPT, shadow tables), zeroed; counted.
+/* Host frames holding VMM tables (the EPT; the walkers' own tables come
+ * from their MMU instance's private region, walkers/mmu.h), zeroed.
  * 0 on exhaustion. */
 hpa_t machine_host_pt_alloc(struct machine *m);
 void machine_host_pt_free(struct machine *m, hpa_t a);
