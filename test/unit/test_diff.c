@@ -24,7 +24,7 @@ static const char *const diff_walkers[] = {
 
 /* Every trace runs on a small machine (fast to set up) under one axis. */
 #define DIFF_BASE "host.ram=4G", "vm.memory=2G", "agile.interval_cycles=20000"
-static const char *const diff_cfgs[][6] = {
+static const char *const diff_cfgs[][8] = {
 	{ DIFF_BASE },
 	{ DIFF_BASE, "os.thp=always" },
 	{ DIFF_BASE, "os.levels=5" },
@@ -38,6 +38,9 @@ static const char *const diff_cfgs[][6] = {
 	{ DIFF_BASE, "os.pcid=false" },
 	{ DIFF_BASE, "os.pcid=false", "os.thp=always", "vm.host_levels=5" },
 	{ DIFF_BASE, "vm.compact_after=40", "os.thp=always" },
+	/* a guest direct segment over the first 16M of the traces' range */
+	{ DIFF_BASE, "vm.backing=contiguous", "segment.guest_base=0x40000000", "segment.guest_size=16M",
+	  "segment.escape_pages=8" },
 };
 #define DIFF_NCFG (sizeof diff_cfgs / sizeof diff_cfgs[0])
 
@@ -137,7 +140,7 @@ static u64 diff_one(u64 seed, int events, bool verbose)
 	struct sim s;
 	u64 rng = seed * 0x9e3779b97f4a7c15ull + 1, bad = 0, checks = 0;
 
-	while (nov < 6 && ov[nov])
+	while (nov < 8 && ov[nov])
 		nov++;
 	if (cfg_load(&c, NULL, ov, nov)) {
 		test_fail(__FILE__, __LINE__, "seed %llu: configuration %u does not load",
