@@ -43,6 +43,11 @@ int sim_init_placed(struct sim *s, const struct cfg *c, const char *const *walke
 	}
 	if (nb)
 		s->cfg.vm.enabled = true;
+	if (s->cfg.host.ram > MMU_PRIV_RAM_MAX) {
+		fprintf(stderr, "mmusim: [host] ram: at most %llu bytes with a walker (its own tables live above host RAM)\n",
+			(unsigned long long)MMU_PRIV_RAM_MAX);
+		return -EINVAL;
+	}
 	r = machine_init_placed(&s->m, &s->cfg, b, nb);
 	if (r) {
 		if (r == -ENOMEM)          /* other errors were reported where found */

@@ -47,12 +47,8 @@ int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const st
 	u->priv.base = MMU_PRIV_TOP - (u64)(walker_index(ops) + 1) * MMU_PRIV_FRAMES;
 	u->priv.next = u->priv.base;
 	u->priv.end = u->priv.base + MMU_PRIV_FRAMES;
-	if (m->frames.nframes > MMU_PRIV_TOP - WALKER_NR_MAX * MMU_PRIV_FRAMES) {
-		fprintf(stderr, "mmusim: [host] ram: at most %llu bytes (the walkers' own tables live above)\n",
-			(unsigned long long)((MMU_PRIV_TOP - WALKER_NR_MAX * MMU_PRIV_FRAMES) << PAGE_SHIFT));
-		r = -EINVAL;
-		goto out_port;
-	}
+	/* sim_init refuses such a machine first, with a message */
+	SIM_BUG_ON(m->frames.nframes << PAGE_SHIFT > MMU_PRIV_RAM_MAX);
 	u->w.ops = ops;
 	u->w.mmu = u;
 	u->w.m = m;

@@ -76,6 +76,8 @@ struct mmu_fp {
  * space, chosen by the walker's registry position alone. */
 #define MMU_PRIV_FRAMES (1ull << 26)         /* 256 GiB of table pages */
 #define MMU_PRIV_TOP (1ull << (PA_BITS_MAX - PAGE_SHIFT))
+/* Host RAM must end below every walker's region (bytes). */
+#define MMU_PRIV_RAM_MAX ((MMU_PRIV_TOP - WALKER_NR_MAX * MMU_PRIV_FRAMES) << PAGE_SHIFT)
 
 struct mmu_priv {
 	u64 base, next, end;      /* frames [base, end); next never used yet */

@@ -366,3 +366,16 @@ TEST(trust_run_equals_compare)
 		free(all);
 	}
 }
+
+/* The walkers' private regions sit at the top of the physical address
+ * space: a host RAM reaching them is refused, in one line, exit 1. */
+TEST(trust_ram_below_private_regions)
+{
+	char cmd[400], *out = NULL, *err = NULL;
+	snprintf(cmd, sizeof cmd, "%s run -w shadow -s host.ram=4095T --gen 'seq:n=10'", test_mmusim());
+	CHECK_EQ(test_run(cmd, &out, &err), 1);
+	CHECK_STR_CONTAINS(err, "[host] ram: at most 4499201580859392 bytes with a walker");
+	CHECK(strchr(err, '\n') == err + strlen(err) - 1);     /* one line */
+	free(out);
+	free(err);
+}
