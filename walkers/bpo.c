@@ -25,9 +25,11 @@
  *   `--backing` may give, is cached at 4K).
  *   A VM that is not contiguous uses nested paging (walkers/nested.c): the
  *   two cohabit on one host, each VM in the mode its contiguity allows.
- *   Not modelled: MMIO holes (the model's guest-physical memory has none;
- *   a VM with holes would need one extent per hole-free range, or fall back
- *   to nested paging there), gBA/gMS reload cost on VM entry.
+ *   MMIO holes ([vm] mmio_hole, vm.h): the extent spans the hole, so one
+ *   gBA serves both sides (the host frames behind the hole are returned),
+ *   and the bounds check (vm_gpa_is_ram) refuses gPAs inside the hole as it
+ *   refuses those beyond gMS.
+ *   Not modelled: gBA/gMS reload cost on VM entry.
  */
 #include "radix.h"
 #include "../mmu/machine/machine.h"

@@ -280,6 +280,13 @@ void mmu_cr3(struct mmu *u, u32 ctx, gpa_t root, bool flush)
 	}
 }
 
+void mmu_enter(struct mmu *u, u32 ctx, gpa_t root)
+{
+	u->ctx = ctx;
+	u->root = root;
+	fp_clear(u);
+}
+
 void mmu_pt_write(struct mmu *u, const struct pt_update *pu)
 {
 	if (u->w.ops->pt_write)
@@ -325,6 +332,10 @@ static void on_cr3(struct mmu_notifier *n, u32 ctx, gpa_t root, bool flush)
 {
 	mmu_cr3(notifier_mmu(n), ctx, root, flush);
 }
+static void on_enter(struct mmu_notifier *n, u32 ctx, gpa_t root)
+{
+	mmu_enter(notifier_mmu(n), ctx, root);
+}
 static void on_remap_vm(struct mmu_notifier *n, u32 vpid)
 {
 	mmu_remap_vm(notifier_mmu(n), vpid);
@@ -334,5 +345,6 @@ static const struct mmu_notifier_ops mmu_notifier_ops = {
 	.invlpg = on_invlpg,
 	.flush_ctx = on_flush_ctx,
 	.cr3 = on_cr3,
+	.enter = on_enter,
 	.remap_vm = on_remap_vm,
 };

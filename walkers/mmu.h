@@ -14,7 +14,8 @@
  *   taken only after a fresh walk). Such walks are counted as dirty_walks.
  *   Translation cycles: the L2 TLB lookup latency for every L1 miss plus the
  *   walk cycles (sum of the serial references' latencies, plus the PWC
- *   latency once per walk that consulted the PWC). The L1 TLB latency is
+ *   latency once per dimension walk that hit the PWC: once for a native
+ *   walk, once per guest walk and per EPT walk of a nested one). The L1 TLB latency is
  *   taken to overlap the cache access (VIPT L1D) and is not charged.
  *   Private frames: the walker's own tables (shadow, agile, TPT) come from
  *   a region of host-physical frames of the instance's own, above host RAM
@@ -136,6 +137,9 @@ static inline bool mmu_priv_owns(const struct mmu *u, u64 hpa)
 void mmu_invlpg(struct mmu *u, u32 ctx, u64 va, u64 size);
 void mmu_flush_ctx(struct mmu *u, u32 ctx);
 void mmu_cr3(struct mmu *u, u32 ctx, gpa_t root, bool flush);
+/* ctx and root become current with no guest CR3 write (attach, VM entry):
+ * the walker's cr3 hook is not called. */
+void mmu_enter(struct mmu *u, u32 ctx, gpa_t root);
 void mmu_pt_write(struct mmu *u, const struct pt_update *pu);
 /* The host backing of VM vpid moved: flush its TLB entries, both
  * dimensions' PWCs, the nested TLB, and the walker's derived tables. */

@@ -75,11 +75,15 @@ static inline u64 fmt_a(enum pt_fmt f) { return f == PTF_EPT ? EPT_A : PTE_A; }
 static inline u64 fmt_d(enum pt_fmt f) { return f == PTF_EPT ? EPT_D : PTE_D; }
 
 /* PWC value: host address of the next table | accumulated permissions |
- * PWC_SWITCHED when that table is a guest table reached by a switch. */
+ * PWC_SWITCHED when that table is a guest table reached by a switch, with
+ * the level of the switching entry above it (bits 5-7): a hit below the
+ * switch reports the level where the walk really switched. */
 #define PWC_SWITCHED 0x10u
-static u64 pwc_pack(u64 table_hpa, u8 perms, bool switched)
+#define PWC_SW_LEVEL_SHIFT 5
+static u64 pwc_pack(u64 table_hpa, u8 perms, int switch_level)
 {
-	return table_hpa | perms | (switched ? PWC_SWITCHED : 0);
+	return table_hpa | perms |
+	       (switch_level ? PWC_SWITCHED | (u64)switch_level << PWC_SW_LEVEL_SHIFT : 0);
 }
 
 bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,
@@ -98,14 +102,17 @@ bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,
 	for (l = 2; l <= rq->levels && u->pwc.enabled; l++) {
 		u64 v;
 		if (pwc_lookup(&u->pwc, rq->dim, l, rq->va, rq->ctx, &v)) {
-			u->log.cur_kind = (u8)kind;
+			int sl = (int)(v >> PWC_SW_LEVEL_SHIFT & 7);
+			/* the cached entry is the switching entry itself (a
+			 * shadow entry) or a guest entry below it */
+			u->log.cur_kind = (u8)((v & PWC_SWITCHED) && l < sl ? TK_GUEST : kind);
 			walk_emit_pwc(u, rq->dim, l, pwc_tag(rq->va, l), v);
 			table = mk_hpa(v & PTE_ADDR_MASK);
 			perms = (u8)(v & 0xf);
 			level = l - 1;
 			if (v & PWC_SWITCHED) {
 				switched = true;
-				res->switch_level = l;
+				res->switch_level = sl;
 				port = rq->switch_port;
 				set_ad = true;
 				kind = TK_GUEST;
@@ -173,7 +180,7 @@ walk:
 			table = mk_hpa(e & PTE_ADDR_MASK);
 		}
 		if (u->pwc.enabled)
-			pwc_fill(&u->pwc, rq->dim, level, rq->va, rq->ctx, pwc_pack(table.v, perms, switched));
+			pwc_fill(&u->pwc, rq->dim, level, rq->va, rq->ctx, pwc_pack(table.v, perms, res->switch_level));
 	}
 fault:
 	f->dim = rq->dim;

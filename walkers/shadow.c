@@ -26,7 +26,8 @@
  *   - guest A/D bits are emulated: a shadow leaf is writable only when the
  *     guest entry is dirty; the first write traps (VMM_DIRTY) and the VMM
  *     sets the guest D bit; the VMM sets guest A bits when it fills;
- *   - guest CR3 writes exit (VMM_CR3); so do INVLPG and PCID flushes
+ *   - guest CR3 writes exit (VMM_CR3; the VMM's own load of a VM's
+ *     context at VM entry is no guest write and costs nothing); so do INVLPG and PCID flushes
  *     (VMM_INVLPG, VMM_FLUSH) with [vmm] invlpg_exits, as in KVM, whose
  *     shadow MMU may leave shadow pages unsynchronized until the guest's
  *     INVLPG (here the write traps keep the shadow exact, so the exits are

@@ -20,9 +20,11 @@
  *   The model keeps the guest's tables in guest-physical form (shared with
  *   the other walkers of a comparison) and derives the host-physical tables
  *   the TPT guest would hold from them on every guest write and before every
- *   walk, at no simulated cost (the guest's own work). A/D bits are set in
- *   the host-physical tables by the walk; a clean page's leaf is made
- *   writable on its first write, by a walk, as hardware does.
+ *   walk, at no simulated cost (the guest's own work). The walk itself sets
+ *   no A/D bits: derived leaves are made with A set, and the first write
+ *   to a clean page sets D in the guest's table and derives a writable
+ *   leaf before the walk (where TPT hardware would set D in the walked
+ *   table; the translation and the guest's D bit end the same).
  */
 #include "shadow_pt.h"
 

@@ -121,7 +121,7 @@ void machine_notifier_register(struct machine *m, struct mmu_notifier *n)
 	SIM_BUG_ON(!a);
 	m->notifiers = a;
 	m->notifiers[m->nnotifiers++] = n;
-	n->ops->cr3(n, machine_ctx(m, m->os.cur->pcid), m->os.cur->root, true);
+	n->ops->enter(n, machine_ctx(m, m->os.cur->pcid), m->os.cur->root);
 }
 
 void machine_notify_remap_vm(struct machine *m, u32 vpid)
@@ -167,7 +167,8 @@ int machine_switch_vm(struct machine *m, u32 id)
 			return r;
 		}
 	}
-	machine_cr3(m, m->os.cur->pcid, m->os.cur->root, false);
+	for (i = 0; i < m->nnotifiers; i++)
+		m->notifiers[i]->ops->enter(m->notifiers[i], machine_ctx(m, m->os.cur->pcid), m->os.cur->root);
 	return 0;
 }
 

@@ -39,10 +39,13 @@ struct mmu_notifier_ops {
 	/* Every translation of ctx (INVPCID single-context, CR3 without
 	 * PCIDs). */
 	void (*flush_ctx)(struct mmu_notifier *n, u32 ctx);
-	/* CR3 write: ctx and root become current; flush: drop ctx's
-	 * translations first. Also called once at registration, with the
-	 * current context and flush = true. */
+	/* A guest (or native OS) CR3 write: ctx and root become current;
+	 * flush: drop ctx's translations first. */
 	void (*cr3)(struct mmu_notifier *n, u32 ctx, gpa_t root, bool flush);
+	/* ctx and root become current without a CR3 write by the guest: once
+	 * at registration, and at each VM switch (the VMM loads the VM's own
+	 * context on VM entry; tagged by VPID, nothing is flushed). */
+	void (*enter)(struct mmu_notifier *n, u32 ctx, gpa_t root);
 	/* VM vpid's guest-physical -> host-physical map changed (compaction
 	 * migrated its pages): every translation derived from it goes. */
 	void (*remap_vm)(struct mmu_notifier *n, u32 vpid);

@@ -172,3 +172,73 @@ TEST(agile_unmap_in_nested_mode)
 	}
 	sim_destroy(&s);
 }
+
+/* A switch at the PDPT, then a PWC hit below it (the guest PDE): the
+ * translation is counted as switched at level 3, where the shadow PDPT
+ * entry switched, and the walk log labels the cached PDE a guest entry. */
+TEST(agile_switch_level_below_pwc_hit)
+{
+	struct cfg c;
+	struct sim s;
+	const char *w[] = { "agile" };
+	struct mmu *u;
+	u64 base = 0x7f0000000000ull, sw[PT_LEVELS_MAX + 1];
+	struct ev e;
+
+	cfg_default(&c);
+	REQUIRE(sim_init(&s, &c, w, 1, true) == 0);
+	u = &s.mmu[0];
+	/* two PT pages created under one PD page: two PDE writes move the
+	 * PD page to nested mode, the shadow PDPT entry becomes a switch */
+	e = acc(EV_W, base);
+	REQUIRE(sim_event(&s, &e) == 0);
+	e = acc(EV_W, base + (2u << 20));
+	REQUIRE(sim_event(&s, &e) == 0);
+	REQUIRE_EQ(u->st.agile_to_nested, 1);
+	/* a walk through the switch fills the PWC with the guest PDE */
+	e = acc(EV_R, base + 4096);
+	REQUIRE(sim_event(&s, &e) == 0);
+	CHECK_EQ(u->st.agile_switched[2], 0);
+	memcpy(sw, u->st.agile_switched, sizeof sw);
+	/* another page of that PT: the PWC hits at the PD level */
+	e = acc(EV_R, base + 2 * 4096);
+	REQUIRE(sim_event(&s, &e) == 0);
+	CHECK_EQ(u->st.agile_switched[2], 0);
+	CHECK_EQ(u->st.agile_switched[3], sw[3] + 1);
+	REQUIRE(u->log.n > 0);
+	CHECK_EQ(u->log.r[0].src, SRC_PWC);
+	CHECK_EQ(u->log.r[0].level, 2);
+	CHECK_EQ(u->log.r[0].kind, TK_GUEST);
+	CHECK_EQ(u->st.oracle_mismatches, 0);
+	sim_destroy(&s);
+}
+
+/* The guest never writes CR3 here: no CR3 exit at attach nor at the VM
+ * switches (the VMM loads each VM's context itself); a CTX event (a guest
+ * CR3 write) costs exactly one. */
+TEST(agile_shadow_cr3_exits_only_on_guest_writes)
+{
+	struct cfg c;
+	struct sim s;
+	const char *w[] = { "shadow", "agile" };
+	struct ev e;
+	int i, k;
+
+	cfg_default(&c);
+	REQUIRE(sim_init(&s, &c, w, 2, true) == 0);
+	for (k = 0; k < 4; k++) {
+		e = (struct ev){ .kind = EV_VM, .size = (u32)(k & 1) };
+		REQUIRE(sim_event(&s, &e) == 0);
+		e = acc(EV_R, 0x7f0000000000ull);
+		REQUIRE(sim_event(&s, &e) == 0);
+	}
+	for (i = 0; i < 2; i++) {
+		CHECK_EQ(s.mmu[i].st.vmm[VMM_CR3], 0);
+		CHECK_EQ(s.mmu[i].st.flushes, 0);
+	}
+	e = (struct ev){ .kind = EV_CTX, .size = 7 };
+	REQUIRE(sim_event(&s, &e) == 0);
+	for (i = 0; i < 2; i++)
+		CHECK_EQ(s.mmu[i].st.vmm[VMM_CR3], 1);
+	sim_destroy(&s);
+}
