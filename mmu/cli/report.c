@@ -217,9 +217,10 @@ void sim_report_json(const struct sim *s, FILE *f)
 				v->st.backed[PS_2M]);
 		}
 		fprintf(f, "],\"compaction\":{\"runs\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"pages\":%" PRIu64
-			",\"pins_moved\":%" PRIu64 ",\"cycles\":%" PRIu64 "},\"fragmentation_pins\":%" PRIu64,
+			",\"pins_moved\":%" PRIu64 ",\"cycles\":%" PRIu64 "},\"fragmentation_pins\":%" PRIu64
+			",\"unmovable_pins\":%" PRIu64,
 			s->m.compaction.runs, s->m.compaction.failed, s->m.compaction.pages,
-			s->m.compaction.pins_moved, s->m.compaction.cycles, s->m.frag_pins);
+			s->m.compaction.pins_moved, s->m.compaction.cycles, s->m.frag_pins, s->m.frag_pins - s->m.npins);
 	}
 	fprintf(f, ",\"walkers\":[");
 	for (i = 0; i < s->n; i++) {

@@ -49,8 +49,10 @@
  *
  * Fragmentation (buddy_fragment)
  *   Modelled: a host that has run for a while, on which long-lived
- *   unmovable allocations (hypervisor and dom0 data, page tables, DMA
- *   buffers, pages pinned by I/O) lie scattered over memory. One 4K frame
+ *   allocations (hypervisor and dom0 data, page tables, DMA buffers, pages
+ *   pinned by I/O, page cache) lie scattered over memory. The allocator
+ *   does not move them; whether the VMM's compaction may migrate a pin is
+ *   the machine's choice ([host] movable_pins, machine.h, vm.c). One 4K frame
  *   is pinned at a uniformly random offset inside a fraction f of the
  *   max-order blocks that are wholly free, chosen uniformly without
  *   replacement. A pinned block can no longer supply a max-order page and
@@ -61,8 +63,8 @@
  *   for large contiguous allocations" the configuration asks for.
  *   Not modelled: several pins per block or clusters of pins, memory that
  *   is free but split at small orders by the churn of earlier VMs (which
- *   the caller can produce by allocating and freeing), movable versus
- *   unmovable pages and compaction, zones and NUMA nodes. Almost all
+ *   the caller can produce by allocating and freeing), zones and NUMA
+ *   nodes. Almost all
  *   memory stays free (one frame per pinned block), so a scattered VM is
  *   barely affected while a contiguous one is.
  *   Measured (buddy_frag): the longest free run, the number of free runs

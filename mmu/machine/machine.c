@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void pins_split(struct machine *m, double share, u64 seed);
+
 #define RESERVED_LOW (1ull << 20)   /* first 1 MiB: legacy PC area */
 
 int machine_init(struct machine *m, const struct cfg *c)
@@ -67,6 +69,7 @@ int machine_init_placed(struct machine *m, const struct cfg *c, const struct bac
 			return -ENOMEM;
 		}
 		m->frag_pins = m->npins = buddy_fragment(&m->frames, c->host.fragmentation, c->sim.seed ^ 0xf4a9, m->pins);
+		pins_split(m, c->host.movable_pins, c->sim.seed ^ 0x3b1d);
 	}
 	if (c->vm.enabled && !(m->tags = calloc(nframes, sizeof *m->tags))) {
 		machine_destroy(m);
@@ -113,6 +116,32 @@ void machine_destroy(struct machine *m)
 	free(m->notifiers);
 	free(m->ad);
 	memset(m, 0, sizeof *m);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+	return (x > y) - (x < y);
+}
+
+/* Of the fragmentation pins, exactly round((1 - share) * pins), chosen by
+ * a seeded shuffle, are unmovable: they leave the list of movable pins
+ * (m->pins, ascending) that compaction may migrate; an unmovable pin is an
+ * allocated frame of no VM, which compaction never moves. */
+static void pins_split(struct machine *m, double share, u64 seed)
+{
+	u64 n = m->npins, unmov = n - (u64)(share * (double)n + 0.5), i, k, s = rng_seed(seed);
+	if (!unmov)
+		return;
+	for (i = 0; i < unmov; i++) {             /* partial Fisher-Yates: the first unmov */
+		u64 j = i + rng_next(&s) % (n - i), t = m->pins[i];
+		m->pins[i] = m->pins[j];
+		m->pins[j] = t;
+	}
+	for (i = unmov, k = 0; i < n; i++)
+		m->pins[k++] = m->pins[i];
+	m->npins = k;
+	qsort(m->pins, k, sizeof *m->pins, cmp_u64);   /* ascending again */
 }
 
 void machine_notifier_register(struct machine *m, struct mmu_notifier *n)

@@ -18,7 +18,10 @@
  *   allocator ([host] max_order). The first 1 MiB is reserved (legacy
  *   real-mode area on PCs), so no page table or page sits at address 0.
  *   [host] fragmentation f then pins one 4K frame in a fraction f of the
- *   max-order blocks (buddy_fragment), before any VM is created.
+ *   max-order blocks (buddy_fragment), before any VM is created; a share
+ *   [host] movable_pins of them (a seeded choice) are movable allocations
+ *   that compaction may migrate, the others are unmovable (Linux's
+ *   movable and unmovable migrate types, mm/page_alloc.c).
  *   For a native machine guest-physical equals host-physical; with a VM
  *   ([vm], vm.h) the OS model allocates guest-physical frames and the VMM
  *   backs them with host frames through the EPT.
@@ -64,7 +67,9 @@ struct machine {
 	u32 nad, capad;
 	u64 ad_commits;      /* entries whose A/D bits changed */
 	u64 frag_pins;       /* frames pinned by [host] fragmentation */
-	u64 *pins, npins;    /* those frames, ascending (movable by compaction) */
+	u64 *pins, npins;    /* the movable ones ([host] movable_pins),
+			      * ascending: compaction may migrate them; the
+			      * others are unmovable */
 	/* VMM tables (the EPT) are unmovable: they are grouped in 2M
 	 * chunks of their own, as Linux groups unmovable allocations in
 	 * pageblocks of their migrate type (mm/page_alloc.c) */

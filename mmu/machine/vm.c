@@ -237,10 +237,20 @@ static bool is_pin(const struct machine *m, u64 f)
 	return false;
 }
 
+/* A page-table page of the compacted VM set aside while the window is
+ * taken. */
+struct kept_page {
+	u64 gfn;
+	u64 data[PAGE_SIZE / 8];
+};
+
 /* Compaction state shared by the per-VM passes. */
 struct compact_ctx {
+	struct kept_page *kept;     /* the compacted VM's contents in the window */
+	u64 nkept;
 	u64 start, n;               /* the window */
 	u64 *held, nheld;           /* frames taken inside the window meanwhile */
+	u32 vpid;                   /* the VM being compacted */
 	u16 *contig_vpid;           /* VPIDs whose VMs are contiguous (unmovable) */
 	u32 ncontig;
 	struct vm_compaction *out;
@@ -292,7 +302,9 @@ static void evacuate_vm(struct machine *m, void *arg)
 	u64 g;
 	bool moved = false;
 
-	if (c->err || v->contiguous)
+	/* the compacted VM's own pages in the window move once, into place,
+	 * at the end (vm_compact), not out and back in */
+	if (c->err || v->contiguous || v->vpid == c->vpid)
 		return;
 	for (g = 0; g < v->gframes && !c->err; g++) {
 		u64 old, nf;
@@ -326,9 +338,10 @@ static void note_contig(struct machine *m, void *arg)
 		c->contig_vpid[c->ncontig++] = (u16)m->vm.vpid;
 }
 
-/* Can compaction empty frame f? Free frames, the fragmentation pins and
- * frames of VMs that are not contiguous move; VMM tables (tag 0, not a pin)
- * and contiguous VMs' extents do not. */
+/* Can compaction empty frame f? Free frames, the movable fragmentation
+ * pins (m->pins) and frames of VMs that are not contiguous move; VMM
+ * tables and unmovable pins (tag 0, not in m->pins) and contiguous VMs'
+ * extents do not. */
 static bool movable(const struct machine *m, const struct compact_ctx *c, u64 f)
 {
 	u32 i;
@@ -354,6 +367,7 @@ int vm_compact(struct machine *m, struct vm_compaction *out)
 	if (!v->on || v->contiguous)
 		return 0;
 	c.n = v->gframes;
+	c.vpid = v->vpid;
 	c.out = out;
 	c.contig_vpid = calloc(m->nparked + 1, sizeof *c.contig_vpid);
 	if (!c.contig_vpid)
@@ -371,19 +385,18 @@ int vm_compact(struct machine *m, struct vm_compaction *out)
 	free(c.contig_vpid);
 	if (c.start + c.n > b->nframes)
 		return -ENOSPC;
-	/* move the pins out */
-	for (f = c.start; f < c.start + c.n && !r; f++) {
-		u64 nf, k;
-		if (buddy_is_free(b, f) || !is_pin(m, f))
+	/* move the movable pins out (walking the list itself: a binary search
+	 * of it would miss pins once moved ones break its order) */
+	for (g = 0; g < m->npins && !r; g++) {
+		u64 nf;
+		if (!in_window(&c, m->pins[g]))
 			continue;
 		if ((nf = alloc_outside(m, &c, 0)) == BUDDY_NONE) {
 			r = -ENOSPC;
 			break;
 		}
-		buddy_free(b, f, 0);
-		for (k = 0; k < m->npins; k++)
-			if (m->pins[k] == f)
-				m->pins[k] = nf;
+		buddy_free(b, m->pins[g], 0);
+		m->pins[g] = nf;
 		out->pins_moved++;
 	}
 	/* keep the pin list sorted for is_pin */
@@ -406,17 +419,53 @@ int vm_compact(struct machine *m, struct vm_compaction *out)
 	free(c.held);
 	if (r)
 		return r;
-	if (!buddy_alloc_contig_at(b, c.start, c.n))
-		return -ENOSPC;
+	/* this VM's pages already inside the window: their contents are set
+	 * aside and their frames released, so that the window can be taken
+	 * whole; each lands at its place below (a page already at its place
+	 * does not move and costs nothing) */
+	for (g = 0; g < c.n && !r; g++) {
+		u64 old, *src;
+		if (!v->g2h[g] || !in_window(&c, v->g2h[g] - 1))
+			continue;
+		old = v->g2h[g] - 1;
+		if ((src = physmem_page(&m->mem, old))) {
+			struct kept_page *nk = realloc(c.kept, (c.nkept + 1) * sizeof *nk);
+			if (!nk) {
+				r = -ENOMEM;
+				break;
+			}
+			c.kept = nk;
+			nk[c.nkept].gfn = g;
+			memcpy(nk[c.nkept++].data, src, PAGE_SIZE);
+			physmem_drop(&m->mem, old);
+		}
+		buddy_free(b, old, 0);
+		m->tags[old] = 0;
+	}
+	/* every frame of the window is free now (it was found movable) */
+	SIM_BUG_ON(!r && !buddy_alloc_contig_at(b, c.start, c.n));
 	/* migrate this VM's frames into place, in gPA order */
-	for (g = 0; g < c.n; g++) {
+	for (g = 0, f = 0; g < c.n && !r; g++) {
 		u64 old, *src, *dst;
 		if (!v->g2h[g])
 			continue;
 		old = v->g2h[g] - 1;
+		if (in_window(&c, old)) {
+			if (f < c.nkept && c.kept[f].gfn == g) {
+				if (!(dst = physmem_page_make(&m->mem, c.start + g)))
+					r = -ENOMEM;
+				else
+					memcpy(dst, c.kept[f++].data, PAGE_SIZE);
+			}
+			if (old != c.start + g)
+				out->pages_migrated++;
+			continue;
+		}
 		if ((src = physmem_page(&m->mem, old))) {
-			if (!(dst = physmem_page_make(&m->mem, c.start + g)))
-				return -ENOMEM;
+			if (!(dst = physmem_page_make(&m->mem, c.start + g))) {
+				r = -ENOMEM;
+				break;
+			}
 			memcpy(dst, src, PAGE_SIZE);
 			physmem_drop(&m->mem, old);
 		}
@@ -424,7 +473,8 @@ int vm_compact(struct machine *m, struct vm_compaction *out)
 		m->tags[old] = 0;
 		out->pages_migrated++;
 	}
-	if ((r = map_extent(m, c.start)))
+	free(c.kept);
+	if (r || (r = map_extent(m, c.start)))
 		return r;
 	out->cycles = (out->pages_migrated + out->pins_moved) * m->cfg.vmm.migrate_cycles;
 	v->st.compactions++;

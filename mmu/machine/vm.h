@@ -92,7 +92,8 @@ static inline bool vm_gpa_hpa(const struct vm *v, u64 gpa, u64 *hpa)
 
 /* Compaction (the seed paper's runtime contiguity): finds a window of
  * guest-memory size on a max-order boundary holding only free frames and
- * movable pages (the frames pinned by [host] fragmentation, other tenants'
+ * movable pages (the movable share of the frames pinned by [host]
+ * fragmentation, [host] movable_pins; other tenants'
  * pages), moves those out, migrates the VM's backed frames into the window
  * at gPA order (copying page-table contents), remaps the EPT and makes the
  * VM contiguous. Costs [vmm] migrate_cycles per page moved. 0 (also when

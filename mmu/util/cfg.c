@@ -193,6 +193,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_SIZE("host", "ram", c.host.ram, RAM_MIN, RAM_MAX, check_page_multiple),
 	K_U32("host", "max_order", c.host.max_order, 9, 30),
 	K_FRAC("host", "fragmentation", c.host.fragmentation),
+	K_FRAC("host", "movable_pins", c.host.movable_pins),
 
 	K_BOOL("vm", "enabled", c.vm.enabled),
 	K_SIZE("vm", "memory", c.vm.memory, RAM_MIN, RAM_MAX, check_page_multiple),

@@ -65,6 +65,7 @@ struct cfg_host {
 	u64 ram;               /* bytes of simulated physical memory */
 	u32 max_order;         /* buddy allocator: largest block 2^max_order pages */
 	double fragmentation;  /* 0..1: pre-existing fragmentation of host memory */
+	double movable_pins;   /* 0..1: share of the fragmentation pins compaction can move */
 };
 
 enum vm_backing { BACK_SCATTERED = 0, BACK_CONTIGUOUS = 1 };

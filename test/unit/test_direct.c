@@ -339,3 +339,149 @@ TEST(direct_mmio_hole)
 	CHECK_EQ(s.mmu[0].st.oracle_mismatches + s.mmu[1].st.oracle_mismatches, 0);
 	sim_destroy(&s);
 }
+
+/* Compaction moves each of the compacted VM's pages at most once: a page
+ * already at its place in the window (frame base + gfn) stays, one
+ * elsewhere in the window or outside it moves once, and migrate_cycles is
+ * charged once per page moved (and per pin moved). A small host whose
+ * window (16 MiB, on a 4 MiB boundary) starts where the VM's own frames
+ * already lie. */
+TEST(direct_compaction_moves_own_pages_once)
+{
+	const char *names[] = { "nested" };
+	struct cfg c;
+	struct sim s;
+	u64 *before, g, expect = 0, inwin = 0, atplace = 0, base;
+	u32 i;
+
+	cfg_default(&c);
+	c.host.ram = 256ull << 20;
+	c.host.max_order = 10;
+	c.vm.memory = 16ull << 20;
+	REQUIRE(sim_init(&s, &c, names, 1, true) == 0);
+	for (i = 0; i < 300; i++) {
+		struct ev e = { .kind = EV_W, .size = 8, .va = 0x7f0000000000ull + (u64)i * 4096 * 3 };
+		REQUIRE(sim_event(&s, &e) == 0);
+	}
+	before = calloc(s.m.vm.gframes, sizeof *before);
+	REQUIRE(before);
+	for (g = 0; g < s.m.vm.gframes; g++)
+		before[g] = s.m.vm.g2h[g];
+	REQUIRE(machine_compact_vm(&s.m) == 0);
+	REQUIRE(s.m.vm.contiguous);
+	base = s.m.vm.base_hfn;
+	for (g = 0; g < s.m.vm.gframes; g++) {
+		if (!before[g])
+			continue;
+		if (before[g] - 1 >= base && before[g] - 1 < base + s.m.vm.gframes)
+			inwin++;
+		if (before[g] - 1 == base + g)
+			atplace++;
+		else
+			expect++;
+	}
+	CHECK(inwin > 0);                  /* the case the test is about */
+	CHECK_EQ(s.m.compaction.pages, expect);
+	CHECK_EQ(s.m.compaction.cycles, (expect + s.m.compaction.pins_moved) * c.vmm.migrate_cycles);
+	CHECK(buddy_audit(&s.m.frames) == NULL);
+	for (i = 0; i < 300; i++) {
+		struct ev e = { .kind = EV_R, .size = 8, .va = 0x7f0000000000ull + (u64)i * 4096 * 3 };
+		REQUIRE(sim_event(&s, &e) == 0);
+	}
+	CHECK_EQ(s.mmu[0].st.oracle_mismatches, 0);
+	CHECK_EQ(atplace + expect, inwin + (expect - (inwin - atplace)));
+	free(before);
+	sim_destroy(&s);
+}
+
+/* [host] movable_pins: of the fragmentation pins, exactly
+ * round((1 - share) * pins) are unmovable. Compaction never moves one nor
+ * takes a window holding one: with none movable on a host with every
+ * max-order block pinned, no window exists; with half movable, the VM's
+ * window holds no unmovable pin and those pins stay where they were. */
+TEST(direct_unmovable_pins)
+{
+	const char *names[] = { "nested" };
+	struct cfg c;
+	struct sim all, s;
+	u64 k, j, unmov = 0, *mov;
+
+	cfg_default(&c);
+	c.host.ram = 1ull << 30;
+	c.host.max_order = 14;                 /* 64 MiB blocks */
+	c.host.fragmentation = 1.0;
+	c.vm.memory = 128ull << 20;
+	c.host.movable_pins = 1.0;
+	REQUIRE(sim_init(&all, &c, names, 1, false) == 0);
+	REQUIRE(all.m.frag_pins > 4);
+	CHECK_EQ(all.m.npins, all.m.frag_pins);
+	c.host.movable_pins = 0.0;
+	REQUIRE(sim_init(&s, &c, names, 1, false) == 0);
+	CHECK_EQ(s.m.npins, 0);
+	CHECK(machine_compact_vm(&s.m) != 0);
+	CHECK_EQ(s.m.compaction.pins_moved, 0);
+	CHECK(!s.m.vm.contiguous);
+	sim_destroy(&s);
+	c.host.movable_pins = 0.5;
+	REQUIRE(sim_init(&s, &c, names, 1, false) == 0);
+	CHECK_EQ(s.m.frag_pins - s.m.npins, s.m.frag_pins - (u64)(0.5 * (double)s.m.frag_pins + 0.5));
+	mov = calloc(s.m.npins + 1, sizeof *mov);
+	REQUIRE(mov);
+	memcpy(mov, s.m.pins, s.m.npins * sizeof *mov);
+	REQUIRE(machine_compact_vm(&s.m) == 0);
+	REQUIRE(s.m.vm.contiguous);
+	for (k = 0; k < all.m.npins; k++) {
+		u64 f = all.m.pins[k];
+		bool movable = false;
+		for (j = 0; j < s.m.npins; j++)
+			movable |= mov[j] == f;
+		if (movable)
+			continue;
+		unmov++;
+		CHECK(!buddy_is_free(&s.m.frames, f));          /* still pinned */
+		CHECK(f < s.m.vm.base_hfn || f >= s.m.vm.base_hfn + s.m.vm.gframes);
+	}
+	CHECK_EQ(unmov + s.m.npins, all.m.npins);
+	CHECK(s.m.compaction.pins_moved <= s.m.npins);
+	free(mov);
+	sim_destroy(&s);
+	sim_destroy(&all);
+}
+
+/* Compaction moves every movable pin out of its window, however many the
+ * window holds (here 4, one per 64 MiB block of a 256 MiB VM on a host
+ * with every block pinned), and only those. */
+TEST(direct_compaction_moves_every_pin_in_window)
+{
+	const char *names[] = { "nested" };
+	struct cfg c;
+	struct sim s;
+	u64 k, *pins, n, inwin = 0, base, end;
+
+	cfg_default(&c);
+	c.host.ram = 1ull << 30;
+	c.host.max_order = 14;
+	c.host.fragmentation = 1.0;
+	c.vm.memory = 256ull << 20;
+	REQUIRE(sim_init(&s, &c, names, 1, false) == 0);
+	n = s.m.npins;
+	pins = calloc(n + 1, sizeof *pins);
+	REQUIRE(pins);
+	memcpy(pins, s.m.pins, n * sizeof *pins);
+	REQUIRE(machine_compact_vm(&s.m) == 0);
+	REQUIRE(s.m.vm.contiguous);
+	base = s.m.vm.base_hfn;
+	end = base + s.m.vm.gframes;
+	for (k = 0; k < n; k++)
+		inwin += pins[k] >= base && pins[k] < end;
+	CHECK(inwin >= 3);
+	CHECK_EQ(s.m.compaction.pins_moved, inwin);
+	for (k = 0; k < s.m.npins; k++) {
+		CHECK(s.m.pins[k] < base || s.m.pins[k] >= end);
+		CHECK(!buddy_is_free(&s.m.frames, s.m.pins[k]));
+		CHECK(k == 0 || s.m.pins[k - 1] < s.m.pins[k]);
+	}
+	CHECK(buddy_audit(&s.m.frames) == NULL);
+	free(pins);
+	sim_destroy(&s);
+}
