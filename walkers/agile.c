@@ -16,7 +16,9 @@
  *   shadow entry pointing to it becomes a switching entry). At the end of
  *   each interval ([agile] interval_cycles of the walker's simulated time),
  *   every nested subtree whose pages were not written during the interval
- *   moves back to shadow mode (its switching entry is dropped; the shadow
+ *   (a move to nested mode counts as a write; pages below a page that
+ *   moves keep their written state and are judged under it) moves back to
+ *   shadow mode (its switching entry is dropped; the shadow
  *   subtree is rebuilt by hidden faults as it is used). The paper reads the
  *   dirty bits of the guest page-table pages to find unwritten ones; here the
  *   VMM sees the writes of nested pages through the same notifications (no
@@ -36,25 +38,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+enum mark { MARK_OFF, MARK_KEEP, MARK_CLEAN };
+
 /* Marks the guest table gfn (at level) and the tables below it nested
- * under top; returns the number of tables marked. */
-static u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, bool on)
+ * under top (MARK_KEEP keeps the written flags of pages already nested,
+ * MARK_CLEAN clears them), or not nested (MARK_OFF). A page below top is
+ * no top of its own any more (its switching entry, if any, lay in the
+ * shadow subtree that top's move freed). Returns the tables marked. */
+static u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, enum mark how)
 {
 	struct shadow *sh = w->priv;
 	u32 n = 1;
 	unsigned i;
 
-	if (on) {
-		if (u64map_put(&sh->nested, gk(w, gfn), top << 4 | (u64)level))
+	if (how != MARK_OFF) {
+		u64 *old = u64map_get(&sh->nested, gk(w, gfn));
+		u64 wr = how == MARK_KEEP && old ? *old & NESTED_WRITTEN : 0;
+		if (u64map_put(&sh->nested, gk(w, gfn), top << 4 | wr | (u64)level))
 			exit(1);
+		if (gfn != top)
+			u64map_del(&sh->tops, gk(w, gfn));
 	} else {
 		u64map_del(&sh->nested, gk(w, gfn));
+		u64map_del(&sh->tops, gk(w, gfn));
 	}
 	if (level > 1)
 		for (i = 0; i < 512; i++) {
 			u64 e = machine_pt_read(w->m, mk_gpa((gfn << PAGE_SHIFT) + 8ull * i));
 			if ((e & PTE_P) && !pte_is_leaf(e, level))
-				n += mark_nested(w, (e & PTE_ADDR_MASK) >> PAGE_SHIFT, level - 1, top, on);
+				n += mark_nested(w, (e & PTE_ADDR_MASK) >> PAGE_SHIFT, level - 1, top, how);
 		}
 	return n;
 }
@@ -63,8 +75,14 @@ static u32 mark_nested(struct walker *w, u64 gfn, int level, u64 top, bool on)
 static void agile_to_nested(struct walker *w, u64 gfn, int level)
 {
 	struct shadow *sh = w->priv;
-	u64 *v = u64map_get(&sh->by_gfn, gk(w, gfn)), at = 0;
-	u32 n = mark_nested(w, gfn, level, gfn, true);
+	u64 *v = u64map_get(&sh->by_gfn, gk(w, gfn)), at = 0, *nv;
+	/* the pages below keep their written flags; the page itself was just
+	 * written: it stays nested at least to the end of the next interval
+	 * end (a page written in an interval never returns at its end) */
+	u32 n = mark_nested(w, gfn, level, gfn, MARK_KEEP);
+
+	nv = u64map_get(&sh->nested, gk(w, gfn));
+	*nv |= NESTED_WRITTEN;
 
 	if (v && (int)(*v & 7) == level) {
 		hpa_t sp = mk_hpa(*v & PTE_ADDR_MASK);
@@ -101,14 +119,9 @@ static u32 agile_judge(struct walker *w, u64 gfn, int level, u64 top)
 	if (!v)
 		return 0;
 	if (*v & NESTED_WRITTEN) {
-		if (gfn != top) {
-			/* a new top below a page that went back to shadow */
-			mark_nested(w, gfn, level, gfn, true);
-			if (u64map_put(&sh->tops, gk(w, gfn), 0))
-				exit(1);
-		} else {
-			mark_nested(w, gfn, level, gfn, true);   /* clears the flags */
-		}
+		mark_nested(w, gfn, level, gfn, MARK_CLEAN);   /* clears the flags */
+		if (gfn != top && u64map_put(&sh->tops, gk(w, gfn), 0))
+			exit(1);                 /* a new top below a page that went back */
 		return n;
 	}
 	u64map_del(&sh->nested, gk(w, gfn));
@@ -229,9 +242,9 @@ static void agile_pt_write(struct walker *w, const struct pt_update *pu)
 		u64 top = *nv >> 4;
 		*nv |= NESTED_WRITTEN;
 		if ((pu->old & PTE_P) && !pte_is_leaf(pu->old, pu->level))
-			mark_nested(w, (pu->old & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, false);
+			mark_nested(w, (pu->old & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, MARK_OFF);
 		if ((pu->val & PTE_P) && !pte_is_leaf(pu->val, pu->level))
-			mark_nested(w, (pu->val & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, true);
+			mark_nested(w, (pu->val & PTE_ADDR_MASK) >> PAGE_SHIFT, pu->level - 1, top, MARK_KEEP);
 		return;
 	}
 	if ((pu->old & PTE_P) && !pte_is_leaf(pu->old, pu->level)) {
