@@ -72,7 +72,7 @@ bool bpo_walk(struct walker *w, const struct xlate_in *in, struct xlate_out *out
 		.dim = DIM_G, .fmt = PTF_X86, .kind = TK_GUEST, .levels = in->levels, .root = in->root.v,
 		.va = in->va.v, .acc = in->acc, .ctx = in->ctx, .set_ad = true,
 	};
-	struct pt_port port = { bpo_table_hpa, w->mmu };
+	struct pt_port port = { .table_hpa = bpo_table_hpa, .arg = w->mmu };
 	struct radix_res res;
 
 	if (!walk_radix(w->mmu, &rq, &port, &res, fault) || !bpo_check(w->mmu, res.out, fault))

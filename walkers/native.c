@@ -44,7 +44,7 @@ static bool native_translate(struct walker *w, const struct xlate_in *in,
 		.dim = DIM_G, .fmt = PTF_X86, .levels = in->levels, .root = in->root.v, .va = in->va.v,
 		.acc = in->acc, .ctx = in->ctx, .set_ad = true,
 	};
-	struct pt_port port = { baseline_table_hpa, w->m };
+	struct pt_port port = { .table_hpa = baseline_table_hpa, .arg = w->m };
 	struct radix_res res;
 
 	if (!walk_radix(w->mmu, &rq, w->m->vm.on ? &port : NULL, &res, fault))

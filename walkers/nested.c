@@ -103,7 +103,7 @@ bool nested_translate(struct walker *w, const struct xlate_in *in,
 		.dim = DIM_G, .fmt = PTF_X86, .levels = in->levels, .root = in->root.v, .va = in->va.v,
 		.acc = in->acc, .ctx = in->ctx, .set_ad = true,
 	};
-	struct pt_port port = { nested_table_hpa, w->mmu };
+	struct pt_port port = { .table_hpa = nested_table_hpa, .arg = w->mmu };
 	struct radix_res res;
 	u64 hpa;
 	u8 hperms;

@@ -6,7 +6,9 @@
  *    then PDPTE, PML4E, PML5E); a hit at level L supplies the host address
  *    of the level L-1 table and the permissions accumulated above it, so
  *    the walk reads only levels below L. One PWC lookup latency is charged
- *    per dimension walk that finds a hit.
+ *    per dimension walk that finds a hit. The port's table_check, if any,
+ *    is applied to the level L-1 table the hit leads to, before it is
+ *    read (the checks of the tables a hit skips are skipped with them).
  *  - Each entry read goes through the memory port; a non-present entry or a
  *    reserved PS bit ends the walk with a fault at that level.
  *  - Permissions accumulate: US and RW must be set at every level, NX at
@@ -117,6 +119,8 @@ bool walk_radix(struct mmu *u, const struct radix_req *rq, struct pt_port *port,
 				set_ad = true;
 				kind = TK_GUEST;
 			}
+			if (port && port->table_check && !port->table_check(port, table, f))
+				return false;
 			goto walk;
 		}
 	}

@@ -52,6 +52,12 @@ struct pt_port {
 	 * space) into a host-physical address; may itself walk (and emit).
 	 * false: fault (filled). NULL: identity. */
 	bool (*table_hpa)(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *f);
+	/* Optional: a check of a table about to be read at host-physical
+	 * address hpa that a PWC hit supplied (table_hpa was applied when the
+	 * entry was cached; a check that belongs to each read of the table,
+	 * such as TPT's memory-tag check, is made here again). false: fault
+	 * (filled). NULL: none. */
+	bool (*table_check)(struct pt_port *p, hpa_t table, struct walk_fault *f);
 	void *arg;
 };
 

@@ -59,7 +59,7 @@ bool shadow_translate(struct walker *w, const struct xlate_in *in,
 {
 	struct shadow *sh = w->priv;
 	struct mmu *u = w->mmu;
-	struct pt_port nport = { nested_table_hpa, u };   /* below a switch */
+	struct pt_port nport = { .table_hpa = nested_table_hpa, .arg = u };   /* below a switch */
 	hpa_t root = sh_root(w, in->root, in->levels);
 	int attempt;
 

@@ -17,6 +17,12 @@
  *   A protection fault is found by the walk of those tables (the leaf is
  *   entered with the guest's permissions), as the reference translator
  *   finds it, not reported as a missing entry.
+ *   A page-walk-cache hit skips the reads, and so the checks, of the
+ *   tables above the level it supplies; the table it leads to is read, and
+ *   checked (the check is not cached with the PWC entry: the tag belongs to
+ *   the memory read, and the VMM may retag a frame after the entry was
+ *   cached). A cold 4-level walk of a 4K page makes 5 checks, a walk that
+ *   hits the PDE cache 2.
  *   The model keeps the guest's tables in guest-physical form (shared with
  *   the other walkers of a comparison) and derives the host-physical tables
  *   the TPT guest would hold from them on every guest write and before every
@@ -60,10 +66,17 @@ static bool tpt_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_
 	return true;
 }
 
+/* A PWC hit supplies the next table's address; its tag is checked as it is
+ * read, as for every table page read. */
+static bool tpt_table_check(struct pt_port *p, hpa_t table, struct walk_fault *f)
+{
+	return tpt_tag_ok(p->arg, table.v, f);
+}
+
 static bool tpt_translate(struct walker *w, const struct xlate_in *in,
 			  struct xlate_out *out, struct walk_fault *fault)
 {
-	struct pt_port port = { tpt_table_hpa, w };
+	struct pt_port port = { .table_hpa = tpt_table_hpa, .table_check = tpt_table_check, .arg = w };
 	struct radix_req rq = {
 		.dim = DIM_G, .fmt = PTF_X86, .kind = TK_GUEST, .levels = in->levels,
 		.va = in->va.v, .acc = in->acc, .ctx = in->ctx, .set_ad = false,

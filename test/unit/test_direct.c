@@ -485,3 +485,46 @@ TEST(direct_compaction_moves_every_pin_in_window)
 	free(pins);
 	sim_destroy(&s);
 }
+
+/* tpt: every page-table page read is tag-checked, also the one a PWC hit
+ * leads to. A walk that hits the PDE cache reads the PT page and the data
+ * frame's tag: 2 checks (the tables above are neither read nor checked); a
+ * cold walk 5 (4 tables and the frame). */
+TEST(direct_tpt_tag_check_after_pwc_hit)
+{
+	const char *names[] = { "tpt" };
+	struct cfg c;
+	struct sim s;
+	struct mmu *u;
+	u64 base = 0x7f0000000000ull, t0, i, tags = 0;
+	struct ev e = { .kind = EV_W, .size = 8, .va = base };
+
+	cfg_default(&c);
+	REQUIRE(sim_init(&s, &c, names, 1, true) == 0);
+	u = &s.mmu[0];
+	REQUIRE(sim_event(&s, &e) == 0);
+	e.va = base + 4096;
+	REQUIRE(sim_event(&s, &e) == 0);           /* mapped, PWC warm */
+	tlb_flush_all(&u->tlb);
+	u->fp[0].valid = u->fp[1].valid = false;
+	t0 = u->st.tag_checks;
+	e.kind = EV_R;
+	REQUIRE(sim_event(&s, &e) == 0);
+	REQUIRE(u->log.n > 0);
+	CHECK_EQ(u->log.r[0].src, SRC_PWC);
+	CHECK_EQ(u->log.r[0].level, 2);
+	for (i = 0; i < u->log.n; i++)
+		tags += u->log.r[i].src == SRC_TAG;
+	CHECK_EQ(u->st.tag_checks - t0, 2);
+	CHECK_EQ(tags, 2);
+	CHECK_EQ(u->log.refs, 1);
+	/* cold: no PWC */
+	tlb_flush_all(&u->tlb);
+	pwc_flush_all(&u->pwc);
+	u->fp[0].valid = u->fp[1].valid = false;
+	t0 = u->st.tag_checks;
+	REQUIRE(sim_event(&s, &e) == 0);
+	CHECK_EQ(u->st.tag_checks - t0, 5);
+	CHECK_EQ(u->st.oracle_mismatches, 0);
+	sim_destroy(&s);
+}
