@@ -321,8 +321,27 @@ static void seg_escape(struct os *o, struct proc *p, u64 start, u64 end)
 	}
 }
 
+/* Where an unmap may free page-table pages (os.h; Linux's free_pgtables):
+ * [end of the previous VMA, start of the next one), those unmapped left out. */
+struct pt_bounds { u64 floor, ceiling; };
+
+static struct pt_bounds unmap_bounds(const struct proc *p, u64 start, u64 end)
+{
+	struct pt_bounds b = { 0, ~0ull };
+	u32 i;
+	for (i = 0; i < p->nvma; i++) {
+		const struct vma *v = &p->vma[i];
+		if (v->start < start)
+			b.floor = MAX(b.floor, MIN(v->end, start));
+		if (v->end > end)
+			b.ceiling = MIN(b.ceiling, MAX(v->start, end));
+	}
+	return b;
+}
+
 static int pt_range(struct os *o, struct proc *p, gpa_t table, int level, u64 base,
-		    u64 start, u64 end, enum range_op op, u8 prot, struct inval *iv)
+		    u64 start, u64 end, enum range_op op, u8 prot, struct inval *iv,
+		    const struct pt_bounds *pb)
 {
 	u64 sz = level_size(level);
 	unsigned i = (unsigned)((MAX(start, base) - base) / sz);
@@ -364,9 +383,10 @@ static int pt_range(struct os *o, struct proc *p, gpa_t table, int level, u64 ba
 descend:
 		{
 			gpa_t child = mk_gpa(e & PTE_ADDR_MASK);
-			if ((r = pt_range(o, p, child, level - 1, ev, start, end, op, prot, iv)))
+			if ((r = pt_range(o, p, child, level - 1, ev, start, end, op, prot, iv, pb)))
 				return r;
-			if (op == OP_UNMAP && table_empty(o, child)) {
+			/* the child maps [ev, ee): freed when no VMA is left there */
+			if (op == OP_UNMAP && ev >= pb->floor && ee <= pb->ceiling && table_empty(o, child)) {
 				pt_write(o, p, table, i, level, 0);
 				machine_pt_free(o->m, child);
 				p->pt_pages--;
@@ -383,7 +403,8 @@ descend:
 static int range_apply(struct os *o, struct proc *p, u64 start, u64 end, enum range_op op, u8 prot)
 {
 	struct inval iv = { .ctx = p->pcid };
-	int r = pt_range(o, p, p->root, o->levels, 0, start, end, op, prot, &iv);
+	struct pt_bounds pb = unmap_bounds(p, start, end);
+	int r = pt_range(o, p, p->root, o->levels, 0, start, end, op, prot, &iv, &pb);
 	inval_run(o, &iv);
 	return r;
 }

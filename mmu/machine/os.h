@@ -21,8 +21,15 @@
  *   when the faulting access is a write (do_anonymous_page makes the entry
  *   dirty on a write fault). So hardware sets A only after software clears
  *   it, and D on the first write to a page first touched by a read.
- *   UNMAP clears leaves (splitting huge pages that are partly covered),
- *   frees their frames and any page-table page left empty; PROTECT rewrites
+ *   UNMAP clears leaves (splitting huge pages that are partly covered) and
+ *   frees their frames. It frees page-table pages as Linux's free_pgtables()
+ *   does (mm/memory.c, free_pgd_range() with its floor and ceiling): only a
+ *   table the whole range of which lies between the end of the previous
+ *   VMA (floor) and the start of the next one (ceiling), i.e. with no VMA
+ *   left in it; a table that becomes empty while a VMA still covers part of
+ *   its range stays, and is reused when that VMA is touched again. Each
+ *   freed table's upper entry is cleared by a page-table write (a shadow
+ *   write trap; a write toward agile's two-update rule). PROTECT rewrites
  *   RW/NX of present leaves. TLB shootdown follows Linux's flush_tlb_mm_range:
  *   INVLPG per page up to 33 pages (tlb_single_page_flush_ceiling in
  *   arch/x86/mm/tlb.c), else a flush of the whole PCID.

@@ -287,3 +287,52 @@ TEST(os_random_ops_model)
 	CHECK_EQ(s.m.os.cur->pages[PS_4K] + s.m.os.cur->pages[PS_2M], 0);
 	sim_destroy(&s);
 }
+
+/* Page-table pages are freed as Linux's free_pgtables() frees them: an
+ * unmap that empties a PT page while the VMA still covers part of its 2M
+ * range keeps it (and the PD and PDPT above): 4 leaf clears, no table
+ * freed, 4 shadow write traps. Unmapping the rest of the VMA, with no
+ * other VMA in the 512G range, frees PT, PD and PDPT: 3 upper-entry
+ * clears, each a shadow write trap. */
+TEST(os_free_pgtables_floor_ceiling)
+{
+	static const char *const sw[] = { "shadow" };
+	struct cfg c;
+	struct sim s;
+	u64 base = 0x7e0000000000ull, w0, t0, i;
+	struct ev e;
+
+	cfg_default(&c);
+	REQUIRE(sim_init(&s, &c, sw, 1, false) == 0);
+	e = (struct ev){ .kind = EV_MAP, .va = base, .len = 16 * 4096, .prot = PERM_R | PERM_W, .psize = 0xff };
+	REQUIRE(sim_event(&s, &e) == 0);
+	for (i = 0; i < 4; i++) {
+		e = (struct ev){ .kind = EV_W, .size = 8, .va = base + i * 4096 };
+		REQUIRE(sim_event(&s, &e) == 0);
+	}
+	CHECK_EQ(s.m.os.cur->pt_pages, 4);
+	w0 = s.m.os.st.pt_writes;
+	t0 = s.mmu[0].st.vmm[VMM_PT_WRITE];
+	e = (struct ev){ .kind = EV_UNMAP, .va = base, .len = 4 * 4096 };
+	REQUIRE(sim_event(&s, &e) == 0);
+	CHECK_EQ(s.m.os.st.pt_writes - w0, 4);
+	CHECK_EQ(s.m.os.st.pt_pages_freed, 0);
+	CHECK_EQ(s.m.os.cur->pt_pages, 4);
+	CHECK_EQ(s.mmu[0].st.vmm[VMM_PT_WRITE] - t0, 4);
+	/* the kept PT page serves the VMA's next touch: one PTE write */
+	w0 = s.m.os.st.pt_writes;
+	e = (struct ev){ .kind = EV_W, .size = 8, .va = base + 8 * 4096 };
+	REQUIRE(sim_event(&s, &e) == 0);
+	CHECK_EQ(s.m.os.st.pt_writes - w0, 1);
+	/* the rest of the VMA: 1 leaf and 3 tables */
+	w0 = s.m.os.st.pt_writes;
+	t0 = s.mmu[0].st.vmm[VMM_PT_WRITE];
+	e = (struct ev){ .kind = EV_UNMAP, .va = base + 4 * 4096, .len = 12 * 4096 };
+	REQUIRE(sim_event(&s, &e) == 0);
+	CHECK_EQ(s.m.os.st.pt_writes - w0, 1 + 3);
+	CHECK_EQ(s.m.os.st.pt_pages_freed, 3);
+	CHECK_EQ(s.m.os.cur->pt_pages, 1);
+	CHECK_EQ(s.mmu[0].st.vmm[VMM_PT_WRITE] - t0, 1 + 3);
+	CHECK(buddy_audit(&s.m.frames) == NULL);
+	sim_destroy(&s);
+}
