@@ -289,6 +289,7 @@ const struct walker_ops agile_walker_ops = {
 	.name = "agile",
 	.summary = "agile paging: shadow at the top, nested below a switching bit; two-update policy",
 	.needs_vm = true,
+	.ept_faults = true,
 	.init = agile_init,
 	.translate = shadow_translate,
 	.pt_write = agile_pt_write,

@@ -98,6 +98,7 @@ const struct walker_ops bpo_walker_ops = {
 	.name = "bpo",
 	.summary = "base-plus-offset for contiguous VMs (hPA = gPA + gBA, bounds-checked); nested otherwise",
 	.needs_vm = true,
+	.ept_faults = true,
 	.guest_size_when_contig = true,
 	.init = bpo_init,
 	.translate = bpo_translate,

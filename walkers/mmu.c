@@ -340,6 +340,16 @@ static void on_remap_vm(struct mmu_notifier *n, u32 vpid)
 {
 	mmu_remap_vm(notifier_mmu(n), vpid);
 }
+/* First touch of a lazily backed guest page: an EPT violation, an exit to
+ * the VMM that writes the EPT entries, for walkers that use the EPT. */
+static void on_ept_violation(struct mmu_notifier *n, u64 gpa, int level, u32 entries)
+{
+	struct mmu *u = notifier_mmu(n);
+	(void)gpa;
+	(void)level;
+	if (u->w.ops->ept_faults)
+		mmu_vmm_charge(u, VMM_EPT_VIOLATION, entries);
+}
 static const struct mmu_notifier_ops mmu_notifier_ops = {
 	.pt_write = on_pt_write,
 	.invlpg = on_invlpg,
@@ -347,4 +357,5 @@ static const struct mmu_notifier_ops mmu_notifier_ops = {
 	.cr3 = on_cr3,
 	.enter = on_enter,
 	.remap_vm = on_remap_vm,
+	.ept_violation = on_ept_violation,
 };

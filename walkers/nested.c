@@ -19,9 +19,14 @@
  *   The translation cached in the TLB has the smaller of the guest and EPT
  *   page sizes and the intersection of their permissions.
  *   EPT A/D flags are set by EPT walks (not on nested-TLB hits).
- *   Not modelled: EPT violations as VM exits (the VMM backs guest memory
- *   when the guest allocates it, vm.h), mode-based execute control,
- *   accessed-bit updates of guest tables counted as EPT writes.
+ *   EPT violations: when the VMM backs guest memory lazily (scattered
+ *   backing, vm.h), the first touch of each guest page exits to the VMM,
+ *   which maps it: [vmm] exit_cycles plus pte_cycles per EPT entry written,
+ *   counted as the cause ept_violation (mmu.c, walker flag ept_faults;
+ *   also agile paging and the contiguous-VM walkers when they fall back to
+ *   nested paging).
+ *   Not modelled: mode-based execute control, accessed-bit updates of
+ *   guest tables counted as EPT writes.
  */
 #include "radix.h"
 #include "../mmu/machine/machine.h"
@@ -125,6 +130,7 @@ const struct walker_ops nested_walker_ops = {
 	.name = "nested",
 	.summary = "nested paging (EPT): 2D walk, nested TLB, PWCs in both dimensions",
 	.needs_vm = true,
+	.ept_faults = true,
 	.init = nested_init,
 	.translate = nested_translate,
 };

@@ -46,6 +46,7 @@ const char *vmm_cause_name(enum vmm_cause c)
 {
 	static const char *const n[VMM_CAUSE_NR] = {
 		"pt_write", "hidden_fault", "dirty", "inject", "cr3", "invlpg", "flush", "mode", "interval",
+		"ept_violation",
 	};
 	return (unsigned)c < VMM_CAUSE_NR ? n[c] : "?";
 }

@@ -60,6 +60,7 @@ enum vmm_cause {
 	VMM_FLUSH,           /* a guest TLB flush of a whole PCID */
 	VMM_MODE,            /* a mode change (agile paging) */
 	VMM_INTERVAL,        /* end of a policy interval: dirty-bit scan (agile) */
+	VMM_EPT_VIOLATION,   /* first touch of a lazily backed guest page (EPT walkers) */
 	VMM_CAUSE_NR
 };
 const char *vmm_cause_name(enum vmm_cause c);
@@ -74,6 +75,10 @@ struct walker_ops {
 	/* Caches translations at the guest page size when the VM's memory is
 	 * one contiguous host extent (base-plus-offset, direct segments). */
 	bool guest_size_when_contig;
+	/* Guest memory is reached through the EPT by hardware: when the VMM
+	 * backs a guest page lazily, its first touch is an EPT violation,
+	 * charged as a VMM exit (VMM_EPT_VIOLATION). */
+	bool ept_faults;
 	int (*init)(struct walker *w, const struct cfg *cfg);        /* 0 / -errno */
 	bool (*translate)(struct walker *w, const struct xlate_in *in,
 			  struct xlate_out *out, struct walk_fault *fault);

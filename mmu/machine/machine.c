@@ -153,6 +153,15 @@ void machine_notifier_register(struct machine *m, struct mmu_notifier *n)
 	n->ops->enter(n, machine_ctx(m, m->os.cur->pcid), m->os.cur->root);
 }
 
+void machine_notify_ept_violation(struct machine *m, u64 gpa, int level, u32 entries)
+{
+	u32 i;
+	if (m->vm_creating)
+		return;
+	for (i = 0; i < m->nnotifiers; i++)
+		m->notifiers[i]->ops->ept_violation(m->notifiers[i], gpa, level, entries);
+}
+
 void machine_notify_remap_vm(struct machine *m, u32 vpid)
 {
 	u32 i;
@@ -186,7 +195,12 @@ int machine_switch_vm(struct machine *m, u32 id)
 		m->nparked++;
 		memset(&m->os, 0, sizeof m->os);
 		memset(&m->vm, 0, sizeof m->vm);
-		if ((r = vm_init(m, &m->cfg, id)) || (r = os_init(&m->os, m, &m->cfg))) {
+		m->vm_creating = true;
+		r = vm_init(m, &m->cfg, id);
+		if (!r)
+			r = os_init(&m->os, m, &m->cfg);
+		m->vm_creating = false;
+		if (r) {
 			/* leave the machine on the previous VM */
 			os_destroy(&m->os);
 			vm_destroy(m);

@@ -76,6 +76,7 @@ struct machine {
 	u64 unmov_next, unmov_end;
 	u64 *unmov_free, nunmov_free, capunmov_free;
 	struct { u64 runs, failed, pages, pins_moved, cycles; } compaction;
+	bool vm_creating;    /* a VM is being set up: its backing is eager */
 	/* host backing given by a placement run (`run --backing`): VM i uses
 	 * record i (place_backing.h); NULL: the VMM allocates */
 	const struct backing_rec *backing;
@@ -91,6 +92,9 @@ void machine_destroy(struct machine *m);
 /* Registers an observer; it hears of every later change (notify.h), and
  * at once of the current context (a cr3 call with flush). */
 void machine_notifier_register(struct machine *m, struct mmu_notifier *n);
+/* Tells every observer that the VMM backed a guest page on first touch
+ * (notify.h; nothing while a VM is being created). */
+void machine_notify_ept_violation(struct machine *m, u64 gpa, int level, u32 entries);
 /* Tells every observer that VM vpid's gPA -> hPA map changed. */
 void machine_notify_remap_vm(struct machine *m, u32 vpid);
 /* VM event: makes VM id current (creating it on first use) and tells every

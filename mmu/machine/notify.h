@@ -49,6 +49,12 @@ struct mmu_notifier_ops {
 	/* VM vpid's guest-physical -> host-physical map changed (compaction
 	 * migrated its pages): every translation derived from it goes. */
 	void (*remap_vm)(struct mmu_notifier *n, u32 vpid);
+	/* The VMM backed the guest-physical page at gpa (a 4K or, at level 2,
+	 * a 2M host page) on its first touch, writing `entries` EPT entries:
+	 * an EPT violation for hardware that walks the EPT. Not called for
+	 * memory the VMM maps eagerly (contiguous or placed backing, VM
+	 * creation). */
+	void (*ept_violation)(struct mmu_notifier *n, u64 gpa, int level, u32 entries);
 };
 
 struct mmu_notifier {

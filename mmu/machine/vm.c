@@ -185,8 +185,10 @@ int vm_back(struct machine *m, u64 gfn, u32 order)
 				empty = !v->g2h[chunk + i];
 			h = empty ? buddy_alloc(&m->frames, 9) : BUDDY_NONE;
 			if (h != BUDDY_NONE) {
+				u64 w0 = v->st.ept_writes;
 				if ((r = ept_map(m, chunk << PAGE_SHIFT, h << PAGE_SHIFT, 2)))
 					return r;
+				machine_notify_ept_violation(m, chunk << PAGE_SHIFT, 2, (u32)(v->st.ept_writes - w0));
 				g = chunk + 512;
 				continue;
 			}
@@ -194,8 +196,12 @@ int vm_back(struct machine *m, u64 gfn, u32 order)
 		h = buddy_alloc(&m->frames, 0);
 		if (h == BUDDY_NONE)
 			return -ENOMEM;
-		if ((r = ept_map(m, g << PAGE_SHIFT, h << PAGE_SHIFT, 1)))
-			return r;
+		{
+			u64 w0 = v->st.ept_writes;
+			if ((r = ept_map(m, g << PAGE_SHIFT, h << PAGE_SHIFT, 1)))
+				return r;
+			machine_notify_ept_violation(m, g << PAGE_SHIFT, 1, (u32)(v->st.ept_writes - w0));
+		}
 		g++;
 	}
 	return 0;

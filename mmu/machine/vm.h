@@ -13,8 +13,13 @@
  *     allocates it (with [vm] host_thp, the whole aligned 2M guest-physical
  *     chunk is backed by one 2M host page, as KVM does with transparent huge
  *     pages; when no 2M host block is free, by 4K pages). KVM backs lazily on
- *     the first EPT violation; backing at allocation time gives the same
- *     tables without modelling EPT-violation exits (not counted here).
+ *     the first EPT violation; the guest touches a frame as soon as it
+ *     allocates it (it zeroes a data page, writes a table page), so backing
+ *     at allocation time gives the same tables at the same moment. Each
+ *     host page so backed is one EPT violation: the machine tells the MMU
+ *     instances (notify.h, ept_violation) and walkers that use the EPT
+ *     charge an exit. Memory mapped while a VM is created, and contiguous
+ *     or placed backing (all mapped at once), cause none.
  *   - backing = contiguous: all guest memory is one host extent allocated at
  *     VM creation and mapped at once (2M EPT pages with host_thp, else 4K);
  *     when the host cannot supply the extent, the VM falls back to scattered
@@ -31,8 +36,7 @@
  *   mapped in the EPT. A contiguous VM's extent spans the hole, and the
  *   host frames behind the hole go back to the host allocator, so that
  *   hPA = gPA + gBA holds on both sides; the bounds check refuses the hole.
- *   Not modelled: MMIO itself, ballooning, host swapping, EPT misconfig,
- *   VM-exit costs of EPT violations.
+ *   Not modelled: MMIO itself, ballooning, host swapping, EPT misconfig.
  */
 #ifndef MMUSIM_VM_H
 #define MMUSIM_VM_H

@@ -197,7 +197,11 @@ TEST(virt_shadow_pt_write_interventions)
 	CHECK_EQ(s.m.os.st.pt_writes, 38);
 	CHECK_EQ(s.mmu[2].st.vmm[VMM_PT_WRITE], 38);
 	CHECK_EQ(s.mmu[0].st.vmm[VMM_PT_WRITE] + s.mmu[1].st.vmm[VMM_PT_WRITE], 0);
-	CHECK_EQ(mmu_vmm_total(&s.mmu[1]), 0);            /* nested: free updates */
+	/* nested: free updates; its only exits are the EPT violations of the
+	 * 19 guest pages first touched (3 tables, 16 data pages) */
+	CHECK_EQ(mmu_vmm_total(&s.mmu[1]), 19);
+	CHECK_EQ(s.mmu[1].st.vmm[VMM_EPT_VIOLATION], 19);
+	CHECK_EQ(s.mmu[0].st.vmm[VMM_EPT_VIOLATION] + s.mmu[2].st.vmm[VMM_EPT_VIOLATION], 0);
 	/* each first touch was a guest fault, intercepted and injected */
 	CHECK_EQ(s.mmu[2].st.vmm[VMM_INJECT], 16);
 	/* 16 leaves > 33? no: 16 INVLPG + 3 for the freed tables */
@@ -289,4 +293,54 @@ TEST(virt_contiguous_backing)
 		CHECK(s.mmu[0].st.oracle_checks >= 20000);
 		sim_destroy(&s);
 	}
+}
+
+/* EPT violations: with lazy (scattered) backing, the first touch of each
+ * guest-physical page costs the walkers that use the EPT (nested, agile,
+ * bpo on a scattered VM) one exit plus pte_cycles per EPT entry the VMM
+ * writes (the machine's own count of EPT writes). Shadow paging and
+ * TPT pay no such exit (shadow's first touches cost its own faults). With
+ * contiguous backing, memory is mapped at VM creation: no violation. */
+TEST(virt_ept_violations_on_first_touch)
+{
+	struct cfg c;
+	struct sim s;
+	const char *w[] = { "nested", "agile", "bpo", "shadow", "tpt" };
+	u64 base = 0x7e0000000000ull, pages0, writes0;
+	unsigned i;
+
+	cfg_default(&c);
+	REQUIRE(sim_init(&s, &c, w, 5, true) == 0);
+	pages0 = s.m.vm.st.backed[PS_4K];
+	writes0 = s.m.vm.st.ept_writes;
+	for (i = 0; i < 8; i++) {
+		struct ev a = { .kind = EV_W, .size = 8, .va = base + i * 4096ull };
+		REQUIRE(sim_event(&s, &a) == 0);
+	}
+	/* 3 new guest tables and 8 data pages */
+	CHECK_EQ(s.m.vm.st.backed[PS_4K] - pages0, 3 + 8);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(s.mmu[i].st.vmm[VMM_EPT_VIOLATION], 11);
+	/* nested has no other exit: its VMM cycles are the violations' */
+	CHECK_EQ(s.mmu[0].st.vmm_cycles, 11ull * c.vmm.exit_cycles + (s.m.vm.st.ept_writes - writes0) * c.vmm.pte_cycles);
+	CHECK_EQ(s.mmu[3].st.vmm[VMM_EPT_VIOLATION] + s.mmu[4].st.vmm[VMM_EPT_VIOLATION], 0);
+	/* touched again: backed already, no exit */
+	for (i = 0; i < 8; i++) {
+		struct ev a = { .kind = EV_R, .size = 8, .va = base + i * 4096ull };
+		REQUIRE(sim_event(&s, &a) == 0);
+	}
+	CHECK_EQ(s.mmu[0].st.vmm[VMM_EPT_VIOLATION], 11);
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(s.mmu[i].st.oracle_mismatches, 0);
+	sim_destroy(&s);
+
+	c.vm.backing = BACK_CONTIGUOUS;
+	REQUIRE(sim_init(&s, &c, w, 5, true) == 0);
+	for (i = 0; i < 8; i++) {
+		struct ev a = { .kind = EV_W, .size = 8, .va = base + i * 4096ull };
+		REQUIRE(sim_event(&s, &a) == 0);
+	}
+	for (i = 0; i < 5; i++)
+		CHECK_EQ(s.mmu[i].st.vmm[VMM_EPT_VIOLATION], 0);
+	sim_destroy(&s);
 }
