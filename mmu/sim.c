@@ -150,6 +150,8 @@ static int sim_access(struct sim *s, u64 va, enum acc a)
 	for (i = 0; i < s->n; i++) {
 		bool ok = mmu_translate(&s->mmu[i], va, a, &o, &f);
 		faulted |= (u32)!ok << i;
+		if (ok)
+			memport_data(&s->mmu[i].port, o.pa, a == ACC_I);
 		/* The oracle ignores A/D, so checking before the commit is
 		 * exact and keeps every instance on the same table state. */
 		if (s->check)
@@ -171,6 +173,8 @@ static int sim_access(struct sim *s, u64 va, enum acc a)
 		if (!(faulted >> i & 1))
 			continue;
 		ok = mmu_translate(&s->mmu[i], va, a, &o, &f);
+		if (ok)
+			memport_data(&s->mmu[i].port, o.pa, a == ACC_I);
 		machine_commit_ad(&s->m);
 		if (s->check)
 			check_one(s, &s->mmu[i], va, a, ok, &o, &f);

@@ -16,9 +16,22 @@
  *   A level with 0 entries does not exist: it never hits and is never
  *   filled.
  *
- *   Does not model (assumptions): data accesses of the trace (they do not
- *   occupy these caches, so PTE lines stay longer than on hardware),
- *   writes and write-backs (A/D updates cost a read here), bandwidth,
+ *   Data accesses ([cache] data = true, the default; as on real cores,
+ *   where the page walker's loads share L1D, L2 and LLC with the
+ *   program's, and as ChampSim's PTW sends its loads into the L1D): each
+ *   translated access looks up its line after the translation, from L1D
+ *   (loads, stores and modifies alike: write-allocate) or, for a fetch,
+ *   from L2 (the L1I is not modelled, so fetches occupy L2 and LLC only),
+ *   and fills the levels that missed. Its latency is not charged
+ *   (mmusim reports translation cycles, not the program's); only its
+ *   occupancy matters, evicting PTE lines as the program's working set
+ *   does. An access is one line (the first it touches in its 4K page);
+ *   the second page of a split access is a second access.
+ *   With data = false the trace's accesses do not occupy the caches, so
+ *   PTE lines stay longer than on hardware (the behaviour before the
+ *   option existed).
+ *   Does not model (assumptions): writes and write-backs (A/D updates and
+ *   stores cost a read here), bandwidth,
  *   queueing, MSHRs, overlapping of walk references, prefetchers, DRAM
  *   pages and banks (one fixed dram_latency), coherence, and the latencies
  *   of the levels missed on the way (the latency of the serving level is
@@ -41,6 +54,8 @@ int memport_init(struct memport *m, const struct cfg_cache *c, u64 seed)
 
 	memset(m, 0, sizeof(*m));
 	m->enabled = c->enabled;
+	m->data = c->enabled && c->data;
+	m->last_d = m->last_i = ~0ull;
 	m->dram_latency = c->dram_latency;
 	if (!m->enabled)
 		return 0;
@@ -78,6 +93,7 @@ u32 memport_read(struct memport *m, hpa_t a, enum ref_src *src)
 		return m->dram_latency;
 	}
 	line = a.v >> m->line_shift;
+	m->last_d = m->last_i = ~0ull;
 	for (i = 0; i < 3; i++)
 		if (sa_lookup(&m->lvl[i], line, line, 0))
 			break;
@@ -94,10 +110,33 @@ u32 memport_read(struct memport *m, hpa_t a, enum ref_src *src)
 	return lat;
 }
 
+void memport_data_(struct memport *m, u64 line, bool fetch)
+{
+	int i, j, first = fetch ? 1 : 0;
+	enum ref_src src;
+
+	for (i = first; i < 3; i++)
+		if (sa_lookup(&m->lvl[i], line, line, 0))
+			break;
+	for (j = first; j < i; j++)
+		sa_fill(&m->lvl[j], line, line, 0, 0, 0, NULL);
+	src = i < 3 ? (enum ref_src)(SRC_L1 + i) : SRC_DRAM;
+	m->data_reads[src]++;
+	/* what this access made MRU, and what it may have displaced */
+	if (fetch) {
+		m->last_i = m->lvl[1].ways ? line : ~0ull;
+	} else {
+		m->last_d = m->lvl[0].ways ? line : ~0ull;
+		if (i > 0)
+			m->last_i = ~0ull;      /* it looked up (or filled) L2 */
+	}
+}
+
 void memport_flush(struct memport *m)
 {
 	int i;
 
+	m->last_d = m->last_i = ~0ull;
 	for (i = 0; i < 3; i++)
 		sa_invalidate_if(&m->lvl[i], NULL, NULL);
 }

@@ -114,6 +114,11 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 	fprintf(f, ",\"refs_by_source\":{");
 	for (i = 0; i < SRC_NR; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", ref_src_name((enum ref_src)i), st->refs_src[i]);
+	/* the trace's data accesses through the same caches ([cache] data) */
+	fprintf(f, "},\"data_by_source\":{");
+	for (i = SRC_L1; i <= SRC_DRAM; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i > SRC_L1 ? "," : "", ref_src_name((enum ref_src)i),
+			u->port.data_reads[i]);
 	fprintf(f, "},\"pwc\":{\"enabled\":%s,\"lookups\":{", u->pwc.enabled ? "true" : "false");
 	for (l = 2; l <= u->levels; l++)
 		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], u->pwc.lookups[DIM_G][l]);

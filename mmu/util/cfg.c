@@ -179,6 +179,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_PWC("pd", 2),
 
 	K_BOOL("cache", "enabled", c.cache.enabled),
+	K_BOOL("cache", "data", c.cache.data),
 	K_U32C("cache", "line", c.cache.line, 8, 4096, check_pow2),
 	K_LAT("cache", "dram_latency", c.cache.dram_latency),
 	K_CACHE("cache.l1", 0),

@@ -47,6 +47,7 @@ struct cfg_pwc {
 
 struct cfg_cache {
 	bool enabled;          /* false: every walk reference costs dram_latency */
+	bool data;             /* data accesses go through the caches too */
 	u32 line;              /* bytes, power of two */
 	u32 dram_latency;
 	/* [cache.l1] [cache.l2] [cache.llc]: size (bytes; entries = size/line),
