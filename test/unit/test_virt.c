@@ -344,3 +344,44 @@ TEST(virt_ept_violations_on_first_touch)
 		CHECK_EQ(s.mmu[i].st.vmm[VMM_EPT_VIOLATION], 0);
 	sim_destroy(&s);
 }
+
+/* The PWC latency is charged once per dimension walk that hits: a warm
+ * nested walk of a 4K page (nested TLB off) hits the guest PDE cache
+ * (whose entry holds the host address of the guest PT: no EPT walk for
+ * it), reads the guest PTE, then hits the host PDE cache in the EPT walk
+ * of the final gPA and reads its EPT PTE: 2 hits, 2 references, and walk
+ * cycles = the 2 references' latencies + 2 PWC latencies (once per walk
+ * would give one). */
+TEST(virt_pwc_latency_per_dimension_walk)
+{
+	struct cfg c;
+	struct sim s;
+	const char *w[] = { "nested" };
+	struct mmu *u;
+	u64 base = 0x7f0000000000ull, c0, refcyc = 0;
+	unsigned i, hits = 0;
+	struct ev e = { .kind = EV_R, .size = 8, .va = base };
+
+	cfg_default(&c);
+	c.ntlb.enabled = false;
+	REQUIRE(sim_init(&s, &c, w, 1, true) == 0);
+	u = &s.mmu[0];
+	REQUIRE(sim_event(&s, &e) == 0);
+	e.va = base + 4096;
+	REQUIRE(sim_event(&s, &e) == 0);
+	tlb_flush_all(&u->tlb);
+	u->fp[0].valid = u->fp[1].valid = false;
+	c0 = u->st.walk_cycles;
+	e.va = base + 8;
+	REQUIRE(sim_event(&s, &e) == 0);
+	for (i = 0; i < u->log.n; i++) {
+		if (u->log.r[i].src == SRC_PWC)
+			hits++;
+		else
+			refcyc += u->log.r[i].cycles;
+	}
+	CHECK_EQ(hits, 2);
+	CHECK_EQ(u->log.refs, 2);
+	CHECK_EQ(u->st.walk_cycles - c0, refcyc + 2ull * c.pwc.lvl[2].latency);
+	sim_destroy(&s);
+}
