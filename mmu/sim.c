@@ -140,6 +140,18 @@ static void check_one(struct sim *s, struct mmu *u, u64 va, enum acc a, bool ok,
 
 _Static_assert(SIM_WALKERS_MAX <= 32, "sim_access keeps one bit per instance in a u32");
 
+/* The translated access reads its line through the instance's caches
+ * ([cache] data) at its host-physical address: the unvirtualized baseline
+ * translates to guest-physical, and its tables are read at the host
+ * addresses behind them, so its data is too. */
+static inline void sim_data(struct sim *s, struct mmu *u, const struct xlate_out *o, enum acc a)
+{
+	hpa_t pa = o->pa;
+	if (__builtin_expect(u->w.ops->guest_only && s->m.vm.on, 0))
+		pa = machine_gpa_hpa(&s->m, mk_gpa(o->pa.v));
+	memport_data(&u->port, pa, a == ACC_I);
+}
+
 static int sim_access(struct sim *s, u64 va, enum acc a)
 {
 	u32 faulted = 0;            /* bit i: instance i faulted */
@@ -151,7 +163,7 @@ static int sim_access(struct sim *s, u64 va, enum acc a)
 		bool ok = mmu_translate(&s->mmu[i], va, a, &o, &f);
 		faulted |= (u32)!ok << i;
 		if (ok)
-			memport_data(&s->mmu[i].port, o.pa, a == ACC_I);
+			sim_data(s, &s->mmu[i], &o, a);
 		/* The oracle ignores A/D, so checking before the commit is
 		 * exact and keeps every instance on the same table state. */
 		if (s->check)
@@ -174,7 +186,7 @@ static int sim_access(struct sim *s, u64 va, enum acc a)
 			continue;
 		ok = mmu_translate(&s->mmu[i], va, a, &o, &f);
 		if (ok)
-			memport_data(&s->mmu[i].port, o.pa, a == ACC_I);
+			sim_data(s, &s->mmu[i], &o, a);
 		machine_commit_ad(&s->m);
 		if (s->check)
 			check_one(s, &s->mmu[i], va, a, ok, &o, &f);
