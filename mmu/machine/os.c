@@ -1,7 +1,7 @@
 /*
  * os.c - the guest-OS model (model notes in os.h).
  */
-#include "os.h"
+#include "os_int.h"
 #include "machine.h"
 #include "oracle.h"
 #include "pte.h"
@@ -106,100 +106,6 @@ int os_switch(struct os *o, u32 pid)
 	o->cur = p;
 	o->st.ctx_switches++;
 	machine_cr3(o->m, p->pcid, p->root, !o->pcid);
-	return 0;
-}
-
-/* ---- VMAs ---- */
-
-const struct vma *os_vma_find(const struct proc *p, u64 va)
-{
-	u32 lo = 0, hi = p->nvma;
-	while (lo < hi) {
-		u32 mid = (lo + hi) / 2;
-		if (va < p->vma[mid].start)
-			hi = mid;
-		else if (va >= p->vma[mid].end)
-			lo = mid + 1;
-		else
-			return &p->vma[mid];
-	}
-	return NULL;
-}
-
-static bool vma_overlaps(const struct proc *p, u64 start, u64 end)
-{
-	u32 i;
-	for (i = 0; i < p->nvma; i++)
-		if (p->vma[i].start < end && start < p->vma[i].end)
-			return true;
-	return false;
-}
-
-static int vma_insert(struct proc *p, struct vma v)
-{
-	u32 i;
-	if (p->nvma == p->capvma) {
-		u32 cap = p->capvma ? 2 * p->capvma : 8;
-		struct vma *n = realloc(p->vma, cap * sizeof *n);
-		if (!n)
-			return -ENOMEM;
-		p->vma = n;
-		p->capvma = cap;
-	}
-	for (i = p->nvma; i > 0 && p->vma[i - 1].start > v.start; i--)
-		p->vma[i] = p->vma[i - 1];
-	p->vma[i] = v;
-	p->nvma++;
-	return 0;
-}
-
-/* Removes [start, end) from the VMA list (splitting as needed). */
-static int vma_cut(struct proc *p, u64 start, u64 end)
-{
-	u32 i = 0;
-	while (i < p->nvma) {
-		struct vma *v = &p->vma[i];
-		if (v->end <= start || v->start >= end) {
-			i++;
-			continue;
-		}
-		if (v->start < start && v->end > end) {       /* hole in the middle */
-			struct vma tail = *v;
-			tail.start = end;
-			v->end = start;
-			return vma_insert(p, tail);
-		}
-		if (v->start < start) {
-			v->end = start;
-			i++;
-		} else if (v->end > end) {
-			v->start = end;
-			i++;
-		} else {
-			memmove(v, v + 1, (p->nvma - i - 1) * sizeof *v);
-			p->nvma--;
-		}
-	}
-	return 0;
-}
-
-/* Sets prot on [start, end) of the VMAs (splitting at the edges). */
-static int vma_protect(struct proc *p, u64 start, u64 end, u8 prot)
-{
-	u32 i = 0;
-	while (i < p->nvma) {
-		struct vma v = p->vma[i];
-		if (v.end <= start || v.start >= end || v.prot == prot) {
-			i++;
-			continue;
-		}
-		v.start = MAX(v.start, start);
-		v.end = MIN(v.end, end);
-		v.prot = prot;
-		if (vma_cut(p, v.start, v.end) || vma_insert(p, v))
-			return -ENOMEM;
-		i = 0;   /* indices moved; the new piece has prot and is skipped */
-	}
 	return 0;
 }
 
