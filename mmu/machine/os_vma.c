@@ -5,7 +5,8 @@
  *
  * Model notes
  *   A VMA is Linux's vm_area_struct reduced to its range and protection;
- *   MAP inserts one (refused when it overlaps), UNMAP cuts the range out
+ *   MAP inserts one (over existing VMAs it replaces them first, as
+ *   MAP_FIXED does: os_map), UNMAP cuts the range out
  *   (splitting a VMA it falls inside), PROTECT changes the range's
  *   protection (splitting at its ends), as mmap, munmap and mprotect do
  *   (mm/mmap.c, mm/mprotect.c). Adjacent VMAs are not merged. The rest of
