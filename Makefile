@@ -21,7 +21,7 @@ LDLIBS     := $(INI_LIBS) $(PC_LIBS) -lm
 # include headers of the folders before it, never of those after it.
 SRC_DIRS := mmu/util tlb mmu/machine walkers workloads mmu mmu/place mmu/cli
 LIB_SRC  := $(filter-out mmu/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_ini.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_ini.o $(BUILD)/gen/version.o
 TEST_SRC := $(wildcard test/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ := $(BUILD)/test/bench/bench.o
@@ -32,7 +32,7 @@ BENCH_OBJ := $(BUILD)/test/bench/bench.o
 DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev pkg-config valgrind \
 	    parallel gnuplot-nox slurm-wlm munge
 
-.PHONY: all test check bench demo deps clean figures fuzz-diff
+.PHONY: all test check bench demo deps clean figures fuzz-diff FORCE
 all: $(BUILD)/mmusim $(BUILD)/test_runner
 
 # Installs the Debian packages the build needs, only when one is missing.
@@ -49,6 +49,20 @@ deps:
 $(BUILD)/gen/default_ini.c: configs/default.ini mmu/util/embed.sh
 	@mkdir -p $(dir $@)
 	sh mmu/util/embed.sh cfg_default_ini < $< > $@
+
+# mmusim's version: `git describe` of the source tree at build time
+# ("unknown" outside a git checkout). The file is rewritten only when the
+# version changes, so an unchanged tree does not relink.
+MMUSIM_VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@printf 'const char mmusim_version[] = "%s";\n' '$(MMUSIM_VERSION)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/gen/version.o: $(BUILD)/gen/version.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+FORCE:
 
 $(BUILD)/gen/default_ini.o: $(BUILD)/gen/default_ini.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@

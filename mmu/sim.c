@@ -73,6 +73,14 @@ int sim_init_placed(struct sim *s, const struct cfg *c, const char *const *walke
 		s->n = i + 1;
 		s->ticks |= s->mmu[i].w.ops->tick != NULL;
 	}
+	s->vlen = (sizeof(struct sim_glob) + (size_t)n * sizeof(struct mmu_counters)) / sizeof(u64);
+	s->base = calloc(1, sizeof *s->base);
+	s->acc = calloc(1, sizeof *s->acc);
+	if (!s->base || !s->acc) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	s->counting = true;         /* the whole run, from the machine's set-up */
 	return 0;
 fail:
 	sim_destroy(s);
@@ -85,8 +93,166 @@ void sim_destroy(struct sim *s)
 	for (i = 0; i < s->n; i++)
 		mmu_destroy(&s->mmu[i]);
 	free(s->mmu);
+	free(s->base);
+	free(s->acc);
+	free(s->iv);
 	machine_destroy(&s->m);
 	memset(s, 0, sizeof *s);
+}
+
+/* ---- windows ---------------------------------------------------------- */
+
+static void gather(struct machine *m, void *arg)
+{
+	struct sim_glob *g = arg;
+	const u64 *src = (const u64 *)&m->os.st;
+	u64 *dst = (u64 *)&g->os;
+	size_t i;
+
+	for (i = 0; i < sizeof m->os.st / sizeof(u64); i++)
+		dst[i] += src[i];
+	g->pt_pages += m->os.st.pt_pages_alloc - m->os.st.pt_pages_freed;
+}
+
+/* Every counter as it stands (never reset: windows subtract). */
+static void sim_raw(const struct sim *s, struct sim_view *v)
+{
+	struct sim_glob *g = &v->g;
+	const struct machine *m = &s->m;
+	int i;
+
+	memset(g, 0, sizeof *g);
+	g->events = s->events;
+	memcpy(g->ev_kind, s->ev_kind, sizeof g->ev_kind);
+	g->accesses = s->accesses;
+	g->splits = s->splits;
+	machine_foreach_vm((struct machine *)m, gather, g);
+	g->ad_commits = m->ad_commits;
+	g->compaction_runs = m->compaction.runs;
+	g->compaction_failed = m->compaction.failed;
+	g->compaction_pages = m->compaction.pages;
+	g->compaction_pins_moved = m->compaction.pins_moved;
+	g->compaction_cycles = m->compaction.cycles;
+	for (i = 0; i < s->n; i++)
+		mmu_counters_get(&s->mmu[i], &v->w[i]);
+}
+
+/* Levels and maxima of b copied into out. */
+static void copy_levels(const struct sim *s, struct sim_view *out, const struct sim_view *b)
+{
+	int i;
+	out->g.pt_pages = b->g.pt_pages;
+	for (i = 0; i < s->n; i++) {
+		out->w[i].st.vmm_pages = b->w[i].st.vmm_pages;
+		out->w[i].st.vmm_pages_peak = b->w[i].st.vmm_pages_peak;
+	}
+}
+
+void sim_view_sub(const struct sim *s, struct sim_view *out, const struct sim_view *a, const struct sim_view *b)
+{
+	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
+	u64 *o = (u64 *)out;
+	size_t k;
+	for (k = 0; k < s->vlen; k++)
+		o[k] = x[k] - y[k];
+	copy_levels(s, out, a);
+}
+
+void sim_view(const struct sim *s, struct sim_view *v)
+{
+	const u64 *a = (const u64 *)s->acc;
+	u64 *o = (u64 *)v;
+	size_t k;
+
+	if (!s->counting) {
+		memcpy(v, s->acc, s->vlen * sizeof(u64));
+		return;
+	}
+	sim_raw(s, v);
+	sim_view_sub(s, v, v, s->base);
+	for (k = 0; k < s->vlen; k++)
+		o[k] += a[k];
+}
+
+/* Counting starts (or resumes, inside a region of interest). The peak of
+ * the walkers' own tables restarts from their size now. */
+static void window_open(struct sim *s)
+{
+	int i;
+	for (i = 0; i < s->n; i++)
+		s->mmu[i].st.vmm_pages_peak = s->mmu[i].st.vmm_pages;
+	sim_raw(s, s->base);
+	s->counting = true;
+}
+
+static void window_close(struct sim *s)
+{
+	sim_view(s, s->acc);
+	s->counting = false;
+}
+
+void sim_set_window(struct sim *s, const struct sim_window *w)
+{
+	s->win = *w;
+	s->counting = !w->warmup && !w->warmup_instr && !w->roi;
+	if (s->counting && s->events)
+		window_open(s);
+}
+
+static void interval_record(struct sim *s)
+{
+	if (s->niv == s->civ) {
+		u64 nc = s->civ ? 2 * s->civ : 64;
+		u64 *p = realloc(s->iv, nc * s->vlen * sizeof(u64));
+		SIM_BUG_ON(!p);
+		s->iv = p;
+		s->civ = nc;
+	}
+	{
+		struct sim_view *v = malloc(sizeof *v);
+		SIM_BUG_ON(!v);
+		sim_view(s, v);
+		memcpy(s->iv + s->niv * s->vlen, v, s->vlen * sizeof(u64));
+		free(v);
+	}
+	s->niv++;
+}
+
+void sim_interval(const struct sim *s, u64 k, struct sim_view *out)
+{
+	struct sim_view *a = malloc(sizeof *a), *b = calloc(1, sizeof *b);
+	SIM_BUG_ON(!a || !b || k >= s->niv);
+	memcpy(a, s->iv + k * s->vlen, s->vlen * sizeof(u64));
+	if (k)
+		memcpy(b, s->iv + (k - 1) * s->vlen, s->vlen * sizeof(u64));
+	sim_view_sub(s, out, a, b);
+	free(a);
+	free(b);
+}
+
+/* After each event: the window's state changes. */
+static void window_step(struct sim *s, const struct ev *e)
+{
+	if (!s->counting) {
+		if ((s->win.warmup && s->accesses >= s->win.warmup) ||
+		    (s->win.warmup_instr && s->ev_kind[EV_I] >= s->win.warmup_instr))
+			window_open(s);
+		return;
+	}
+	if (!ev_is_access(e))
+		return;
+	s->counted++;
+	if (s->win.interval && s->counted % s->win.interval == 0)
+		interval_record(s);
+	if (s->win.measure && s->counted >= s->win.measure)
+		s->done = true;
+}
+
+/* At the end: the last partial interval. */
+static void window_finish(struct sim *s)
+{
+	if (s->win.interval && s->counted % s->win.interval)
+		interval_record(s);
 }
 
 static void mismatch(struct sim *s, struct mmu *u, u64 va, enum acc a, const char *what)
@@ -155,6 +321,7 @@ static inline void sim_data(struct sim *s, struct mmu *u, const struct xlate_out
 static int sim_access(struct sim *s, u64 va, enum acc a)
 {
 	u32 faulted = 0;            /* bit i: instance i faulted */
+	struct mmu_mark pre[SIM_WALKERS_MAX];
 	struct xlate_out o;
 	struct walk_fault f;
 	int i;
@@ -172,6 +339,14 @@ static int sim_access(struct sim *s, u64 va, enum acc a)
 	machine_commit_ad(&s->m);
 	if (!faulted)
 		return 0;
+	/* Where each instance's first-touch accounting starts: the faulting
+	 * translation's slow path, or now for an instance that did not fault
+	 * (it still sees the VMM work of the OS's page-table writes). */
+	for (i = 0; i < s->n; i++)
+		if (faulted >> i & 1)
+			pre[i] = s->mmu[i].mark;
+		else
+			mmu_mark_now(&s->mmu[i], &pre[i]);
 	switch (os_fault(&s->m.os, va, a)) {
 	case OS_OOM:
 		return -ENOMEM;         /* reported once, by sim_event */
@@ -193,6 +368,8 @@ static int sim_access(struct sim *s, u64 va, enum acc a)
 		else if (!ok)
 			mismatch(s, &s->mmu[i], va, a, "faults again after the OS mapped the page");
 	}
+	for (i = 0; i < s->n; i++)
+		mmu_charge_first_touch(&s->mmu[i], &pre[i], faulted >> i & 1);
 	return 0;
 }
 
@@ -259,6 +436,15 @@ int sim_event(struct sim *s, const struct ev *e)
 		if (r)
 			return r;
 		break;
+	case EV_ROI:
+		if (s->win.roi && e->size && !s->counting) {
+			s->roi_regions++;
+			window_open(s);
+			return 0;
+		}
+		if (s->win.roi && !e->size && s->counting)
+			window_close(s);
+		return 0;
 	default:
 		SIM_BUG_ON(1);
 	}
@@ -272,6 +458,8 @@ int sim_event(struct sim *s, const struct ev *e)
 				"([host] ram = %llu bytes)\n", (unsigned long long)s->events,
 				(unsigned long long)s->cfg.host.ram);
 	}
+	if (!r)
+		window_step(s, e);
 	return r;
 }
 
@@ -320,6 +508,8 @@ int sim_events(struct sim *s, const struct ev *e, int n)
 			sim_prefetch(s, e, i, n);
 		if ((r = sim_event(s, &e[i])))
 			return r;
+		if (s->done || (s->stop && *s->stop))
+			return 0;
 	}
 	return 0;
 }
@@ -331,8 +521,20 @@ int sim_run(struct sim *s, struct trace *t)
 
 	s->trace_name = trace_name(t);
 	s->trace_format = trace_fmt_name(trace_format(t));
-	while ((n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0)
+	while ((n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0) {
 		if ((r = sim_events(s, buf, n)))
 			return r;
-	return n;
+		if (s->progress)
+			s->progress(s, s->progress_arg);
+		if (s->done) {
+			s->end = SIM_END_MEASURE;
+			break;
+		}
+		if (s->stop && *s->stop) {
+			s->end = SIM_END_INTERRUPTED;
+			break;
+		}
+	}
+	window_finish(s);
+	return n < 0 ? n : 0;
 }

@@ -21,6 +21,37 @@
 
 #define SIM_WALKERS_MAX 16
 
+/* Machine-wide counters (summed over VMs) of a window. */
+struct sim_glob {
+	u64 events, ev_kind[EV_KIND_NR], accesses, splits;
+	struct os_stats os;
+	u64 ad_commits;
+	u64 compaction_runs, compaction_failed, compaction_pages, compaction_pins_moved, compaction_cycles;
+	u64 pt_pages;               /* a level: page-table pages now */
+};
+
+/* Every counter of a simulation, as one vector of u64: the machine's and
+ * those of instances 0..n-1 (w[] is used up to n). A window's figures are
+ * the difference of two such vectors; levels and maxima are copied
+ * (sim_view_sub). */
+struct sim_view {
+	struct sim_glob g;
+	struct mmu_counters w[SIM_WALKERS_MAX];
+};
+_Static_assert(sizeof(struct sim_glob) % sizeof(u64) == 0, "sim_glob is a vector of u64");
+
+/* The measurement window (docs/model.md, "Windows"). */
+struct sim_window {
+	u64 warmup;                 /* accesses simulated before counting starts */
+	u64 warmup_instr;           /* ... or instruction (I) events */
+	u64 measure;                /* 0: to the end; else stop after this many counted accesses */
+	u64 interval;               /* 0: none; else a record every this many counted accesses */
+	bool roi;                   /* count only between ROI BEGIN and ROI END */
+};
+
+/* How a run ended. */
+enum sim_end { SIM_END_TRACE, SIM_END_MEASURE, SIM_END_INTERRUPTED, SIM_END_TRUNCATED };
+
 struct sim {
 	struct cfg cfg;
 	struct machine m;
@@ -36,6 +67,21 @@ struct sim {
 	u64 checks;                 /* reference checks made (every instance) */
 	const char *trace_name;
 	const char *trace_format;
+	/* the window */
+	struct sim_window win;
+	bool counting;              /* inside the window now */
+	bool done;                  /* --measure reached: stop */
+	enum sim_end end;
+	const volatile int *stop;   /* set (by a signal handler): stop after the current event */
+	size_t vlen;                /* u64 words of a view with n instances */
+	struct sim_view *base, *acc; /* raw counters where the window (re)opened; closed parts */
+	u64 counted;                /* accesses counted so far */
+	u64 roi_regions;            /* ROI BEGIN markers that opened a region */
+	u64 *iv;                    /* interval records: views at each boundary (vlen words each) */
+	u64 niv, civ;
+	/* progress (stderr), called every few thousand events when set */
+	void (*progress)(struct sim *s, void *arg);
+	void *progress_arg;
 };
 
 /* 0 or -errno (message printed). */
@@ -58,6 +104,15 @@ int sim_events(struct sim *s, const struct ev *e, int n);
 #define SIM_PREFETCH_WINDOW 64
 /* All events of a trace. 0 or -errno. */
 int sim_run(struct sim *s, struct trace *t);
+/* Sets the window (before the first event). Without warm-up or ROI the
+ * window is the whole run. */
+void sim_set_window(struct sim *s, const struct sim_window *w);
+/* The counters of the window so far (what reports show). */
+void sim_view(const struct sim *s, struct sim_view *v);
+/* out = a - b over n instances, levels and maxima taken from a. */
+void sim_view_sub(const struct sim *s, struct sim_view *out, const struct sim_view *a, const struct sim_view *b);
+/* Interval record k (0-based) as the difference of its boundaries. */
+void sim_interval(const struct sim *s, u64 k, struct sim_view *out);
 /* Splits "a,b,c" into walker names (in place). Returns the count or -EINVAL. */
 int sim_parse_walkers(char *list, const char **names, int max);
 

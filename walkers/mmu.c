@@ -189,6 +189,7 @@ static bool mmu_l1_miss(struct mmu *u, u64 va, enum acc a, struct xlate_out *out
 	bool instr = a == ACC_I;
 	struct tlb_xlate x;
 
+	mmu_mark_now(u, &u->mark);
 	u->fp[!instr].valid = false;
 	u->st.l2_cycles += u->tlb.lat_l2;
 	if (tlb_l2_lookup(&u->tlb, va, u->ctx, &x)) {
@@ -227,6 +228,7 @@ bool mmu_translate(struct mmu *u, u64 va, enum acc a, struct xlate_out *out, str
 	if (!tlb_l1_lookup(&u->tlb, instr, va, u->ctx, &x))
 		return mmu_l1_miss(u, va, a, out, f);
 	if (!tlb_serves(&x, a)) {
+		mmu_mark_now(u, &u->mark);
 		fp->valid = false;
 		u->st.dirty_walks++;
 		return mmu_walk(u, va, a, out, f);
@@ -359,3 +361,25 @@ static const struct mmu_notifier_ops mmu_notifier_ops = {
 	.remap_vm = on_remap_vm,
 	.ept_violation = on_ept_violation,
 };
+
+void mmu_counters_get(const struct mmu *u, struct mmu_counters *c)
+{
+	c->st = u->st;
+	memcpy(c->tlb_hits, u->tlb.hits, sizeof c->tlb_hits);
+	memcpy(c->tlb_misses, u->tlb.misses, sizeof c->tlb_misses);
+	memcpy(c->pwc_lookups, u->pwc.lookups, sizeof c->pwc_lookups);
+	memcpy(c->pwc_hits, u->pwc.hits, sizeof c->pwc_hits);
+}
+
+void mmu_charge_first_touch(struct mmu *u, const struct mmu_mark *k, bool faulted)
+{
+	int c;
+	u->st.comp_accesses += faulted;
+	u->st.comp_walks += u->st.walks - k->walks;
+	u->st.comp_walk_refs += u->st.walk_refs - k->walk_refs;
+	u->st.comp_walk_cycles += u->st.walk_cycles - k->walk_cycles;
+	u->st.comp_l2_cycles += u->st.l2_cycles - k->l2_cycles;
+	u->st.comp_vmm_cycles += u->st.vmm_cycles - k->vmm_cycles;
+	for (c = 0; c < VMM_CAUSE_NR; c++)
+		u->st.comp_vmm[c] += u->st.vmm[c] - k->vmm[c];
+}

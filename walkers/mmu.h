@@ -62,6 +62,32 @@ struct mmu_stats {
 	u64 base_bound;           /* base-bound (segment / offset) computations */
 	u64 isolation_faults;     /* translations refused by a bounds or tag check */
 	u64 tag_checks;           /* memory-tag checks (translation pass-through) */
+	/* first touches: the part of the figures above caused by accesses
+	 * during which the OS demand-mapped a page (the faulting walk, the
+	 * retry, the VMM work either causes and the VMM work of the OS's own
+	 * page-table writes for the fault), whatever the walker's cause */
+	u64 comp_accesses;        /* accesses of this instance that faulted and were mapped */
+	u64 comp_walks, comp_walk_refs, comp_walk_cycles, comp_l2_cycles;
+	u64 comp_vmm[VMM_CAUSE_NR];
+	u64 comp_vmm_cycles;
+};
+_Static_assert(sizeof(struct mmu_stats) % sizeof(u64) == 0, "mmu_stats is a vector of u64");
+
+/* Everything an instance counts, as one vector of u64 (windows and
+ * intervals subtract these). vmm_pages is a level, vmm_pages_peak a
+ * maximum: MMU_LEVELS lists them; they are copied, never subtracted. */
+struct mmu_counters {
+	struct mmu_stats st;
+	u64 tlb_hits[TLB_NR], tlb_misses[TLB_NR];
+	u64 pwc_lookups[DIM_NR][PT_LEVELS_MAX + 1], pwc_hits[DIM_NR][PT_LEVELS_MAX + 1];
+};
+_Static_assert(sizeof(struct mmu_counters) % sizeof(u64) == 0, "mmu_counters is a vector of u64");
+
+/* The counters a first touch can move, read at the start of each
+ * translation that misses the L1 TLB (mmu_translate's slow path). */
+struct mmu_mark {
+	u64 walks, walk_refs, walk_cycles, l2_cycles, vmm_cycles;
+	u64 vmm[VMM_CAUSE_NR];
 };
 
 struct mmu_fp {
@@ -106,6 +132,7 @@ struct mmu {
 	u64 va_limit;             /* first non-canonical user address */
 	struct mmu_stats st;
 	struct mmu_priv priv;     /* host frames of the walker's own tables */
+	struct mmu_mark mark;     /* the counters before the last slow-path translation */
 	/* exact same-entry fast path: the last L1 hit of each kind */
 	struct mmu_fp fp[2];
 	bool no_fastpath;         /* tests: prove the fast path changes nothing */
@@ -147,6 +174,23 @@ void mmu_remap_vm(struct mmu *u, u32 vpid);
 /* Host hint, no simulated effect: a later access will translate va (see
  * walker_ops.prefetch for stage). */
 void mmu_prefetch(struct mmu *u, u64 va, int stage);
+
+/* The instance's counters now. */
+void mmu_counters_get(const struct mmu *u, struct mmu_counters *c);
+/* The counters a first touch can move, now. */
+static inline void mmu_mark_now(const struct mmu *u, struct mmu_mark *k)
+{
+	int c;
+	k->walks = u->st.walks;
+	k->walk_refs = u->st.walk_refs;
+	k->walk_cycles = u->st.walk_cycles;
+	k->l2_cycles = u->st.l2_cycles;
+	k->vmm_cycles = u->st.vmm_cycles;
+	for (c = 0; c < VMM_CAUSE_NR; c++)
+		k->vmm[c] = u->st.vmm[c];
+}
+/* Adds what moved since k to the first-touch counters. */
+void mmu_charge_first_touch(struct mmu *u, const struct mmu_mark *k, bool faulted);
 
 /* This instance's simulated time: every access's base cycles plus its
  * translation and VMM cycles. */

@@ -152,40 +152,6 @@ static void add_keys(struct gen *g, const struct gen_key *keys)
 	}
 }
 
-/* Integer with an optional decimal exponent: 1000000, 1e6, 25e4. */
-static int parse_count(const char *s, size_t n, u64 *out)
-{
-	u64 v = 0;
-	size_t i = 0;
-	if (n == 0)
-		return -EINVAL;
-	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-		u64 d = (u64)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	if (i == 0)
-		return -EINVAL;
-	if (i < n && (s[i] | 0x20) == 'e') {
-		size_t j = ++i;
-		unsigned ex = 0;
-		for (; i < n && s[i] >= '0' && s[i] <= '9' && ex < 100; i++)
-			ex = ex * 10 + (unsigned)(s[i] - '0');
-		if (i == j)
-			return -EINVAL;
-		while (ex--) {
-			if (v > UINT64_MAX / 10)
-				return -EINVAL;
-			v *= 10;
-		}
-	}
-	if (i != n)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int parse_real(const char *s, size_t n, double *out)
 {
 	char tmp[40], *end;
@@ -229,7 +195,7 @@ static int kv_parse(struct gen *g, struct gen_kv *kv)
 		num = (double)kv->v.u;
 		break;
 	case GK_COUNT:
-		r = parse_count(s, n, &kv->v.u);
+		r = parse_count_n(s, n, &kv->v.u);
 		num = (double)kv->v.u;
 		break;
 	case GK_REAL:

@@ -62,6 +62,7 @@ int trace_fail(struct trace *t, int err)
 
 int trace_gz_fail(struct trace *t)
 {
+	t->truncated = !strcmp(t->gzmsg, "truncated gzip stream");
 	fprintf(stderr, "mmusim: %s: %s\n", t->name, t->gzmsg);
 	return trace_fail(t, t->gzerr);
 }
@@ -298,6 +299,8 @@ const char *ev_check(const struct ev *e)
 		return NULL;
 	case EV_CTX: case EV_VM:
 		return NULL;
+	case EV_ROI:
+		return e->size > 1 ? "bad ROI marker (1 BEGIN, 0 END)" : NULL;
 	default:
 		return "bad event kind";
 	}
@@ -306,7 +309,7 @@ const char *ev_check(const struct ev *e)
 static const char *const kw_names[EV_KIND_NR] = {
 	[EV_R] = "R", [EV_W] = "W", [EV_I] = "I", [EV_M] = "M",
 	[EV_MAP] = "MAP", [EV_UNMAP] = "UNMAP", [EV_PROTECT] = "PROTECT",
-	[EV_CTX] = "CTX", [EV_VM] = "VM",
+	[EV_CTX] = "CTX", [EV_VM] = "VM", [EV_ROI] = "ROI",
 };
 
 static void prot_str(u8 prot, char s[4])
@@ -337,6 +340,8 @@ int ev_format(const struct ev *e, char *buf, size_t n)
 		return snprintf(buf, n, "PROTECT 0x%llx 0x%llx %s", va, len, ps);
 	case EV_CTX: case EV_VM:
 		return snprintf(buf, n, "%s %u", kw_names[e->kind], (unsigned)e->size);
+	case EV_ROI:
+		return snprintf(buf, n, "ROI %s", e->size ? "BEGIN" : "END");
 	default:
 		return snprintf(buf, n, "%s 0x%llx %u", kw_names[e->kind], va, (unsigned)e->size);
 	}
@@ -574,4 +579,19 @@ int trace_writer_close(struct trace_writer *w)
 	free(w->buf);
 	free(w);
 	return err;
+}
+
+bool trace_truncated(const struct trace *t)
+{
+	return t->truncated;
+}
+
+u64 trace_pos(const struct trace *t)
+{
+	if (!t->gz)
+		return 0;
+	{
+		z_off_t o = gzoffset(t->gz);
+		return o > 0 ? (u64)o : 0;
+	}
 }

@@ -28,6 +28,7 @@ enum ev_kind {
 	EV_MAP, EV_UNMAP, EV_PROTECT,
 	EV_CTX,     /* switch to process `id` (created on first use) */
 	EV_VM,      /* switch to virtual machine `id` (issue: virtualization) */
+	EV_ROI,     /* region-of-interest marker: size 1 = ROI BEGIN, 0 = ROI END */
 	EV_KIND_NR
 };
 
@@ -66,6 +67,13 @@ int trace_read(struct trace *t, struct ev *buf, int max);
 enum trace_fmt trace_format(const struct trace *t);
 const char *trace_name(const struct trace *t);
 void trace_close(struct trace *t);
+/* After an error: whether it was that the input ends early (a cut gzip
+ * stream, a binary trace without its end record, a cut header); the
+ * events returned before it are complete. */
+bool trace_truncated(const struct trace *t);
+/* Bytes of the file consumed so far (compressed bytes for gzip), for
+ * progress reports; 0 for generators. */
+u64 trace_pos(const struct trace *t);
 
 /* Writers: `mmusim gen` and tests. */
 struct trace_writer;

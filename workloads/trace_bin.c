@@ -10,6 +10,7 @@
  *             varint len; UNMAP (0x85) varint va, varint len; PROTECT
  *             (0x86) u8 prot, varint va, varint len
  *     switch  CTX (0x87), VM (0x88): varint id
+ *     marker  ROI (0x89): varint 1 = BEGIN, 0 = END
  *     end     tag 0xff, varint number of event records; nothing may follow
  *   Varints are unsigned LEB128 of at most 9 bytes (63 bits). The previous
  *   access starts as va 0, size 1; region records do not change it.
@@ -152,6 +153,7 @@ size_t bin_enc_end(u64 count, u8 *out)
 
 static int bin_err(struct trace *t, u64 rec, const char *why)
 {
+	t->truncated = !strncmp(why, "truncated", 9);
 	if (rec)
 		fprintf(stderr, "mmusim: %s: record %llu: %s\n", t->name, (unsigned long long)rec, why);
 	else
@@ -190,13 +192,14 @@ static const u8 *bin_other(const u8 *p, u8 tag, struct ev *e, const char **why)
 
 	*why = NULL;
 	*e = (struct ev){ .kind = (u8)kind };
-	if (kind == EV_CTX || kind == EV_VM) {
+	if (kind == EV_CTX || kind == EV_VM || kind == EV_ROI) {
 		p = get_varint(p, &a);
 		if (a > UINT32_MAX) {
 			*why = a == VARINT_BAD ? "bad varint" : "id beyond 32 bits";
 			return p;
 		}
 		e->size = (u32)a;
+		*why = ev_check(e);
 		return p;
 	}
 	if (kind == EV_MAP || kind == EV_PROTECT)

@@ -40,6 +40,7 @@ struct trace {
 	int gzerr;                /* -EIO when the gzip stream is broken */
 	const char *gzmsg;        /* its message */
 	int err;                  /* sticky error, already reported */
+	bool truncated;           /* ... and it is that the input ends early */
 	u64 line;                 /* text, lackey: lines consumed */
 	/* bin */
 	u64 rec;                  /* records decoded */

@@ -148,14 +148,15 @@ static int parse_acc_size(struct tok tk, u32 *size)
 	return 0;
 }
 
-enum { KW_MAP = EV_MAP, KW_UNMAP = EV_UNMAP, KW_PROTECT = EV_PROTECT, KW_CTX = EV_CTX, KW_VM = EV_VM };
+enum { KW_MAP = EV_MAP, KW_UNMAP = EV_UNMAP, KW_PROTECT = EV_PROTECT, KW_CTX = EV_CTX, KW_VM = EV_VM,
+       KW_ROI = EV_ROI };
 
 static int keyword(struct tok tk)
 {
 	static const char *const kw[EV_KIND_NR] = {
 		[EV_R] = "R", [EV_W] = "W", [EV_I] = "I", [EV_M] = "M",
 		[EV_MAP] = "MAP", [EV_UNMAP] = "UNMAP", [EV_PROTECT] = "PROTECT",
-		[EV_CTX] = "CTX", [EV_VM] = "VM",
+		[EV_CTX] = "CTX", [EV_VM] = "VM", [EV_ROI] = "ROI",
 	};
 	for (int i = 0; i < EV_KIND_NR; i++)
 		if (strlen(kw[i]) == tk.n && !strncasecmp(kw[i], tk.s, tk.n))
@@ -257,6 +258,15 @@ static int text_line(struct trace *t, const char *s, const char *end, struct ev 
 		if (parse_uint(tk[1], UINT32_MAX, &id) < 0)
 			return text_err(t, "bad id " TOKF " (expected an integer below 2^32)", TOKA(tk[1]));
 		e->size = (u32)id;
+		used = 2;
+		break;
+	case KW_ROI:
+		if (n < 2)
+			return text_err(t, "missing ROI BEGIN or END");
+		if (tk[1].n == 5 && !strncasecmp(tk[1].s, "BEGIN", 5))
+			e->size = 1;
+		else if (!(tk[1].n == 3 && !strncasecmp(tk[1].s, "END", 3)))
+			return text_err(t, "bad ROI marker " TOKF " (expected BEGIN or END)", TOKA(tk[1]));
 		used = 2;
 		break;
 	default:

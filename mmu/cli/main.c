@@ -19,15 +19,20 @@
 #include "../../workloads/trace.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
 /* run/compare --check: the run completed and its report was printed, but
  * some translation differed from the reference translator's. */
 #define EXIT_MISMATCH 3
+#define EXIT_INTERRUPTED 130        /* 128 + SIGINT, as shells report it */
 #define OVERRIDES_MAX 256
 
 /* The embedded default workload of `mmusim demo`: a skewed (zipf) access
@@ -47,8 +52,13 @@ struct opts {
 	const char *access;
 	const char *pid;
 	const char *backing;
+	const char *warmup, *warmup_instr, *measure, *interval;
+	const char *csv;
+	bool roi, progress, quiet, allow_truncated;
 	const char *positional[4];
 	int npos;
+	int argc;                   /* the whole command line, for provenance */
+	char **argv;
 };
 
 static const char usage_main[] =
@@ -73,6 +83,14 @@ static const char usage_main[] =
 	"  --check              compare every translation with the reference translator\n"
 	"  --format FMT         force the trace format: auto text bin lackey\n"
 	"  --gen SPEC           use a synthetic generator instead of a trace file\n"
+	"  --warmup N           simulate N accesses before counting (K/M/G: 10^3/10^6/10^9)\n"
+	"  --warmup-instructions N   ... or N instructions (I events)\n"
+	"  --measure N          stop after N counted accesses\n"
+	"  --roi                count only between ROI BEGIN and ROI END markers\n"
+	"  --interval N         record every statistic every N counted accesses\n"
+	"  --csv FILE           also write the figures as CSV (one row per walker [per interval])\n"
+	"  --progress, --quiet  force or silence the progress line on standard error\n"
+	"  --allow-truncated    report a truncated trace up to its last complete event\n"
 	"TRACE may be '-' for standard input (e.g. valgrind lackey piped in).\n"
 	"exit status: 0 done; 1 error (one line on stderr); 2 usage error; 3 --check found translations\n"
 	"that differ from the reference translator (the report is printed first).\n"
@@ -95,17 +113,29 @@ static int cmd_help(const char *cmd, FILE *f)
 	}
 	if (!strcmp(cmd, "run"))
 		fputs("usage: mmusim run [-c FILE] [-s K=V]... [-w WALKER] [--json] [--check] [--format FMT]\n"
+		      "                  [--warmup N | --warmup-instructions N | --roi] [--measure N]\n"
+		      "                  [--interval N] [--csv FILE] [--progress|--quiet] [--allow-truncated]\n"
 		      "                  [--backing FILE] TRACE|--gen SPEC\n"
 		      "Runs every event through one MMU instance and prints its statistics.\n"
+		      "The window: --warmup N simulates N accesses (--warmup-instructions: I events) with\n"
+		      "every structure warming up, then resets every statistic; --measure N stops after N\n"
+		      "counted accesses; --roi counts only inside ROI BEGIN / ROI END markers.\n"
+		      "--interval N records every statistic every N counted accesses (JSON intervals[],\n"
+		      "CSV rows). On SIGINT or SIGTERM the report covers the events up to the current one,\n"
+		      "is marked interrupted, and mmusim exits with status 130.\n"
 		      "--backing FILE: the host backing a placement run wrote (mmusim place --backing):\n"
 		      "VM i of the trace gets record i's memory and host extents (one server's VMs).\n", f);
 	else if (!strcmp(cmd, "compare"))
-		fputs("usage: mmusim compare -w A,B,... [-c FILE] [-s K=V]... [--json] [--check] TRACE|--gen SPEC\n"
+		fputs("usage: mmusim compare -w A,B,... [-c FILE] [-s K=V]... [--json] [--check] [window options]\n"
+		      "                      [--csv FILE] TRACE|--gen SPEC\n"
+		      "Window, --interval, --csv, --progress and signals: as for run.\n"
 		      "Decodes the trace once and feeds each event to one MMU instance per walker, each\n"
 		      "with its own TLBs and caches, over the same page tables.\n", f);
 	else if (!strcmp(cmd, "explain"))
 		fputs("usage: mmusim explain [-w WALKER] [-c FILE] [-s K=V]... [--warm TRACE | --warm-gen SPEC]\n"
-		      "                      [--access R|W|I] [--pid N] [--cold] VA\n"
+		      "                      [--warmup N] [--roi] [--access R|W|I] [--pid N] [--cold] VA\n"
+		      "The warm-up runs the whole trace, or its first N accesses with --warmup N, or (--roi)\n"
+		      "up to its first ROI END marker.\n"
 		      "Runs the optional warm-up, drops VA from the TLBs (paging-structure caches, nested TLB\n"
 		      "and PTE caches keep their state unless --cold empties them) and prints every reference\n"
 		      "of the walk that translates VA: the table read (guest, host/EPT, shadow), level,\n"
@@ -194,6 +224,29 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--backing")) {
 			NEED_ARG();
 			o->backing = argv[++i];
+		} else if (!strcmp(a, "--warmup")) {
+			NEED_ARG();
+			o->warmup = argv[++i];
+		} else if (!strcmp(a, "--warmup-instructions")) {
+			NEED_ARG();
+			o->warmup_instr = argv[++i];
+		} else if (!strcmp(a, "--measure")) {
+			NEED_ARG();
+			o->measure = argv[++i];
+		} else if (!strcmp(a, "--interval")) {
+			NEED_ARG();
+			o->interval = argv[++i];
+		} else if (!strcmp(a, "--csv")) {
+			NEED_ARG();
+			o->csv = argv[++i];
+		} else if (!strcmp(a, "--roi")) {
+			o->roi = true;
+		} else if (!strcmp(a, "--progress")) {
+			o->progress = true;
+		} else if (!strcmp(a, "--quiet")) {
+			o->quiet = true;
+		} else if (!strcmp(a, "--allow-truncated")) {
+			o->allow_truncated = true;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a);
 		} else {
@@ -227,18 +280,174 @@ static int open_workload(const char *cmd, const struct opts *o, struct trace **t
 	return trace_open(t, o->positional[0], fmt) ? -EXIT_RUNTIME : 0;
 }
 
+/* A count option (K/M/G/T decimal suffixes). 0 or -EXIT_USAGE. */
+static int count_opt(const char *cmd, const char *opt, const char *val, u64 *out, bool nonzero)
+{
+	char msg[160];
+	*out = 0;
+	if (!val)
+		return 0;
+	if (parse_count(val, out) || (nonzero && !*out)) {
+		snprintf(msg, sizeof msg, "bad %s '%%s' (a count%s: digits, 1e6, or a K/M/G/T suffix of 10^3..10^12)",
+			 opt, nonzero ? " above 0" : "");
+		return usage_error(cmd, msg, val);
+	}
+	return 0;
+}
+
+static int parse_window(const char *cmd, const struct opts *o, struct sim_window *w)
+{
+	int r;
+	memset(w, 0, sizeof *w);
+	if ((r = count_opt(cmd, "--warmup", o->warmup, &w->warmup, false)) ||
+	    (r = count_opt(cmd, "--warmup-instructions", o->warmup_instr, &w->warmup_instr, false)) ||
+	    (r = count_opt(cmd, "--measure", o->measure, &w->measure, true)) ||
+	    (r = count_opt(cmd, "--interval", o->interval, &w->interval, true)))
+		return r;
+	if (o->warmup && o->warmup_instr)
+		return usage_error(cmd, "%s", "give --warmup or --warmup-instructions, not both");
+	if (o->roi && (o->warmup || o->warmup_instr))
+		return usage_error(cmd, "%s", "--roi replaces the warm-up: the markers say what is counted");
+	w->roi = o->roi;
+	return 0;
+}
+
+/* FNV-1a, 64 bits (Fowler, Noll, Vo): a fingerprint of the trace's bytes,
+ * not a cryptographic hash. */
+static u64 fnv1a(u64 h, const unsigned char *p, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+#define FNV_INIT 0xcbf29ce484222325ull
+
+/* Size and hash of the workload's bytes: a file's (read once more, as
+ * stored: compressed bytes for gzip), or the generator spec's. 0 or
+ * -EXIT_RUNTIME. */
+static int trace_fingerprint(const struct opts *o, struct sim_prov *p)
+{
+	static unsigned char buf[1 << 16];
+	struct stat sb;
+	FILE *f;
+	size_t n;
+	u64 h = FNV_INIT;
+
+	if (o->gen) {
+		p->have_hash = true;
+		p->trace_hash = fnv1a(FNV_INIT, (const unsigned char *)o->gen, strlen(o->gen));
+		return 0;
+	}
+	if (!o->npos || !strcmp(o->positional[0], "-"))
+		return 0;           /* standard input: read once, by the simulation */
+	f = fopen(o->positional[0], "rb");
+	if (!f || fstat(fileno(f), &sb)) {
+		fprintf(stderr, "mmusim: %s: %s\n", o->positional[0], strerror(errno));
+		if (f)
+			fclose(f);
+		return -EXIT_RUNTIME;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		h = fnv1a(h, buf, n);
+	if (ferror(f)) {
+		fprintf(stderr, "mmusim: %s: read error\n", o->positional[0]);
+		fclose(f);
+		return -EXIT_RUNTIME;
+	}
+	fclose(f);
+	p->have_size = p->have_hash = true;
+	p->trace_bytes = (u64)sb.st_size;
+	p->trace_hash = h;
+	return 0;
+}
+
+/* ---- long runs: signals and the progress line ---- */
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+struct progress {
+	struct trace *t;
+	u64 file_bytes;             /* 0: unknown (generator, standard input) */
+	bool tty;
+	double start, last;
+	bool printed;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress_print(struct sim *s, struct progress *p, double t)
+{
+	double el = t - p->start, rate = el > 0 ? (double)s->events / el : 0;
+	fprintf(stderr, "%smmusim: %llu events (%.2f M/s), %llu accesses", p->tty ? "\r\033[K" : "",
+		(unsigned long long)s->events, rate / 1e6, (unsigned long long)s->accesses);
+	if (p->file_bytes) {
+		double frac = (double)trace_pos(p->t) / (double)p->file_bytes;
+		if (frac > 1)
+			frac = 1;
+		fprintf(stderr, ", %.1f%% of the file", 100 * frac);
+		if (frac > 0 && frac < 1)
+			fprintf(stderr, ", ETA %.0f s", el * (1 - frac) / frac);
+	}
+	if (!p->tty)
+		fputc('\n', stderr);
+	p->printed = true;
+}
+
+static void progress_cb(struct sim *s, void *arg)
+{
+	struct progress *p = arg;
+	double t = now_s();
+	if (t - p->last < 0.5)
+		return;
+	p->last = t;
+	progress_print(s, p, t);
+}
+
 static int run_sim(const char *cmd, const struct opts *o, bool many)
 {
 	struct backing_rec *recs = NULL;
 	u64 nrecs = 0;
 	const char *names[SIM_WALKERS_MAX];
+	struct sim_window win;
+	struct sim_prov prov = { mmusim_version, o->argc, o->argv, false, false, 0, 0 };
+	struct progress pg;
 	struct cfg c;
 	struct sim s;
 	struct trace *t = NULL;
+	FILE *csv = NULL;
+	bool interrupted;
 	int n, r;
 
 	if ((r = load_cfg(o, &c)))
 		return r;
+	if ((r = parse_window(cmd, o, &win)))
+		return r;
+	if (o->progress && o->quiet)
+		return usage_error(cmd, "%s", "give --progress or --quiet, not both");
 	if (o->walkers) {
 		n = sim_parse_walkers(o->walkers, names, SIM_WALKERS_MAX);
 		if (n < 0)
@@ -272,19 +481,56 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 		backing_free(recs, nrecs);
 		return r;
 	}
-	if (sim_init_placed(&s, &c, names, n, o->check, recs, nrecs)) {
+	if (trace_fingerprint(o, &prov)) {
 		trace_close(t);
 		backing_free(recs, nrecs);
 		return -EXIT_RUNTIME;
 	}
+	if (o->csv && !(csv = fopen(o->csv, "w"))) {
+		fprintf(stderr, "mmusim: %s: %s\n", o->csv, strerror(errno));
+		trace_close(t);
+		backing_free(recs, nrecs);
+		return -EXIT_RUNTIME;
+	}
+	if (sim_init_placed(&s, &c, names, n, o->check, recs, nrecs)) {
+		trace_close(t);
+		backing_free(recs, nrecs);
+		if (csv)
+			fclose(csv);
+		return -EXIT_RUNTIME;
+	}
+	sim_set_window(&s, &win);
+	catch_signals();
+	s.stop = &stop_requested;
+	memset(&pg, 0, sizeof pg);
+	if (o->progress || (!o->quiet && isatty(STDERR_FILENO))) {
+		pg.t = t;
+		pg.tty = isatty(STDERR_FILENO);
+		pg.file_bytes = prov.have_size ? prov.trace_bytes : 0;
+		pg.start = pg.last = now_s();
+		s.progress = progress_cb;
+		s.progress_arg = &pg;
+	}
 	r = sim_run(&s, t);
+	if (s.progress) {
+		progress_print(&s, &pg, now_s());
+		if (pg.tty)
+			fputc('\n', stderr);
+	}
+	if (r && o->allow_truncated && trace_truncated(t)) {
+		/* the reader printed what is wrong; the report says it too */
+		s.end = SIM_END_TRUNCATED;
+		r = 0;
+	}
 	if (!r) {
 		u64 bad = 0;
 		int i;
 		if (o->json)
-			sim_report_json(&s, stdout);
+			sim_report_json(&s, &prov, stdout);
 		else
-			sim_report_text(&s, stdout);
+			sim_report_text(&s, &prov, stdout);
+		if (csv)
+			sim_report_csv(&s, &prov, csv);
 		for (i = 0; i < s.n; i++)
 			bad += s.mmu[i].st.oracle_mismatches;
 		if (bad) {
@@ -293,10 +539,19 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 			r = EXIT_MISMATCH;
 		}
 	}
+	if (csv && fclose(csv) && (!r || r == EXIT_MISMATCH)) {
+		fprintf(stderr, "mmusim: %s: write error\n", o->csv);
+		r = -EIO;
+	}
+	interrupted = s.end == SIM_END_INTERRUPTED;
 	trace_close(t);
 	sim_destroy(&s);
 	backing_free(recs, nrecs);
-	return r == EXIT_MISMATCH ? -EXIT_MISMATCH : r ? -EXIT_RUNTIME : 0;
+	if (r == EXIT_MISMATCH)
+		return interrupted ? -EXIT_INTERRUPTED : -EXIT_MISMATCH;
+	if (r)
+		return -EXIT_RUNTIME;
+	return interrupted ? -EXIT_INTERRUPTED : 0;
 }
 
 static int cmd_explain(const struct opts *o)
@@ -470,7 +725,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help"))
 		return cmd_help(argc > 2 ? argv[2] : NULL, stdout);
 	if (!strcmp(cmd, "--version")) {
-		printf("mmusim 0.1\n");
+		printf("mmusim %s\n", mmusim_version);
 		return 0;
 	}
 	if (!strcmp(cmd, "place"))
@@ -484,6 +739,8 @@ int main(int argc, char **argv)
 		return 0;
 	if (r < 0)
 		return -r;
+	o.argc = argc;
+	o.argv = argv;
 	if (!strcmp(cmd, "run"))
 		r = run_sim(cmd, &o, false);
 	else if (!strcmp(cmd, "compare"))

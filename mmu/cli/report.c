@@ -13,48 +13,28 @@
 static const char *const pwc_level_name[PT_LEVELS_MAX + 1] = { "", "", "pd", "pdpt", "pml4", "pml5" };
 static const char *const acc_name[ACC_NR] = { "R", "W", "I", "M" };
 
-static u64 mmu_accesses(const struct mmu *u)
-{
-	u64 n = 0;
-	int a;
-	for (a = 0; a < ACC_NR; a++)
-		n += u->st.acc[a];
-	return n;
-}
-
 static double ratio(u64 a, u64 b) { return b ? (double)a / (double)b : 0.0; }
 
 static u64 hist_lo(int b) { return b ? 1ull << (b - 1) : 0; }
 
-/* ---- JSON ---- */
+/* ---- what every report shares ---- */
 
-/* Every VM (sorted by id) and the guest-OS figures summed over them. */
 struct vm_info {
 	struct vm vm;
 	u32 nprocs;
 };
 
+/* Every VM (sorted by id): their state now (not windowed). */
 struct machine_view {
 	struct vm_info *vms;
 	u32 n;
-	struct os_stats os;       /* summed over VMs (or the native OS) */
 	u32 procs;
-	u64 pt_pages;
 };
 
-_Static_assert(sizeof(struct os_stats) % sizeof(u64) == 0, "os_stats is summed as u64 words");
-
-static void gather(struct machine *m, void *arg)
+static void gather_vm(struct machine *m, void *arg)
 {
 	struct machine_view *mv = arg;
-	const struct os_stats *o = &m->os.st;
-	u64 *dst = (u64 *)&mv->os;
-	const u64 *src = (const u64 *)o;
-	size_t i;
-	for (i = 0; i < sizeof *o / sizeof(u64); i++)
-		dst[i] += src[i];
 	mv->procs += m->os.nprocs;
-	mv->pt_pages += o->pt_pages_alloc - o->pt_pages_freed;
 	mv->vms[mv->n].vm = m->vm;
 	mv->vms[mv->n++].nprocs = m->os.nprocs;
 }
@@ -70,9 +50,111 @@ static void view_make(const struct sim *s, struct machine_view *mv)
 	memset(mv, 0, sizeof *mv);
 	mv->vms = calloc(s->m.nparked + 1, sizeof *mv->vms);
 	SIM_BUG_ON(!mv->vms);
-	machine_foreach_vm((struct machine *)&s->m, gather, mv);
+	machine_foreach_vm((struct machine *)&s->m, gather_vm, mv);
 	qsort(mv->vms, mv->n, sizeof *mv->vms, by_id);
 }
+
+static u64 c_accesses(const struct mmu_counters *c)
+{
+	u64 n = 0;
+	int a;
+	for (a = 0; a < ACC_NR; a++)
+		n += c->st.acc[a];
+	return n;
+}
+
+static u64 c_vmm_total(const u64 *v)
+{
+	u64 n = 0;
+	int k;
+	for (k = 0; k < VMM_CAUSE_NR; k++)
+		n += v[k];
+	return n;
+}
+
+static bool walker_is(const struct mmu *u, const char *name) { return !strcmp(u->w.ops->name, name); }
+
+/* Rows a walker kind can make non-zero (the others are hidden). */
+static bool can_base_bound(const struct mmu *u)
+{
+	return walker_is(u, "bpo") || walker_is(u, "dual-direct") || walker_is(u, "vmm-direct") ||
+	       walker_is(u, "guest-direct");
+}
+static bool can_isolation(const struct mmu *u) { return can_base_bound(u) || walker_is(u, "tpt"); }
+static bool can_tag(const struct mmu *u) { return walker_is(u, "tpt"); }
+
+static bool any_walker(const struct sim *s, bool (*can)(const struct mmu *u))
+{
+	int i;
+	for (i = 0; i < s->n; i++)
+		if (can(&s->mmu[i]))
+			return true;
+	return false;
+}
+
+/* ---- the execution-time estimate (docs/model.md) ---- */
+
+struct exec_est {
+	double ideal, stall, vmm, cycles, overhead_pct;
+	bool instr;                 /* ideal from instructions (I events) */
+};
+
+static void exec_estimate(const struct sim *s, const struct sim_view *v, int i, struct exec_est *e)
+{
+	const struct mmu_counters *c = &v->w[i];
+	u64 instr = c->st.acc[ACC_I];
+
+	e->instr = instr > 0;
+	e->ideal = e->instr ? (double)instr * s->cfg.cpu.ideal_cpi
+			    : (double)c_accesses(c) * s->cfg.cpu.cycles_per_access;
+	e->stall = (double)c->st.l2_cycles + (1.0 - s->cfg.cpu.walk_overlap) * (double)c->st.walk_cycles;
+	e->vmm = (double)c->st.vmm_cycles;
+	e->cycles = e->ideal + e->stall + e->vmm;
+	e->overhead_pct = e->ideal > 0 ? 100.0 * (e->cycles - e->ideal) / e->ideal : 0.0;
+}
+
+/* Index of the native walker, or -1. */
+static int native_index(const struct sim *s)
+{
+	int i;
+	for (i = 0; i < s->n; i++)
+		if (walker_is(&s->mmu[i], "native"))
+			return i;
+	return -1;
+}
+
+/* Slowdowns: cycles over native's, and over the best (fewest cycles) of
+ * the other walkers; 0 when there is none. */
+static void exec_rel(const struct sim *s, const struct sim_view *v, int i, double *vs_native, double *vs_best)
+{
+	struct exec_est me, o;
+	double best = -1;
+	int k, nat = native_index(s);
+
+	exec_estimate(s, v, i, &me);
+	*vs_native = *vs_best = 0;
+	if (nat >= 0) {
+		exec_estimate(s, v, nat, &o);
+		*vs_native = o.cycles > 0 ? me.cycles / o.cycles : 0;
+	}
+	for (k = 0; k < s->n; k++) {
+		if (k == i)
+			continue;
+		exec_estimate(s, v, k, &o);
+		if (best < 0 || o.cycles < best)
+			best = o.cycles;
+	}
+	if (best > 0)
+		*vs_best = me.cycles / best;
+}
+
+static const char *end_name(enum sim_end e)
+{
+	static const char *const n[] = { "trace", "measure", "interrupted", "truncated" };
+	return n[e];
+}
+
+/* ---- JSON ---- */
 
 void json_put_str(FILE *f, const char *s)
 {
@@ -89,14 +171,39 @@ void json_put_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
+static void json_num_or_null(FILE *f, double v, bool have)
 {
-	const struct mmu_stats *st = &u->st;
+	if (have)
+		fprintf(f, "%.6f", v);
+	else
+		fputs("null", f);
+}
+
+static void json_causes(FILE *f, const u64 *v)
+{
+	int i;
+	fputc('{', f);
+	for (i = 0; i < VMM_CAUSE_NR; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", vmm_cause_name((enum vmm_cause)i), v[i]);
+	fputc('}', f);
+}
+
+/* One walker's figures of view v (the window, or one interval). */
+static void json_walker_body(const struct sim *s, int wi, const struct sim_view *v, FILE *f)
+{
+	const struct mmu *u = &s->mmu[wi];
+	const struct mmu_counters *c = &v->w[wi];
+	const struct mmu_stats *st = &c->st;
+	u64 sw_walks = st->walks - st->comp_walks, sw_refs = st->walk_refs - st->comp_walk_refs;
+	u64 sw_cyc = st->walk_cycles - st->comp_walk_cycles;
+	u64 vmm_all = c_vmm_total(st->vmm), vmm_comp = c_vmm_total(st->comp_vmm);
+	struct exec_est e;
+	double vn, vb;
 	int i, l;
 
-	fprintf(f, "{\"name\":");
+	fprintf(f, "\"name\":");
 	json_put_str(f, u->name);
-	fprintf(f, ",\"accesses\":%" PRIu64 ",\"accesses_by_type\":{", mmu_accesses(u));
+	fprintf(f, ",\"accesses\":%" PRIu64 ",\"accesses_by_type\":{", c_accesses(c));
 	for (i = 0; i < ACC_NR; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", acc_name[i], st->acc[i]);
 	fprintf(f, "},\"splits\":%" PRIu64 ",\"tlb\":{", st->splits);
@@ -104,7 +211,7 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 		static const char *const tn[TLB_NR] = { "l1i", "l1d", "l2" };
 		for (i = 0; i < TLB_NR; i++)
 			fprintf(f, "%s\"%s\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 "}", i ? "," : "",
-				tn[i], u->tlb.hits[i], u->tlb.misses[i]);
+				tn[i], c->tlb_hits[i], c->tlb_misses[i]);
 	}
 	fprintf(f, "},\"walks\":%" PRIu64 ",\"dirty_walks\":%" PRIu64 ",\"walk_refs\":%" PRIu64
 		",\"walk_refs_per_walk\":%.6f", st->walks, st->dirty_walks, st->walk_refs,
@@ -121,18 +228,18 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 			u->port.data_reads[i]);
 	fprintf(f, "},\"pwc\":{\"enabled\":%s,\"lookups\":{", u->pwc.enabled ? "true" : "false");
 	for (l = 2; l <= u->levels; l++)
-		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], u->pwc.lookups[DIM_G][l]);
+		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], c->pwc_lookups[DIM_G][l]);
 	fprintf(f, "},\"hits\":{");
 	for (l = 2; l <= u->levels; l++)
-		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], u->pwc.hits[DIM_G][l]);
+		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], c->pwc_hits[DIM_G][l]);
 	fprintf(f, "}}");
 	if (s->m.vm.on) {
 		fprintf(f, ",\"pwc_host\":{\"lookups\":{");
 		for (l = 2; l <= s->m.vm.host_levels; l++)
-			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], u->pwc.lookups[DIM_H][l]);
+			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], c->pwc_lookups[DIM_H][l]);
 		fprintf(f, "},\"hits\":{");
 		for (l = 2; l <= s->m.vm.host_levels; l++)
-			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], u->pwc.hits[DIM_H][l]);
+			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], c->pwc_hits[DIM_H][l]);
 		fprintf(f, "}},\"ntlb\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 "}", st->ntlb_hits, st->ntlb_misses);
 	}
 	fprintf(f, ",\"walk_cycles\":%" PRIu64 ",\"walk_cycles_mean\":%.6f,\"walk_cycle_hist\":[",
@@ -147,12 +254,30 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 	}
 	fprintf(f, "],\"l2_tlb_cycles\":%" PRIu64 ",\"translation_cycles\":%" PRIu64, st->l2_cycles,
 		st->l2_cycles + st->walk_cycles);
-	fprintf(f, ",\"vmm\":{\"interventions\":%" PRIu64 ",\"cycles\":%" PRIu64 ",\"by_cause\":{",
-		mmu_vmm_total(u), st->vmm_cycles);
-	for (i = 0; i < VMM_CAUSE_NR; i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", vmm_cause_name((enum vmm_cause)i), st->vmm[i]);
-	fprintf(f, "},\"pages\":%" PRIu64 ",\"pages_peak\":%" PRIu64 "}", st->vmm_pages, st->vmm_pages_peak);
+	fprintf(f, ",\"vmm\":{\"interventions\":%" PRIu64 ",\"cycles\":%" PRIu64 ",\"by_cause\":", vmm_all,
+		st->vmm_cycles);
+	json_causes(f, st->vmm);
+	fprintf(f, ",\"pages\":%" PRIu64 ",\"pages_peak\":%" PRIu64 "}", st->vmm_pages, st->vmm_pages_peak);
 	fprintf(f, ",\"total_cycles\":%" PRIu64, st->l2_cycles + st->walk_cycles + st->vmm_cycles);
+	fprintf(f, ",\"compulsory\":{\"accesses\":%" PRIu64 ",\"walks\":%" PRIu64 ",\"walk_refs\":%" PRIu64
+		",\"walk_cycles\":%" PRIu64 ",\"l2_tlb_cycles\":%" PRIu64 ",\"vmm\":{\"interventions\":%" PRIu64
+		",\"cycles\":%" PRIu64 ",\"by_cause\":", st->comp_accesses, st->comp_walks, st->comp_walk_refs,
+		st->comp_walk_cycles, st->comp_l2_cycles, vmm_comp, st->comp_vmm_cycles);
+	json_causes(f, st->comp_vmm);
+	fprintf(f, "}},\"steady\":{\"walks\":%" PRIu64 ",\"walk_refs\":%" PRIu64 ",\"walk_refs_per_walk\":%.6f"
+		",\"walk_cycles\":%" PRIu64 ",\"walk_cycles_mean\":%.6f,\"vmm_interventions\":%" PRIu64
+		",\"vmm_cycles\":%" PRIu64 ",\"vmm_interventions_per_walk\":%.6f}",
+		sw_walks, sw_refs, ratio(sw_refs, sw_walks), sw_cyc, ratio(sw_cyc, sw_walks), vmm_all - vmm_comp,
+		st->vmm_cycles - st->comp_vmm_cycles, ratio(vmm_all - vmm_comp, sw_walks));
+	exec_estimate(s, v, wi, &e);
+	exec_rel(s, v, wi, &vn, &vb);
+	fprintf(f, ",\"exec\":{\"ideal_from\":\"%s\",\"ideal_cycles\":%.3f,\"translation_stall_cycles\":%.3f"
+		",\"vmm_cycles\":%.3f,\"cycles\":%.3f,\"overhead_pct\":%.6f,\"vs_native\":",
+		e.instr ? "instructions" : "accesses", e.ideal, e.stall, e.vmm, e.cycles, e.overhead_pct);
+	json_num_or_null(f, vn, native_index(s) >= 0);
+	fprintf(f, ",\"vs_best_other\":");
+	json_num_or_null(f, vb, s->n > 1);
+	fprintf(f, "}");
 	fprintf(f, ",\"base_bound\":%" PRIu64 ",\"isolation_faults\":%" PRIu64 ",\"tag_checks\":%" PRIu64,
 		st->base_bound, st->isolation_faults, st->tag_checks);
 	if (u->w.ops == &agile_walker_ops) {
@@ -172,28 +297,136 @@ static void json_walker(const struct sim *s, const struct mmu *u, FILE *f)
 		fprintf(f, "%s\"%s\":%" PRIu64, i > 1 ? "," : "", fault_kind_name((enum fault_kind)i),
 			st->faults_kind[i]);
 	fprintf(f, "},\"oracle_checks\":%" PRIu64 ",\"oracle_mismatches\":%" PRIu64
-		",\"invlpg\":%" PRIu64 ",\"flushes\":%" PRIu64 "}",
+		",\"invlpg\":%" PRIu64 ",\"flushes\":%" PRIu64,
 		st->oracle_checks, st->oracle_mismatches, st->invlpg, st->flushes);
-	(void)s;
 }
 
-void sim_report_json(const struct sim *s, FILE *f)
+/* Accesses counted at the end of interval k (its last boundary). */
+static u64 interval_end(const struct sim *s, u64 k)
+{
+	const struct sim_glob *g = (const struct sim_glob *)(s->iv + k * s->vlen);
+	return g->accesses;
+}
+
+static void json_walker(const struct sim *s, int wi, const struct sim_view *v, FILE *f)
+{
+	fputc('{', f);
+	json_walker_body(s, wi, v, f);
+	if (s->win.interval) {
+		struct sim_view *iv = malloc(sizeof *iv);
+		u64 k, first = 0;
+		SIM_BUG_ON(!iv);
+		fprintf(f, ",\"intervals\":[");
+		for (k = 0; k < s->niv; k++) {
+			u64 last = interval_end(s, k);
+			sim_interval(s, k, iv);
+			fprintf(f, "%s{\"index\":%" PRIu64 ",\"first_access\":%" PRIu64 ",\"last_access\":%" PRIu64 ",",
+				k ? "," : "", k, first + 1, last);
+			json_walker_body(s, wi, iv, f);
+			fputc('}', f);
+			first = last;
+		}
+		fputc(']', f);
+		free(iv);
+	}
+	fputc('}', f);
+}
+
+/* ---- provenance ---- */
+
+static void json_cfg_kv(const char *sec, const char *key, const char *val, void *arg)
+{
+	struct { FILE *f; const char *sec; } *a = arg;
+	if (!a->sec || strcmp(a->sec, sec)) {
+		fprintf(a->f, "%s", a->sec ? "}," : "");
+		json_put_str(a->f, sec);
+		fputs(":{", a->f);
+		a->sec = sec;
+	} else {
+		fputc(',', a->f);
+	}
+	json_put_str(a->f, key);
+	fputc(':', a->f);
+	json_put_str(a->f, val);
+}
+
+static void json_window(const struct sim *s, FILE *f)
+{
+	const struct sim_window *w = &s->win;
+	fprintf(f, "{\"warmup\":%" PRIu64 ",\"warmup_unit\":\"%s\",\"measure\":", w->warmup_instr ? w->warmup_instr : w->warmup,
+		w->warmup_instr ? "instructions" : "accesses");
+	if (w->measure)
+		fprintf(f, "%" PRIu64, w->measure);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"roi\":%s,\"roi_regions\":%" PRIu64 ",\"interval\":", w->roi ? "true" : "false", s->roi_regions);
+	if (w->interval)
+		fprintf(f, "%" PRIu64, w->interval);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"counted_accesses\":%" PRIu64 ",\"end\":\"%s\",\"last_event\":%" PRIu64 "}", s->counted,
+		end_name(s->end), s->events);
+}
+
+static void json_prov(const struct sim *s, const struct sim_prov *p, FILE *f)
+{
+	struct { FILE *f; const char *sec; } a = { f, NULL };
+	int i;
+
+	fprintf(f, "\"mmusim\":{\"version\":");
+	json_put_str(f, p ? p->version : mmusim_version);
+	fprintf(f, ",\"command\":[");
+	for (i = 0; p && i < p->argc; i++) {
+		if (i)
+			fputc(',', f);
+		json_put_str(f, p->argv[i]);
+	}
+	fprintf(f, "]},\"configuration\":{");
+	cfg_foreach(&s->cfg, json_cfg_kv, &a);
+	if (a.sec)
+		fputc('}', f);
+	fprintf(f, "},\"window\":");
+	json_window(s, f);
+	fprintf(f, ",\"interrupted\":%s,\"truncated\":%s", s->end == SIM_END_INTERRUPTED ? "true" : "false",
+		s->end == SIM_END_TRUNCATED ? "true" : "false");
+}
+
+void sim_report_json(const struct sim *s, const struct sim_prov *p, FILE *f)
 {
 	struct machine_view mv;
-	const struct os_stats *o = &mv.os;
+	struct sim_view *v = malloc(sizeof *v);
+	const struct sim_glob *g;
+	const struct os_stats *o;
 	u32 k;
 	int i;
 
+	SIM_BUG_ON(!v);
+	sim_view(s, v);
+	g = &v->g;
+	o = &g->os;
 	view_make(s, &mv);
 
-	fprintf(f, "{\"trace\":{\"name\":");
+	fputc('{', f);
+	json_prov(s, p, f);
+	fprintf(f, ",\"trace\":{\"name\":");
 	json_put_str(f, s->trace_name ? s->trace_name : "");
 	fprintf(f, ",\"format\":");
 	json_put_str(f, s->trace_format ? s->trace_format : "");
+	fprintf(f, ",\"bytes\":");
+	if (p && p->have_size)
+		fprintf(f, "%" PRIu64, p->trace_bytes);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"hash\":");
+	if (p && p->have_hash)
+		fprintf(f, "\"fnv1a64:%016" PRIx64 "\"", p->trace_hash);
+	else
+		fputs("null", f);
 	fprintf(f, ",\"events\":%" PRIu64 ",\"accesses\":%" PRIu64 ",\"splits\":%" PRIu64
-		",\"maps\":%" PRIu64 ",\"unmaps\":%" PRIu64 ",\"protects\":%" PRIu64 ",\"ctx\":%" PRIu64 "}",
-		s->events, s->accesses, s->splits, s->ev_kind[EV_MAP], s->ev_kind[EV_UNMAP],
-		s->ev_kind[EV_PROTECT], s->ev_kind[EV_CTX]);
+		",\"maps\":%" PRIu64 ",\"unmaps\":%" PRIu64 ",\"protects\":%" PRIu64 ",\"ctx\":%" PRIu64
+		",\"roi_markers\":%" PRIu64 "}",
+		g->events, g->accesses, g->splits, g->ev_kind[EV_MAP], g->ev_kind[EV_UNMAP],
+		g->ev_kind[EV_PROTECT], g->ev_kind[EV_CTX], g->ev_kind[EV_ROI]);
 	fprintf(f, ",\"config\":{\"levels\":%u,\"thp\":\"%s\",\"strict\":%s,\"pcid\":%s,\"seed\":%" PRIu64
 		",\"check\":%s}", s->cfg.os.levels, s->cfg.os.thp == THP_ALWAYS ? "always" : "never",
 		s->cfg.os.strict ? "true" : "false", s->cfg.os.pcid ? "true" : "false", s->cfg.sim.seed,
@@ -204,45 +437,253 @@ void sim_report_json(const struct sim *s, FILE *f)
 		",\"huge_splits\":%" PRIu64 ",\"invlpg\":%" PRIu64 ",\"flushes\":%" PRIu64
 		",\"ctx_switches\":%" PRIu64 "}",
 		mv.procs, o->demand_faults, o->segv, o->pages_mapped[PS_4K], o->pages_mapped[PS_2M],
-		o->pages_mapped[PS_1G], mv.pt_pages, o->pt_writes,
-		s->m.ad_commits, o->huge_splits, o->invlpg, o->flushes, o->ctx_switches);
+		o->pages_mapped[PS_1G], g->pt_pages, o->pt_writes,
+		g->ad_commits, o->huge_splits, o->invlpg, o->flushes, o->ctx_switches);
 	if (s->m.vm.on) {
 		fprintf(f, ",\"vms\":[");
 		for (k = 0; k < mv.n; k++) {
-			const struct vm *v = &mv.vms[k].vm;
+			const struct vm *vm = &mv.vms[k].vm;
 			fprintf(f, "%s{\"id\":%u,\"vpid\":%u,\"memory\":%" PRIu64 ",\"host_levels\":%d,"
 				"\"host_thp\":%s,\"backing\":\"%s\",\"contiguous\":%s,\"base\":%" PRIu64
 				",\"contiguous_at_start\":%s,\"bpo_mode\":\"%s\",\"processes\":%u,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
 				",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}}",
-				k ? "," : "", v->id, v->vpid, (v->gframes - (v->hole_hi - v->hole_lo)) << PAGE_SHIFT, v->host_levels,
-				v->host_thp ? "true" : "false", v->backing == BACK_CONTIGUOUS ? "contiguous" : "scattered",
-				v->contiguous ? "true" : "false", v->contiguous ? v->base_hfn << PAGE_SHIFT : 0,
-				v->contiguous_at_start ? "true" : "false",
-				v->contiguous ? "base-plus-offset" : "nested", mv.vms[k].nprocs, v->st.ept_pages, v->st.ept_writes, v->st.backed[PS_4K],
-				v->st.backed[PS_2M]);
+				k ? "," : "", vm->id, vm->vpid, (vm->gframes - (vm->hole_hi - vm->hole_lo)) << PAGE_SHIFT, vm->host_levels,
+				vm->host_thp ? "true" : "false", vm->backing == BACK_CONTIGUOUS ? "contiguous" : "scattered",
+				vm->contiguous ? "true" : "false", vm->contiguous ? vm->base_hfn << PAGE_SHIFT : 0,
+				vm->contiguous_at_start ? "true" : "false",
+				vm->contiguous ? "base-plus-offset" : "nested", mv.vms[k].nprocs, vm->st.ept_pages, vm->st.ept_writes, vm->st.backed[PS_4K],
+				vm->st.backed[PS_2M]);
 		}
 		fprintf(f, "],\"compaction\":{\"runs\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"pages\":%" PRIu64
 			",\"pins_moved\":%" PRIu64 ",\"cycles\":%" PRIu64 "},\"fragmentation_pins\":%" PRIu64
 			",\"unmovable_pins\":%" PRIu64,
-			s->m.compaction.runs, s->m.compaction.failed, s->m.compaction.pages,
-			s->m.compaction.pins_moved, s->m.compaction.cycles, s->m.frag_pins, s->m.frag_pins - s->m.npins);
+			g->compaction_runs, g->compaction_failed, g->compaction_pages,
+			g->compaction_pins_moved, g->compaction_cycles, s->m.frag_pins, s->m.frag_pins - s->m.npins);
 	}
 	fprintf(f, ",\"walkers\":[");
 	for (i = 0; i < s->n; i++) {
 		if (i)
 			fputc(',', f);
-		json_walker(s, &s->mmu[i], f);
+		json_walker(s, i, v, f);
 	}
 	fprintf(f, "]}\n");
 	free(mv.vms);
+	free(v);
+}
+
+/* ---- CSV ---- */
+
+/* A column: header name and value of walker wi in view v. */
+struct csv_out {
+	FILE *f;
+	bool header;
+	int col;
+};
+
+static void csv_cell_s(struct csv_out *o, const char *name, const char *val)
+{
+	const char *p;
+	if (o->col++)
+		fputc(',', o->f);
+	if (o->header) {
+		fputs(name, o->f);
+		return;
+	}
+	if (!strpbrk(val, ",\"\n\r")) {
+		fputs(val, o->f);
+		return;
+	}
+	fputc('"', o->f);
+	for (p = val; *p; p++) {
+		if (*p == '"')
+			fputc('"', o->f);
+		fputc(*p, o->f);
+	}
+	fputc('"', o->f);
+}
+
+static void csv_cell_u(struct csv_out *o, const char *name, u64 v)
+{
+	char b[32];
+	snprintf(b, sizeof b, "%" PRIu64, v);
+	csv_cell_s(o, name, b);
+}
+
+static void csv_cell_d(struct csv_out *o, const char *name, double v)
+{
+	char b[64];
+	snprintf(b, sizeof b, "%.6f", v);
+	csv_cell_s(o, name, b);
+}
+
+static void csv_cfg_kv(const char *sec, const char *key, const char *val, void *arg)
+{
+	char name[128];
+	snprintf(name, sizeof name, "cfg.%s.%s", sec, key);
+	csv_cell_s(arg, name, val);
+}
+
+static void csv_row(const struct sim *s, const struct sim_prov *p, struct csv_out *o, int wi,
+		    const struct sim_view *v, s64 interval, u64 first, u64 last)
+{
+	const struct mmu_counters *c = &v->w[wi];
+	const struct mmu_stats *st = &c->st;
+	static const char *const tn[TLB_NR] = { "l1i", "l1d", "l2" };
+	struct exec_est e;
+	char name[64], cmd[4096] = "", hash[32] = "";
+	double vn, vb;
+	int i, l;
+
+	o->col = 0;
+	for (i = 0; p && i < p->argc; i++)
+		snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", i ? " " : "", p->argv[i]);
+	if (p && p->have_hash)
+		snprintf(hash, sizeof hash, "fnv1a64:%016" PRIx64, p->trace_hash);
+	csv_cell_s(o, "version", p ? p->version : mmusim_version);
+	csv_cell_s(o, "command", cmd);
+	csv_cell_s(o, "trace", s->trace_name ? s->trace_name : "");
+	csv_cell_s(o, "trace_format", s->trace_format ? s->trace_format : "");
+	if (p && p->have_size)
+		csv_cell_u(o, "trace_bytes", p->trace_bytes);
+	else
+		csv_cell_s(o, "trace_bytes", "");
+	csv_cell_s(o, "trace_hash", hash);
+	csv_cell_u(o, "warmup", s->win.warmup_instr ? s->win.warmup_instr : s->win.warmup);
+	csv_cell_s(o, "warmup_unit", s->win.warmup_instr ? "instructions" : "accesses");
+	csv_cell_u(o, "measure", s->win.measure);
+	csv_cell_u(o, "roi", s->win.roi);
+	csv_cell_s(o, "end", end_name(s->end));
+	csv_cell_s(o, "walker", s->mmu[wi].name);
+	if (interval >= 0)
+		csv_cell_u(o, "interval", (u64)interval);
+	else
+		csv_cell_s(o, "interval", "");
+	csv_cell_u(o, "first_access", first);
+	csv_cell_u(o, "last_access", last);
+	csv_cell_u(o, "accesses", c_accesses(c));
+	for (i = 0; i < ACC_NR; i++) {
+		snprintf(name, sizeof name, "accesses_%s", acc_name[i]);
+		csv_cell_u(o, name, st->acc[i]);
+	}
+	csv_cell_u(o, "splits", st->splits);
+	for (i = 0; i < TLB_NR; i++) {
+		snprintf(name, sizeof name, "tlb_%s_hits", tn[i]);
+		csv_cell_u(o, name, c->tlb_hits[i]);
+		snprintf(name, sizeof name, "tlb_%s_misses", tn[i]);
+		csv_cell_u(o, name, c->tlb_misses[i]);
+	}
+	csv_cell_u(o, "walks", st->walks);
+	csv_cell_u(o, "dirty_walks", st->dirty_walks);
+	csv_cell_u(o, "walk_refs", st->walk_refs);
+	csv_cell_u(o, "walk_refs_guest", st->walk_refs_dim[DIM_G]);
+	csv_cell_u(o, "walk_refs_host", st->walk_refs_dim[DIM_H]);
+	for (i = 0; i < SRC_NR; i++) {
+		snprintf(name, sizeof name, "refs_%s", ref_src_name((enum ref_src)i));
+		csv_cell_u(o, name, st->refs_src[i]);
+	}
+	for (i = DIM_G; i <= DIM_H; i++)
+		for (l = 2; l <= PT_LEVELS_MAX; l++) {
+			snprintf(name, sizeof name, "pwc_%s%s_lookups", i == DIM_H ? "host_" : "", pwc_level_name[l]);
+			csv_cell_u(o, name, c->pwc_lookups[i][l]);
+			snprintf(name, sizeof name, "pwc_%s%s_hits", i == DIM_H ? "host_" : "", pwc_level_name[l]);
+			csv_cell_u(o, name, c->pwc_hits[i][l]);
+		}
+	csv_cell_u(o, "ntlb_hits", st->ntlb_hits);
+	csv_cell_u(o, "ntlb_misses", st->ntlb_misses);
+	csv_cell_u(o, "walk_cycles", st->walk_cycles);
+	for (i = 0; i < WALK_HIST_N; i++) {
+		snprintf(name, sizeof name, "walk_hist_%" PRIu64, hist_lo(i));
+		csv_cell_u(o, name, st->walk_hist[i]);
+	}
+	csv_cell_u(o, "l2_tlb_cycles", st->l2_cycles);
+	csv_cell_u(o, "vmm_interventions", c_vmm_total(st->vmm));
+	for (i = 0; i < VMM_CAUSE_NR; i++) {
+		snprintf(name, sizeof name, "vmm_%s", vmm_cause_name((enum vmm_cause)i));
+		csv_cell_u(o, name, st->vmm[i]);
+	}
+	csv_cell_u(o, "vmm_cycles", st->vmm_cycles);
+	csv_cell_u(o, "vmm_pages", st->vmm_pages);
+	csv_cell_u(o, "vmm_pages_peak", st->vmm_pages_peak);
+	csv_cell_u(o, "first_touch_accesses", st->comp_accesses);
+	csv_cell_u(o, "first_touch_walks", st->comp_walks);
+	csv_cell_u(o, "first_touch_walk_refs", st->comp_walk_refs);
+	csv_cell_u(o, "first_touch_walk_cycles", st->comp_walk_cycles);
+	csv_cell_u(o, "first_touch_l2_tlb_cycles", st->comp_l2_cycles);
+	csv_cell_u(o, "first_touch_vmm_interventions", c_vmm_total(st->comp_vmm));
+	for (i = 0; i < VMM_CAUSE_NR; i++) {
+		snprintf(name, sizeof name, "first_touch_vmm_%s", vmm_cause_name((enum vmm_cause)i));
+		csv_cell_u(o, name, st->comp_vmm[i]);
+	}
+	csv_cell_u(o, "first_touch_vmm_cycles", st->comp_vmm_cycles);
+	csv_cell_u(o, "steady_walks", st->walks - st->comp_walks);
+	csv_cell_u(o, "steady_walk_refs", st->walk_refs - st->comp_walk_refs);
+	csv_cell_u(o, "steady_walk_cycles", st->walk_cycles - st->comp_walk_cycles);
+	csv_cell_u(o, "steady_vmm_interventions", c_vmm_total(st->vmm) - c_vmm_total(st->comp_vmm));
+	csv_cell_u(o, "base_bound", st->base_bound);
+	csv_cell_u(o, "isolation_faults", st->isolation_faults);
+	csv_cell_u(o, "tag_checks", st->tag_checks);
+	csv_cell_u(o, "agile_full_shadow", st->agile_full_shadow);
+	for (l = 2; l <= PT_LEVELS_MAX; l++) {
+		snprintf(name, sizeof name, "agile_switched_%s", pwc_level_name[l]);
+		csv_cell_u(o, name, st->agile_switched[l]);
+	}
+	csv_cell_u(o, "agile_to_nested", st->agile_to_nested);
+	csv_cell_u(o, "agile_to_shadow", st->agile_to_shadow);
+	csv_cell_u(o, "faults", st->faults);
+	for (i = 1; i < FAULT_KIND_NR; i++) {
+		snprintf(name, sizeof name, "faults_%s", fault_kind_name((enum fault_kind)i));
+		csv_cell_u(o, name, st->faults_kind[i]);
+	}
+	exec_estimate(s, v, wi, &e);
+	exec_rel(s, v, wi, &vn, &vb);
+	csv_cell_d(o, "exec_ideal_cycles", e.ideal);
+	csv_cell_d(o, "exec_translation_stall_cycles", e.stall);
+	csv_cell_d(o, "exec_vmm_cycles", e.vmm);
+	csv_cell_d(o, "exec_cycles", e.cycles);
+	csv_cell_d(o, "exec_overhead_pct", e.overhead_pct);
+	if (native_index(s) >= 0)
+		csv_cell_d(o, "exec_vs_native", vn);
+	else
+		csv_cell_s(o, "exec_vs_native", "");
+	if (s->n > 1)
+		csv_cell_d(o, "exec_vs_best_other", vb);
+	else
+		csv_cell_s(o, "exec_vs_best_other", "");
+	csv_cell_u(o, "oracle_checks", st->oracle_checks);
+	csv_cell_u(o, "oracle_mismatches", st->oracle_mismatches);
+	csv_cell_u(o, "invlpg", st->invlpg);
+	csv_cell_u(o, "flushes", st->flushes);
+	cfg_foreach(&s->cfg, csv_cfg_kv, o);
+	fputc('\n', o->f);
+}
+
+void sim_report_csv(const struct sim *s, const struct sim_prov *p, FILE *f)
+{
+	struct csv_out o = { f, true, 0 };
+	struct sim_view *v = malloc(sizeof *v);
+	int i;
+
+	SIM_BUG_ON(!v);
+	sim_view(s, v);
+	csv_row(s, p, &o, 0, v, -1, 0, 0);
+	o.header = false;
+	if (!s->win.interval) {
+		for (i = 0; i < s->n; i++)
+			csv_row(s, p, &o, i, v, -1, s->counted ? 1 : 0, s->counted);
+	} else {
+		u64 k, first = 0;
+		for (k = 0; k < s->niv; k++) {
+			u64 last = interval_end(s, k);
+			sim_interval(s, k, v);
+			for (i = 0; i < s->n; i++)
+				csv_row(s, p, &o, i, v, (s64)k, first + 1, last);
+			first = last;
+		}
+	}
+	free(v);
 }
 
 /* ---- text ---- */
-
-struct row {
-	const char *label;
-	int kind;        /* 0 integer, 1 real (3 decimals), 2 percent */
-};
 
 static void text_row(const struct sim *s, FILE *f, const char *label, const double *v, int kind)
 {
@@ -253,29 +694,64 @@ static void text_row(const struct sim *s, FILE *f, const char *label, const doub
 			fprintf(f, " %16.0f", v[i]);
 		else if (kind == 1)
 			fprintf(f, " %16.3f", v[i]);
+		else if (kind == 3)
+			fprintf(f, " %15.3fx", v[i]);
 		else
 			fprintf(f, " %15.2f%%", v[i]);
 	}
 	fputc('\n', f);
 }
 
-void sim_report_text(const struct sim *s, FILE *f)
+static void text_window(const struct sim *s, FILE *f)
+{
+	const struct sim_window *w = &s->win;
+	fprintf(f, "window: ");
+	if (w->roi)
+		fprintf(f, "regions of interest only (%" PRIu64 " region%s)", s->roi_regions, s->roi_regions == 1 ? "" : "s");
+	else if (w->warmup_instr)
+		fprintf(f, "after a warm-up of %" PRIu64 " instructions", w->warmup_instr);
+	else if (w->warmup)
+		fprintf(f, "after a warm-up of %" PRIu64 " accesses", w->warmup);
+	else
+		fprintf(f, "the whole run");
+	fprintf(f, ", %" PRIu64 " accesses counted", s->counted);
+	if (w->measure)
+		fprintf(f, " (--measure %" PRIu64 ")", w->measure);
+	if (w->interval)
+		fprintf(f, ", intervals of %" PRIu64, w->interval);
+	fputc('\n', f);
+	if (s->end == SIM_END_INTERRUPTED)
+		fprintf(f, "INTERRUPTED: stopped after event %" PRIu64 "; figures up to it\n", s->events);
+	else if (s->end == SIM_END_TRUNCATED)
+		fprintf(f, "TRUNCATED trace: figures up to the last complete event (%" PRIu64 ")\n", s->events);
+}
+
+void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 {
 	struct machine_view mv;
-	const struct os_stats *o = &mv.os;
+	struct sim_view *vw = malloc(sizeof *vw);
+	const struct sim_glob *g;
+	const struct os_stats *o;
 	double v[SIM_WALKERS_MAX];
 	int i, l, k;
 	u32 j;
 
+	(void)p;
+	SIM_BUG_ON(!vw);
+	sim_view(s, vw);
+	g = &vw->g;
+	o = &g->os;
 	view_make(s, &mv);
 
-#define ROW(label, kind, expr) do { for (i = 0; i < s->n; i++) { const struct mmu *u = &s->mmu[i]; \
-	(void)u; v[i] = (double)(expr); } text_row(s, f, label, v, kind); } while (0)
+#define ROW(label, kind, expr) do { for (i = 0; i < s->n; i++) { const struct mmu_counters *c = &vw->w[i]; \
+	const struct mmu_stats *st = &c->st; struct exec_est e; (void)c; (void)st; (void)e; \
+	v[i] = (double)(expr); } text_row(s, f, label, v, kind); } while (0)
 
 	fprintf(f, "mmusim: %s (%s): %" PRIu64 " events, %" PRIu64 " accesses, %u process%s, %d-level paging, thp %s\n",
 		s->trace_name ? s->trace_name : "-", s->trace_format ? s->trace_format : "-",
-		s->events, s->accesses, mv.procs, mv.procs == 1 ? "" : "es", s->cfg.os.levels,
+		g->events, g->accesses, mv.procs, mv.procs == 1 ? "" : "es", s->cfg.os.levels,
 		s->cfg.os.thp == THP_ALWAYS ? "always" : "never");
+	text_window(s, f);
 	for (j = 0; s->m.vm.on && j < mv.n; j++) {
 		const struct vm *vm = &mv.vms[j].vm;
 		fprintf(f, "vm %u: %" PRIu64 " MiB guest memory, %d-level EPT, %s host pages, %s backing%s (bpo and VMM "
@@ -288,35 +764,40 @@ void sim_report_text(const struct sim *s, FILE *f)
 	fprintf(f, "machine: %" PRIu64 " demand faults (4K %" PRIu64 ", 2M %" PRIu64 ", 1G %" PRIu64 "), "
 		"%" PRIu64 " delivered faults, %" PRIu64 " page-table pages, %" PRIu64 " PTE writes, "
 		"%" PRIu64 " A/D updates\n\n", o->demand_faults, o->pages_mapped[PS_4K], o->pages_mapped[PS_2M],
-		o->pages_mapped[PS_1G], o->segv, mv.pt_pages, o->pt_writes,
-		s->m.ad_commits);
+		o->pages_mapped[PS_1G], o->segv, g->pt_pages, o->pt_writes, g->ad_commits);
 	fprintf(f, "  %-30s", "walker");
 	for (i = 0; i < s->n; i++)
 		fprintf(f, " %16s", s->mmu[i].name);
 	fputc('\n', f);
-	ROW("accesses", 0, mmu_accesses(u));
-	ROW("L1 iTLB misses", 0, u->tlb.misses[TLB_L1I]);
-	ROW("L1 iTLB miss rate", 2, 100.0 * ratio(u->tlb.misses[TLB_L1I], u->tlb.hits[TLB_L1I] + u->tlb.misses[TLB_L1I]));
-	ROW("L1 dTLB misses", 0, u->tlb.misses[TLB_L1D]);
-	ROW("L1 dTLB miss rate", 2, 100.0 * ratio(u->tlb.misses[TLB_L1D], u->tlb.hits[TLB_L1D] + u->tlb.misses[TLB_L1D]));
-	ROW("L2 TLB hits", 0, u->tlb.hits[TLB_L2]);
-	ROW("L2 TLB misses", 0, u->tlb.misses[TLB_L2]);
-	ROW("walks", 0, u->st.walks);
-	ROW("  of which dirty/permission", 0, u->st.dirty_walks);
-	ROW("walk memory references", 0, u->st.walk_refs);
-	ROW("references per walk", 1, ratio(u->st.walk_refs, u->st.walks));
+	ROW("accesses", 0, c_accesses(c));
+	ROW("L1 iTLB misses", 0, c->tlb_misses[TLB_L1I]);
+	ROW("L1 iTLB miss rate", 2, 100.0 * ratio(c->tlb_misses[TLB_L1I], c->tlb_hits[TLB_L1I] + c->tlb_misses[TLB_L1I]));
+	ROW("L1 dTLB misses", 0, c->tlb_misses[TLB_L1D]);
+	ROW("L1 dTLB miss rate", 2, 100.0 * ratio(c->tlb_misses[TLB_L1D], c->tlb_hits[TLB_L1D] + c->tlb_misses[TLB_L1D]));
+	ROW("L2 TLB hits", 0, c->tlb_hits[TLB_L2]);
+	ROW("L2 TLB misses", 0, c->tlb_misses[TLB_L2]);
+	ROW("walks", 0, st->walks);
+	ROW("  of which dirty/permission", 0, st->dirty_walks);
+	ROW("  of which on first touch", 0, st->comp_walks);
+	ROW("walk memory references", 0, st->walk_refs);
+	ROW("references per walk", 1, ratio(st->walk_refs, st->walks));
+	ROW("  steady state (no first touch)", 1, ratio(st->walk_refs - st->comp_walk_refs, st->walks - st->comp_walks));
 	if (s->m.vm.on) {
-		ROW("  guest dimension per walk", 1, ratio(u->st.walk_refs_dim[DIM_G], u->st.walks));
-		ROW("  host dimension per walk", 1, ratio(u->st.walk_refs_dim[DIM_H], u->st.walks));
-		ROW("nested TLB hits", 0, u->st.ntlb_hits);
-		ROW("nested TLB misses", 0, u->st.ntlb_misses);
+		ROW("  guest dimension per walk", 1, ratio(st->walk_refs_dim[DIM_G], st->walks));
+		ROW("  host dimension per walk", 1, ratio(st->walk_refs_dim[DIM_H], st->walks));
+		ROW("nested TLB hits", 0, st->ntlb_hits);
+		ROW("nested TLB misses", 0, st->ntlb_misses);
 	}
 	for (k = SRC_L1; k < SRC_NR; k++) {
 		char lab[40];
+		if (k == SRC_NTLB && !s->m.vm.on)
+			continue;
+		if (k == SRC_TAG && !any_walker(s, can_tag))
+			continue;
 		snprintf(lab, sizeof lab, "  served by %s", ref_src_name((enum ref_src)k));
-		ROW(lab, 0, u->st.refs_src[k]);
+		ROW(lab, 0, st->refs_src[k]);
 	}
-	ROW("PWC hits", 0, u->st.refs_src[SRC_PWC]);
+	ROW("PWC hits", 0, st->refs_src[SRC_PWC]);
 	for (k = DIM_G; k <= (s->m.vm.on ? DIM_H : DIM_G); k++) {
 		int top = k == DIM_G ? (int)s->cfg.os.levels : s->m.vm.host_levels;
 		for (l = 2; l <= top; l++) {
@@ -325,61 +806,89 @@ void sim_report_text(const struct sim *s, FILE *f)
 			fprintf(f, "  %-30s", lab);
 			for (i = 0; i < s->n; i++) {
 				char cell[40];
-				snprintf(cell, sizeof cell, "%" PRIu64 "/%" PRIu64, s->mmu[i].pwc.hits[k][l],
-					 s->mmu[i].pwc.lookups[k][l]);
+				snprintf(cell, sizeof cell, "%" PRIu64 "/%" PRIu64, vw->w[i].pwc_hits[k][l],
+					 vw->w[i].pwc_lookups[k][l]);
 				fprintf(f, " %16s", cell);
 			}
 			fputc('\n', f);
 		}
 	}
-	ROW("walk cycles", 0, u->st.walk_cycles);
-	ROW("cycles per walk", 1, ratio(u->st.walk_cycles, u->st.walks));
-	ROW("L2 TLB lookup cycles", 0, u->st.l2_cycles);
-	ROW("translation cycles", 0, u->st.l2_cycles + u->st.walk_cycles);
+	ROW("walk cycles", 0, st->walk_cycles);
+	ROW("  of which on first touch", 0, st->comp_walk_cycles);
+	ROW("cycles per walk", 1, ratio(st->walk_cycles, st->walks));
+	ROW("  steady state (no first touch)", 1, ratio(st->walk_cycles - st->comp_walk_cycles, st->walks - st->comp_walks));
+	ROW("L2 TLB lookup cycles", 0, st->l2_cycles);
+	ROW("translation cycles", 0, st->l2_cycles + st->walk_cycles);
 	if (s->m.vm.on) {
-		ROW("VMM interventions", 0, mmu_vmm_total(u));
+		ROW("VMM interventions", 0, c_vmm_total(st->vmm));
 		for (k = 0; k < VMM_CAUSE_NR; k++) {
 			char lab[40];
 			u64 any = 0;
 			for (i = 0; i < s->n; i++)
-				any |= s->mmu[i].st.vmm[k];
+				any |= vw->w[i].st.vmm[k];
 			if (!any)
 				continue;
 			snprintf(lab, sizeof lab, "  %s", vmm_cause_name((enum vmm_cause)k));
-			ROW(lab, 0, u->st.vmm[k]);
+			ROW(lab, 0, st->vmm[k]);
 		}
-		ROW("VMM cycles", 0, u->st.vmm_cycles);
-		ROW("VMM table pages (peak)", 0, u->st.vmm_pages_peak);
+		ROW("  of which on first touch", 0, c_vmm_total(st->comp_vmm));
+		for (k = 0; k < VMM_CAUSE_NR; k++) {
+			char lab[40];
+			u64 any = 0;
+			for (i = 0; i < s->n; i++)
+				any |= vw->w[i].st.comp_vmm[k];
+			if (!any)
+				continue;
+			snprintf(lab, sizeof lab, "    first touch: %s", vmm_cause_name((enum vmm_cause)k));
+			ROW(lab, 0, st->comp_vmm[k]);
+		}
+		ROW("steady interventions per walk", 1, ratio(c_vmm_total(st->vmm) - c_vmm_total(st->comp_vmm),
+							       st->walks - st->comp_walks));
+		ROW("VMM cycles", 0, st->vmm_cycles);
+		ROW("  of which on first touch", 0, st->comp_vmm_cycles);
+		ROW("VMM table pages (peak)", 0, st->vmm_pages_peak);
 		for (i = 0; i < s->n && s->mmu[i].w.ops != &agile_walker_ops; i++)
 			;
 		if (i < s->n) {
-			ROW("agile: misses in full shadow", 0, u->st.agile_full_shadow);
+			ROW("agile: misses in full shadow", 0, st->agile_full_shadow);
 			for (l = 2; l <= (int)s->cfg.os.levels; l++) {
 				char lab[40];
 				snprintf(lab, sizeof lab, "agile: switched at %s", pwc_level_name[l]);
-				ROW(lab, 0, u->st.agile_switched[l]);
+				ROW(lab, 0, st->agile_switched[l]);
 			}
-			ROW("agile: pages to nested", 0, u->st.agile_to_nested);
-			ROW("agile: pages back to shadow", 0, u->st.agile_to_shadow);
+			ROW("agile: pages to nested", 0, st->agile_to_nested);
+			ROW("agile: pages back to shadow", 0, st->agile_to_shadow);
 		}
-		ROW("total cycles (translation+VMM)", 0, u->st.l2_cycles + u->st.walk_cycles + u->st.vmm_cycles);
+		ROW("total cycles (translation+VMM)", 0, st->l2_cycles + st->walk_cycles + st->vmm_cycles);
 	}
-	ROW("faults", 0, u->st.faults);
-	if (s->m.vm.on) {
-		ROW("base-bound computations", 0, u->st.base_bound);
-		ROW("isolation faults", 0, u->st.isolation_faults);
-		ROW("memory-tag checks", 0, u->st.tag_checks);
-	}
+	ROW("faults", 0, st->faults);
+	if (any_walker(s, can_base_bound))
+		ROW("base-bound computations", 0, st->base_bound);
+	if (any_walker(s, can_isolation))
+		ROW("isolation faults", 0, st->isolation_faults);
+	if (any_walker(s, can_tag))
+		ROW("memory-tag checks", 0, st->tag_checks);
 	if (s->check) {
-		ROW("oracle checks", 0, u->st.oracle_checks);
-		ROW("oracle mismatches", 0, u->st.oracle_mismatches);
+		ROW("oracle checks", 0, st->oracle_checks);
+		ROW("oracle mismatches", 0, st->oracle_mismatches);
+	}
+	fprintf(f, "\n  execution-time estimate ([cpu] ideal_cpi %g, cycles_per_access %g, walk_overlap %g)\n",
+		s->cfg.cpu.ideal_cpi, s->cfg.cpu.cycles_per_access, s->cfg.cpu.walk_overlap);
+	ROW("ideal cycles", 0, (exec_estimate(s, vw, i, &e), e.ideal));
+	ROW("estimated cycles", 0, (exec_estimate(s, vw, i, &e), e.cycles));
+	ROW("overhead over ideal", 2, (exec_estimate(s, vw, i, &e), e.overhead_pct));
+	if (s->n > 1) {
+		double vn, vb;
+		if (native_index(s) >= 0)
+			ROW("slowdown vs native", 3, (exec_rel(s, vw, i, &vn, &vb), vn));
+		ROW("slowdown vs best other", 3, (exec_rel(s, vw, i, &vn, &vb), vb));
 	}
 	fprintf(f, "\n  walk latency histogram (cycles: walks per walker)\n");
 	for (k = 0; k < WALK_HIST_N; k++) {
 		char lab[40];
 		u64 any = 0;
 		for (i = 0; i < s->n; i++)
-			any |= s->mmu[i].st.walk_hist[k];
+			any |= vw->w[i].st.walk_hist[k];
 		if (!any)
 			continue;
 		if (k == 0)
@@ -388,10 +897,11 @@ void sim_report_text(const struct sim *s, FILE *f)
 			snprintf(lab, sizeof lab, "  >= %" PRIu64, hist_lo(k));
 		else
 			snprintf(lab, sizeof lab, "  %" PRIu64 "-%" PRIu64, hist_lo(k), (u64)((1ull << k) - 1));
-		ROW(lab, 0, u->st.walk_hist[k]);
+		ROW(lab, 0, st->walk_hist[k]);
 	}
 #undef ROW
 	free(mv.vms);
+	free(vw);
 }
 
 void sim_explain_log(const struct sim *s, int i, FILE *f)
@@ -404,8 +914,15 @@ void sim_explain_log(const struct sim *s, int i, FILE *f)
 	fprintf(f, "  %3s  %-6s %-5s %-18s %-18s %-5s %6s\n", "#", "table", "level", "address", "value", "from", "cycles");
 	for (k = 0; k < l->n; k++) {
 		const struct walk_ref *r = &l->r[k];
-		fprintf(f, "  %3u  %-6s %-5s 0x%016" PRIx64 " 0x%016" PRIx64 " %-5s %6u\n", k + 1, kn[r->kind],
-			ln[r->level], r->addr, r->value, ref_src_name((enum ref_src)r->src), r->cycles);
+		char addr[24];
+		/* a paging-structure-cache hit is looked up by a tag (the VA
+		 * bits above the level), not read from an address */
+		if (r->src == SRC_PWC)
+			snprintf(addr, sizeof addr, "tag 0x%" PRIx64, r->addr);
+		else
+			snprintf(addr, sizeof addr, "0x%016" PRIx64, r->addr);
+		fprintf(f, "  %3u  %-6s %-5s %-18s 0x%016" PRIx64 " %-5s %6u\n", k + 1, kn[r->kind],
+			ln[r->level], addr, r->value, ref_src_name((enum ref_src)r->src), r->cycles);
 	}
 	fprintf(f, "  %u memory references, %u translation-cache hits (PWC, NTLB), %u cycles\n", l->refs,
 		l->n - l->refs, l->cycles);

@@ -220,6 +220,9 @@ static const struct cfg_key cfg_keys[] = {
 	K_NAME("walker", "name", c.walker.name),
 	K_DBL("cpu", "ghz", c.cpu.ghz, 0, 1000),
 	K_U32("cpu", "access_cycles", c.cpu.access_cycles, 0, 1000000),
+	K_DBL("cpu", "ideal_cpi", c.cpu.ideal_cpi, 0, 1000),
+	K_DBL("cpu", "cycles_per_access", c.cpu.cycles_per_access, 0, 1000000),
+	K_FRAC("cpu", "walk_overlap", c.cpu.walk_overlap),
 
 	K_U64R("agile", "interval_cycles", c.agile.interval_cycles, 1, UINT64_MAX),
 	K_U32("agile", "update_threshold", c.agile.update_threshold, 1, 1000000),
@@ -433,6 +436,14 @@ static const char *parse_uint(const char *s, u64 *out)
 		return "not a number";
 	errno = 0;
 	v = strtoull(digits, &end, base);
+	if (*end && base == 10) {
+		/* a decimal count suffix: 1K = 1000, 2M = 2000000 */
+		u64 c;
+		if (parse_count(digits, &c))
+			return errno == ERANGE ? "too large" : "not a number (decimal, 0x hex, or a K/M/G/T suffix of 10^3..10^12)";
+		v = c;
+		end += strlen(end);
+	}
 	if (*end)
 		return "not a number";
 	if (errno == ERANGE)
@@ -1009,11 +1020,10 @@ void cfg_default(struct cfg *c)
 	SIM_BUG_ON(cfg_load(c, NULL, NULL, 0) != 0);
 }
 
-void cfg_dump(const struct cfg *c, void *file)
+void cfg_foreach(const struct cfg *c, void (*fn)(const char *sec, const char *key, const char *val, void *arg),
+		 void *arg)
 {
-	FILE *f = file;
 	struct cfg_build b;
-	const char *sec = NULL;
 	char val[128];
 	int i;
 
@@ -1021,14 +1031,30 @@ void cfg_dump(const struct cfg *c, void *file)
 	b.c = *c;
 	for (i = 0; i < 3; i++)
 		b.cache_size[i] = (u64)c->cache.lvl[i].entries * c->cache.line;
-	fputs("; mmusim effective configuration (loads back with -c)\n", f);
 	for (i = 0; i < NKEYS; i++) {
-		const struct cfg_key *k = &cfg_keys[i];
-		if (!sec || strcmp(sec, k->sec)) {
-			fprintf(f, "\n[%s]\n", k->sec);
-			sec = k->sec;
-		}
-		fmt_value(&b, k, val, sizeof val);
-		fprintf(f, "%s = %s\n", k->key, val);
+		fmt_value(&b, &cfg_keys[i], val, sizeof val);
+		fn(cfg_keys[i].sec, cfg_keys[i].key, val, arg);
 	}
+}
+
+struct dump_state {
+	FILE *f;
+	const char *sec;
+};
+
+static void dump_kv(const char *sec, const char *key, const char *val, void *arg)
+{
+	struct dump_state *d = arg;
+	if (!d->sec || strcmp(d->sec, sec)) {
+		fprintf(d->f, "\n[%s]\n", sec);
+		d->sec = sec;
+	}
+	fprintf(d->f, "%s = %s\n", key, val);
+}
+
+void cfg_dump(const struct cfg *c, void *file)
+{
+	struct dump_state d = { file, NULL };
+	fputs("; mmusim effective configuration (loads back with -c)\n", d.f);
+	cfg_foreach(c, dump_kv, &d);
 }

@@ -112,7 +112,7 @@ struct cfg {
 		u64 check_inject;   /* tests: the Nth reference check fails (0: off) */
 	} sim;
 	struct { char name[CFG_NAME_MAX]; } walker;
-	struct { double ghz; u32 access_cycles; } cpu;
+	struct { double ghz; u32 access_cycles; double ideal_cpi, cycles_per_access, walk_overlap; } cpu;
 	/* [segment]: the guest's direct segment (primary region) and its
 	 * escape filter (Gandhi et al., MICRO 2014; Basu et al., ISCA 2013). */
 	struct {
@@ -158,6 +158,10 @@ int cfg_error(const char *src, const char *sec, const char *key, const char *fmt
  * "mmusim: SRC:LINE: why" and returns NULL. The caller frees the result
  * with iniparser_freedict. Used by every INI reader (configs, clusters). */
 struct _dictionary_ *cfg_ini_load(const char *path, const char *src);
+/* Calls fn for every key of the effective configuration, in the order of
+ * configs/default.ini, with its value formatted as cfg_dump prints it. */
+void cfg_foreach(const struct cfg *c, void (*fn)(const char *sec, const char *key, const char *val, void *arg),
+		 void *arg);
 /* Print the effective configuration as INI (for reports / `mmusim config`). */
 void cfg_dump(const struct cfg *c, void *file /* FILE* */);
 

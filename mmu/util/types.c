@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 _Noreturn void sim_bug(const char *file, int line, const char *cond)
 {
@@ -52,6 +53,57 @@ int parse_size(const char *s, u64 *out)
 		return -EINVAL;
 	*out = (u64)v << shift;
 	return 0;
+}
+
+static int mul10(u64 *v, unsigned times)
+{
+	while (times--) {
+		if (*v > UINT64_MAX / 10)
+			return -EINVAL;
+		*v *= 10;
+	}
+	return 0;
+}
+
+int parse_count_n(const char *s, size_t n, u64 *out)
+{
+	u64 v = 0;
+	size_t i = 0;
+
+	if (!s || n == 0)
+		return -EINVAL;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+		u64 d = (u64)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (i == 0)
+		return -EINVAL;
+	if (i < n && (s[i] | 0x20) == 'e') {
+		size_t j = ++i;
+		unsigned ex = 0;
+		for (; i < n && s[i] >= '0' && s[i] <= '9' && ex < 100; i++)
+			ex = ex * 10 + (unsigned)(s[i] - '0');
+		if (i == j || mul10(&v, ex))
+			return -EINVAL;
+	}
+	if (i < n) {
+		static const char sfx[] = "kmgt";
+		const char *p = memchr(sfx, s[i] | 0x20, 4);
+		if (!p || mul10(&v, 3 * (unsigned)(p - sfx + 1)))
+			return -EINVAL;
+		i++;
+	}
+	if (i != n)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_count(const char *s, u64 *out)
+{
+	return s ? parse_count_n(s, strlen(s), out) : -EINVAL;
 }
 
 int parse_hex(const char *s, u64 *out)

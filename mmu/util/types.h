@@ -105,6 +105,12 @@ int parse_size(const char *s, u64 *out);
 /* The inverse of parse_size: the shortest exact "4K" / "2M" / "64G" form,
  * or plain bytes. */
 void format_size(u64 v, char *buf, size_t n);
+/* Parse a count: decimal digits, an optional decimal exponent (1e6,
+ * 25e4) and an optional decimal suffix K M G T (10^3 .. 10^12): "1M" is
+ * 1000000. Sizes in bytes use parse_size (binary suffixes) instead.
+ * 0 / -EINVAL (also on overflow). */
+int parse_count_n(const char *s, size_t n, u64 *out);
+int parse_count(const char *s, u64 *out);
 /* Parse a hexadecimal (with or without 0x) or decimal (0d prefix not used)
  * address: "0x7f001000", "7f001000". Used by trace readers. 0 / -EINVAL. */
 int parse_hex(const char *s, u64 *out);
