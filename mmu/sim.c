@@ -137,14 +137,29 @@ static void sim_raw(const struct sim *s, struct sim_view *v)
 		mmu_counters_get(&s->mmu[i], &v->w[i]);
 }
 
-/* Levels and maxima of b copied into out. */
-static void copy_levels(const struct sim *s, struct sim_view *out, const struct sim_view *b)
+/* The levels and maxima of a view (copied, never subtracted). */
+struct view_levels {
+	u64 pt_pages;
+	u64 vmm_pages[SIM_WALKERS_MAX], vmm_pages_peak[SIM_WALKERS_MAX];
+};
+
+static void levels_get(const struct sim *s, const struct sim_view *v, struct view_levels *l)
 {
 	int i;
-	out->g.pt_pages = b->g.pt_pages;
+	l->pt_pages = v->g.pt_pages;
 	for (i = 0; i < s->n; i++) {
-		out->w[i].st.vmm_pages = b->w[i].st.vmm_pages;
-		out->w[i].st.vmm_pages_peak = b->w[i].st.vmm_pages_peak;
+		l->vmm_pages[i] = v->w[i].st.vmm_pages;
+		l->vmm_pages_peak[i] = v->w[i].st.vmm_pages_peak;
+	}
+}
+
+static void levels_set(const struct sim *s, struct sim_view *v, const struct view_levels *l)
+{
+	int i;
+	v->g.pt_pages = l->pt_pages;
+	for (i = 0; i < s->n; i++) {
+		v->w[i].st.vmm_pages = l->vmm_pages[i];
+		v->w[i].st.vmm_pages_peak = l->vmm_pages_peak[i];
 	}
 }
 
@@ -152,17 +167,22 @@ void sim_view_sub(const struct sim *s, struct sim_view *out, const struct sim_vi
 {
 	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
 	u64 *o = (u64 *)out;
+	struct view_levels l;
 	size_t k;
+
+	levels_get(s, a, &l);
 	for (k = 0; k < s->vlen; k++)
 		o[k] = x[k] - y[k];
-	copy_levels(s, out, a);
+	levels_set(s, out, &l);
 }
 
 void sim_view(const struct sim *s, struct sim_view *v)
 {
 	const u64 *a = (const u64 *)s->acc;
 	u64 *o = (u64 *)v;
+	struct view_levels l;
 	size_t k;
+	int i;
 
 	if (!s->counting) {
 		memcpy(v, s->acc, s->vlen * sizeof(u64));
@@ -170,8 +190,14 @@ void sim_view(const struct sim *s, struct sim_view *v)
 	}
 	sim_raw(s, v);
 	sim_view_sub(s, v, v, s->base);
+	levels_get(s, v, &l);
 	for (k = 0; k < s->vlen; k++)
 		o[k] += a[k];
+	levels_set(s, v, &l);
+	/* the peak over every region counted so far */
+	for (i = 0; i < s->n; i++)
+		if (s->acc->w[i].st.vmm_pages_peak > v->w[i].st.vmm_pages_peak)
+			v->w[i].st.vmm_pages_peak = s->acc->w[i].st.vmm_pages_peak;
 }
 
 /* Counting starts (or resumes, inside a region of interest). The peak of
@@ -187,7 +213,11 @@ static void window_open(struct sim *s)
 
 static void window_close(struct sim *s)
 {
-	sim_view(s, s->acc);
+	struct sim_view *v = malloc(sizeof *v);
+	SIM_BUG_ON(!v);
+	sim_view(s, v);
+	memcpy(s->acc, v, s->vlen * sizeof(u64));
+	free(v);
 	s->counting = false;
 }
 
@@ -228,6 +258,19 @@ void sim_interval(const struct sim *s, u64 k, struct sim_view *out)
 	sim_view_sub(s, out, a, b);
 	free(a);
 	free(b);
+}
+
+void sim_exec(const struct sim *s, const struct sim_view *v, int i, struct sim_exec *e)
+{
+	const struct mmu_stats *st = &v->w[i].st;
+	u64 acc = st->acc[0] + st->acc[1] + st->acc[2] + st->acc[3];
+
+	e->instr = st->acc[ACC_I] > 0;
+	e->ideal = e->instr ? (double)st->acc[ACC_I] * s->cfg.cpu.ideal_cpi : (double)acc * s->cfg.cpu.cycles_per_access;
+	e->stall = (double)st->l2_cycles + (1.0 - s->cfg.cpu.walk_overlap) * (double)st->walk_cycles;
+	e->vmm = (double)st->vmm_cycles;
+	e->cycles = e->ideal + e->stall + e->vmm;
+	e->overhead_pct = e->ideal > 0 ? 100.0 * (e->cycles - e->ideal) / e->ideal : 0.0;
 }
 
 /* After each event: the window's state changes. */

@@ -113,6 +113,17 @@ void sim_view(const struct sim *s, struct sim_view *v);
 void sim_view_sub(const struct sim *s, struct sim_view *out, const struct sim_view *a, const struct sim_view *b);
 /* Interval record k (0-based) as the difference of its boundaries. */
 void sim_interval(const struct sim *s, u64 k, struct sim_view *out);
+/* The execution-time estimate of instance i over view v (docs/model.md,
+ * "Execution time"): a linear model. */
+struct sim_exec {
+	double ideal;               /* instructions x [cpu] ideal_cpi, or accesses x cycles_per_access */
+	double stall;               /* L2 TLB lookups + (1 - walk_overlap) x walk cycles */
+	double vmm;                 /* VMM intervention cycles */
+	double cycles;              /* ideal + stall + vmm */
+	double overhead_pct;        /* 100 x (cycles - ideal) / ideal */
+	bool instr;                 /* ideal from instructions (I events) */
+};
+void sim_exec(const struct sim *s, const struct sim_view *v, int i, struct sim_exec *e);
 /* Splits "a,b,c" into walker names (in place). Returns the count or -EINVAL. */
 int sim_parse_walkers(char *list, const char **names, int max);
 

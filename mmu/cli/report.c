@@ -94,25 +94,6 @@ static bool any_walker(const struct sim *s, bool (*can)(const struct mmu *u))
 
 /* ---- the execution-time estimate (docs/model.md) ---- */
 
-struct exec_est {
-	double ideal, stall, vmm, cycles, overhead_pct;
-	bool instr;                 /* ideal from instructions (I events) */
-};
-
-static void exec_estimate(const struct sim *s, const struct sim_view *v, int i, struct exec_est *e)
-{
-	const struct mmu_counters *c = &v->w[i];
-	u64 instr = c->st.acc[ACC_I];
-
-	e->instr = instr > 0;
-	e->ideal = e->instr ? (double)instr * s->cfg.cpu.ideal_cpi
-			    : (double)c_accesses(c) * s->cfg.cpu.cycles_per_access;
-	e->stall = (double)c->st.l2_cycles + (1.0 - s->cfg.cpu.walk_overlap) * (double)c->st.walk_cycles;
-	e->vmm = (double)c->st.vmm_cycles;
-	e->cycles = e->ideal + e->stall + e->vmm;
-	e->overhead_pct = e->ideal > 0 ? 100.0 * (e->cycles - e->ideal) / e->ideal : 0.0;
-}
-
 /* Index of the native walker, or -1. */
 static int native_index(const struct sim *s)
 {
@@ -127,20 +108,20 @@ static int native_index(const struct sim *s)
  * the other walkers; 0 when there is none. */
 static void exec_rel(const struct sim *s, const struct sim_view *v, int i, double *vs_native, double *vs_best)
 {
-	struct exec_est me, o;
+	struct sim_exec me, o;
 	double best = -1;
 	int k, nat = native_index(s);
 
-	exec_estimate(s, v, i, &me);
+	sim_exec(s, v, i, &me);
 	*vs_native = *vs_best = 0;
 	if (nat >= 0) {
-		exec_estimate(s, v, nat, &o);
+		sim_exec(s, v, nat, &o);
 		*vs_native = o.cycles > 0 ? me.cycles / o.cycles : 0;
 	}
 	for (k = 0; k < s->n; k++) {
 		if (k == i)
 			continue;
-		exec_estimate(s, v, k, &o);
+		sim_exec(s, v, k, &o);
 		if (best < 0 || o.cycles < best)
 			best = o.cycles;
 	}
@@ -197,7 +178,7 @@ static void json_walker_body(const struct sim *s, int wi, const struct sim_view 
 	u64 sw_walks = st->walks - st->comp_walks, sw_refs = st->walk_refs - st->comp_walk_refs;
 	u64 sw_cyc = st->walk_cycles - st->comp_walk_cycles;
 	u64 vmm_all = c_vmm_total(st->vmm), vmm_comp = c_vmm_total(st->comp_vmm);
-	struct exec_est e;
+	struct sim_exec e;
 	double vn, vb;
 	int i, l;
 
@@ -269,7 +250,7 @@ static void json_walker_body(const struct sim *s, int wi, const struct sim_view 
 		",\"vmm_cycles\":%" PRIu64 ",\"vmm_interventions_per_walk\":%.6f}",
 		sw_walks, sw_refs, ratio(sw_refs, sw_walks), sw_cyc, ratio(sw_cyc, sw_walks), vmm_all - vmm_comp,
 		st->vmm_cycles - st->comp_vmm_cycles, ratio(vmm_all - vmm_comp, sw_walks));
-	exec_estimate(s, v, wi, &e);
+	sim_exec(s, v, wi, &e);
 	exec_rel(s, v, wi, &vn, &vb);
 	fprintf(f, ",\"exec\":{\"ideal_from\":\"%s\",\"ideal_cycles\":%.3f,\"translation_stall_cycles\":%.3f"
 		",\"vmm_cycles\":%.3f,\"cycles\":%.3f,\"overhead_pct\":%.6f,\"vs_native\":",
@@ -529,7 +510,7 @@ static void csv_row(const struct sim *s, const struct sim_prov *p, struct csv_ou
 	const struct mmu_counters *c = &v->w[wi];
 	const struct mmu_stats *st = &c->st;
 	static const char *const tn[TLB_NR] = { "l1i", "l1d", "l2" };
-	struct exec_est e;
+	struct sim_exec e;
 	char name[64], cmd[4096] = "", hash[32] = "";
 	double vn, vb;
 	int i, l;
@@ -634,7 +615,7 @@ static void csv_row(const struct sim *s, const struct sim_prov *p, struct csv_ou
 		snprintf(name, sizeof name, "faults_%s", fault_kind_name((enum fault_kind)i));
 		csv_cell_u(o, name, st->faults_kind[i]);
 	}
-	exec_estimate(s, v, wi, &e);
+	sim_exec(s, v, wi, &e);
 	exec_rel(s, v, wi, &vn, &vb);
 	csv_cell_d(o, "exec_ideal_cycles", e.ideal);
 	csv_cell_d(o, "exec_translation_stall_cycles", e.stall);
@@ -744,7 +725,7 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 	view_make(s, &mv);
 
 #define ROW(label, kind, expr) do { for (i = 0; i < s->n; i++) { const struct mmu_counters *c = &vw->w[i]; \
-	const struct mmu_stats *st = &c->st; struct exec_est e; (void)c; (void)st; (void)e; \
+	const struct mmu_stats *st = &c->st; struct sim_exec e; (void)c; (void)st; (void)e; \
 	v[i] = (double)(expr); } text_row(s, f, label, v, kind); } while (0)
 
 	fprintf(f, "mmusim: %s (%s): %" PRIu64 " events, %" PRIu64 " accesses, %u process%s, %d-level paging, thp %s\n",
@@ -874,9 +855,9 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 	}
 	fprintf(f, "\n  execution-time estimate ([cpu] ideal_cpi %g, cycles_per_access %g, walk_overlap %g)\n",
 		s->cfg.cpu.ideal_cpi, s->cfg.cpu.cycles_per_access, s->cfg.cpu.walk_overlap);
-	ROW("ideal cycles", 0, (exec_estimate(s, vw, i, &e), e.ideal));
-	ROW("estimated cycles", 0, (exec_estimate(s, vw, i, &e), e.cycles));
-	ROW("overhead over ideal", 2, (exec_estimate(s, vw, i, &e), e.overhead_pct));
+	ROW("ideal cycles", 0, (sim_exec(s, vw, i, &e), e.ideal));
+	ROW("estimated cycles", 0, (sim_exec(s, vw, i, &e), e.cycles));
+	ROW("overhead over ideal", 2, (sim_exec(s, vw, i, &e), e.overhead_pct));
 	if (s->n > 1) {
 		double vn, vb;
 		if (native_index(s) >= 0)
