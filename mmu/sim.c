@@ -5,6 +5,8 @@
 #include "machine/oracle.h"
 
 #include <errno.h>
+
+#define SIM_RAM_MAX (1ull << PA_BITS_MAX)   /* the largest [host] ram / [vm] memory */
 #include <stdlib.h>
 #include <string.h>
 
@@ -492,14 +494,22 @@ int sim_event(struct sim *s, const struct ev *e)
 		SIM_BUG_ON(1);
 	}
 	if (r == -ENOMEM) {
+		/* Data pages have no contents: a larger simulated memory costs
+		 * only allocator metadata, so say what to raise and by how much. */
+		char vm[24], host[24], vm2[24], host2[24];
+		format_size(s->cfg.vm.memory, vm, sizeof vm);
+		format_size(s->cfg.host.ram, host, sizeof host);
+		format_size(s->cfg.vm.memory * 4 > SIM_RAM_MAX ? SIM_RAM_MAX : s->cfg.vm.memory * 4, vm2, sizeof vm2);
+		format_size(s->cfg.host.ram * 4 > SIM_RAM_MAX ? SIM_RAM_MAX : s->cfg.host.ram * 4, host2, sizeof host2);
 		if (s->m.vm.on)
-			fprintf(stderr, "mmusim: simulated memory exhausted at event %llu ([vm] memory = %llu bytes, "
-				"[host] ram = %llu bytes)\n", (unsigned long long)s->events,
-				(unsigned long long)s->cfg.vm.memory, (unsigned long long)s->cfg.host.ram);
+			fprintf(stderr, "mmusim: simulated memory exhausted at event %llu ([vm] memory = %s, "
+				"[host] ram = %s): raise both above the footprint, e.g. -s vm.memory=%s -s host.ram=%s "
+				"(simulated memory costs only page tables and allocator metadata)\n",
+				(unsigned long long)s->events, vm, host, vm2, host2);
 		else
-			fprintf(stderr, "mmusim: simulated physical memory exhausted at event %llu "
-				"([host] ram = %llu bytes)\n", (unsigned long long)s->events,
-				(unsigned long long)s->cfg.host.ram);
+			fprintf(stderr, "mmusim: simulated physical memory exhausted at event %llu ([host] ram = %s): "
+				"raise it above the footprint, e.g. -s host.ram=%s (simulated memory costs only page "
+				"tables and allocator metadata)\n", (unsigned long long)s->events, host, host2);
 	}
 	if (!r)
 		window_step(s, e);

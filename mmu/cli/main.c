@@ -133,9 +133,8 @@ static int cmd_help(const char *cmd, FILE *f)
 		      "with its own TLBs and caches, over the same page tables.\n", f);
 	else if (!strcmp(cmd, "explain"))
 		fputs("usage: mmusim explain [-w WALKER] [-c FILE] [-s K=V]... [--warm TRACE | --warm-gen SPEC]\n"
-		      "                      [--warmup N] [--roi] [--access R|W|I] [--pid N] [--cold] VA\n"
-		      "The warm-up runs the whole trace, or its first N accesses with --warmup N, or (--roi)\n"
-		      "up to its first ROI END marker.\n"
+		      "                      [--warmup N] [--access R|W|I] [--pid N] [--cold] VA\n"
+		      "The warm-up runs the whole trace, or its first N accesses with --warmup N.\n"
 		      "Runs the optional warm-up, drops VA from the TLBs (paging-structure caches, nested TLB\n"
 		      "and PTE caches keep their state unless --cold empties them) and prints every reference\n"
 		      "of the walk that translates VA: the table read (guest, host/EPT, shadow), level,\n"
@@ -144,7 +143,8 @@ static int cmd_help(const char *cmd, FILE *f)
 	else if (!strcmp(cmd, "gen"))
 		fputs("usage: mmusim gen SPEC [-o FILE] [--format text|bin] [--plain]\n"
 		      "Writes the generator's events (default: binary, gzip-compressed, to standard output\n"
-		      "if no -o; --plain writes the binary format uncompressed).\n", f);
+		      "if no -o; --plain writes the binary format uncompressed). Text is plain, or\n"
+		      "gzip-compressed when -o names a .gz file.\n", f);
 	else if (!strcmp(cmd, "config"))
 		fputs("usage: mmusim config [-c FILE] [-s K=V]...\nPrints the effective configuration as INI.\n", f);
 	else if (!strcmp(cmd, "place"))
@@ -565,6 +565,7 @@ static int cmd_explain(const struct opts *o)
 	struct xlate_out out;
 	struct walk_fault f;
 	struct mmu *u;
+	u64 warm_n = 0;
 	int r;
 
 	if ((r = load_cfg(o, &c)))
@@ -594,10 +595,16 @@ static int cmd_explain(const struct opts *o)
 	}
 	if (o->warm && o->warm_gen)
 		return usage_error("explain", "%s", "give --warm or --warm-gen, not both");
+	if ((r = count_opt("explain", "--warmup", o->warmup, &warm_n, true)))
+		return r;
+	if (o->warmup && !o->warm && !o->warm_gen)
+		return usage_error("explain", "%s", "--warmup N needs --warm TRACE or --warm-gen SPEC");
 	if (sim_init(&s, &c, &name, 1, true))
 		return -EXIT_RUNTIME;
 	u = &s.mmu[0];
 	if (o->warm || o->warm_gen) {
+		struct sim_window w = { .measure = warm_n };  /* the first N accesses warm up */
+		sim_set_window(&s, &w);
 		r = o->warm ? trace_open(&t, o->warm, FMT_AUTO) : trace_open_gen(&t, o->warm_gen);
 		if (!r) {
 			r = sim_run(&s, t);
@@ -676,9 +683,14 @@ static int cmd_gen(const struct opts *o)
 		return usage_error("gen", "%s", "one generator SPEC is needed");
 	if (o->format && (trace_fmt_parse(o->format, &fmt) || (fmt != FMT_TEXT && fmt != FMT_BIN)))
 		return usage_error("gen", "gen writes text or bin, not '%s'", o->format);
+	if (fmt == FMT_TEXT && o->plain)
+		return usage_error("gen", "%s", "--plain is for the binary format (text is plain unless -o names a .gz file)");
 	if (trace_open_gen(&t, o->positional[0]))
 		return -EXIT_RUNTIME;
-	if (trace_writer_open(&w, o->out ? o->out : "-", fmt, fmt == FMT_BIN && !o->plain)) {
+	/* binary: gzip unless --plain; text: gzip when the file is named .gz */
+	if (trace_writer_open(&w, o->out ? o->out : "-", fmt,
+			      fmt == FMT_BIN ? !o->plain : o->out && strlen(o->out) > 3 &&
+			      !strcmp(o->out + strlen(o->out) - 3, ".gz"))) {
 		trace_close(t);
 		return -EXIT_RUNTIME;
 	}

@@ -97,6 +97,13 @@ TEST(cli_bad_config)
 	bad("run -s host.ram=64M --gen 'seq:footprint=128M,n=40000,size=4096'", 1, "[host] ram", "exhausted");
 	bad("run -w nested -s vm.memory=64M --gen 'seq:footprint=128M,n=40000,size=4096'", 1, "[vm] memory",
 	    "exhausted");
+	/* the message says what to raise and to what; that then runs */
+	bad("run -s host.ram=64M --gen 'seq:footprint=128M,n=40000,size=4096'", 1, "raise it above the footprint",
+	    "-s host.ram=256M");
+	bad("run -w nested -s vm.memory=64M --gen 'seq:footprint=128M,n=40000,size=4096'", 1,
+	    "-s vm.memory=256M -s host.ram=64G", NULL);
+	free(run_ok("run -s host.ram=256M --gen 'seq:footprint=128M,n=40000,size=4096'"));
+	free(run_ok("run -w nested -s vm.memory=256M -s host.ram=64G --gen 'seq:footprint=128M,n=40000,size=4096'"));
 }
 
 TEST(cli_json_fields_and_identities)

@@ -371,3 +371,32 @@ TEST(measure_option_errors)
 	bad("config -s agile.update_threshold=3X", 1, "[agile] update_threshold", "K/M/G/T suffix");
 	bad("run --gen 'seq:n=1Z'", 1, "n", NULL);
 }
+
+/* gen --format text -o x.gz writes gzip (the magic 1f 8b), and it reads
+ * back as the same text events; --plain is for the binary format. */
+TEST(measure_gen_text_gz)
+{
+	char cmd[1200], *out = NULL;
+	snprintf(cmd, sizeof cmd, "cd %s && %s gen 'seq:n=100' --format text -o x.gz && od -An -tx1 -N2 x.gz && "
+		 "%s gen 'seq:n=100' --format text -o x.txt && gzip -dc x.gz | cmp - x.txt && echo same",
+		 test_tmpdir(), test_mmusim(), test_mmusim());
+	REQUIRE(test_run(cmd, &out, NULL) == 0);
+	CHECK_STR_CONTAINS(out, " 1f 8b");
+	CHECK_STR_CONTAINS(out, "same");
+	free(out);
+	bad("gen seq --format text --plain", 2, "--plain is for the binary format", NULL);
+}
+
+/* explain --warmup N warms with the first N accesses only. */
+TEST(measure_explain_warmup)
+{
+	char *a = run_ok("explain --warm-gen 'seq:footprint=8M,size=4096,n=2048' 0x7f0000201234");
+	char *b = run_ok("explain --warmup 100 --warm-gen 'seq:footprint=8M,size=4096,n=2048' 0x7f0000201234");
+	/* page 513 is touched by the whole warm-up, not by its first 100 accesses */
+	CHECK(a && !strstr(a, "faults"));
+	CHECK(b && strstr(b, "walk 1 faults: not-present"));
+	free(a);
+	free(b);
+	bad("explain --warmup 100 0x1000", 2, "--warmup N needs --warm", NULL);
+	bad("explain --warmup 0 --warm-gen seq 0x1000", 2, "bad --warmup '0'", NULL);
+}
