@@ -11,6 +11,18 @@
  *   the instances that faulted retry, as the faulting instruction would
  *   after the handler returns. With --check every translation and every
  *   fault is compared with the reference translator (mmu/machine/oracle.c).
+ *   Windows (warm-up, --measure, regions of interest, intervals): counters
+ *   are never reset; a window's figures are differences of counter
+ *   vectors (struct sim_view), so state and simulated time run on
+ *   untouched across a window's edges. First touches: an access during
+ *   which the OS demand-maps a page has all its translation and VMM work
+ *   (whatever the cause) also counted apart (mmu_stats.comp_*).
+ *   Execution time: a linear model (sim_exec; docs/model.md), ideal
+ *   cycles from instructions x [cpu] ideal_cpi or accesses x
+ *   cycles_per_access, plus L2 TLB lookups, (1 - walk_overlap) x walk
+ *   cycles and VMM cycles (Gandhi et al., IEEE Micro 2017: a linear
+ *   performance model over emulated TLB behaviour).
+ *   Not modelled: overlap between walks, the data accesses' own misses.
  */
 #ifndef MMUSIM_SIM_H
 #define MMUSIM_SIM_H

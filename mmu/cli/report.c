@@ -1,8 +1,10 @@
 /*
  * report.c - human and JSON reports of a simulation, and walk-log
- * rendering for `explain`. Reports contain only simulated quantities (no
- * wall-clock time, no host paths beyond the trace name), so the same
- * config, trace and seed give byte-identical output.
+ * rendering for `explain`. Reports contain only simulated quantities and
+ * their provenance (version, command line, effective configuration, the
+ * trace's name, size and hash, the window): no wall-clock time, so the
+ * same command on the same trace gives byte-identical output. Figures are
+ * those of the window (sim_view), never the raw counters.
  */
 #include "report.h"
 
