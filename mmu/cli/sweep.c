@@ -702,16 +702,6 @@ static int sweep_usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-static int parse_count(const char *s, u64 *out)
-{
-	char *end;
-	if (!s || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return (*end || errno) ? -1 : 0;
-}
-
 int cmd_sweep(int argc, char **argv)
 {
 	struct sweep_opts o = { 0 };

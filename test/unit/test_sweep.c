@@ -196,6 +196,8 @@ static long check_rows_against_runs(const struct tcsv *t)
 			snprintf(path, sizeof path, "walkers.0.%s", t->cell[c]);
 			if (!(want = jf_get(&f, path)))
 				continue;          /* not a walker figure */
+			if (!strncmp(t->cell[c], "exec.vs_", 8))
+				continue;          /* relative to the other walkers of the comparison */
 			if (strcmp(want, t->cell[(r + 1) * t->cols + c]))
 				test_fail(__FILE__, __LINE__, "row %d (%s, %s, l2 %s) %s: sweep %s, run %s", r, name, w, l2,
 					  t->cell[c], t->cell[(r + 1) * t->cols + c], want);
