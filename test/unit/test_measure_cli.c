@@ -400,3 +400,29 @@ TEST(measure_explain_warmup)
 	bad("explain --warmup 100 0x1000", 2, "--warmup N needs --warm", NULL);
 	bad("explain --warmup 0 --warm-gen seq 0x1000", 2, "bad --warmup '0'", NULL);
 }
+
+/* Rows that cannot be non-zero for the walkers shown are hidden: a
+ * native-only report has no virtualization, segment or tag rows; tpt
+ * shows its memory-tag checks, bpo its base-bound computations. */
+TEST(measure_rows_hidden)
+{
+	char *a = run_ok("run --gen 'uniform:footprint=64M,n=2000'");
+	char *b = run_ok("compare -w nested,tpt,bpo --gen 'uniform:footprint=64M,n=2000'");
+	static const char *const virt[] = { "VMM", "nested TLB", "served by NTLB", "served by TAG", "host pd",
+					    "base-bound", "isolation faults", "memory-tag checks", "vm 0:" };
+	size_t i;
+	REQUIRE(a && b);
+	for (i = 0; i < ARRAY_SIZE(virt); i++)
+		if (strstr(a, virt[i]))
+			test_fail(__FILE__, __LINE__, "native report shows '%s'", virt[i]);
+	CHECK_STR_CONTAINS(a, "walks");
+	CHECK_STR_CONTAINS(a, "of which on first touch");
+	CHECK_STR_CONTAINS(a, "estimated cycles");
+	CHECK_STR_CONTAINS(b, "memory-tag checks");
+	CHECK_STR_CONTAINS(b, "base-bound computations");
+	CHECK_STR_CONTAINS(b, "served by NTLB");
+	CHECK_STR_CONTAINS(b, "slowdown vs best other");
+	CHECK(!strstr(b, "slowdown vs native"));   /* no native walker in this comparison */
+	free(a);
+	free(b);
+}
