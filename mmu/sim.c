@@ -588,6 +588,10 @@ int sim_run(struct sim *s, struct trace *t)
 			break;
 		}
 	}
+	/* a signal that came with the end of the input (a pipe's writer
+	 * interrupted too) still marks the report */
+	if (s->end == SIM_END_TRACE && s->stop && *s->stop)
+		s->end = SIM_END_INTERRUPTED;
 	window_finish(s);
 	return n < 0 ? n : 0;
 }
