@@ -368,6 +368,7 @@ TEST(measure_option_errors)
 	bad("run --warmup 1 --warmup-instructions 1 --gen seq", 2, "not both", NULL);
 	bad("run --roi --warmup 1 --gen seq", 2, "--roi replaces the warm-up", NULL);
 	bad("run --csv /nonexistent-dir/x.csv --gen seq", 1, "/nonexistent-dir/x.csv", NULL);
+	bad("run --csv /dev/full --gen 'seq:n=100'", 1, "/dev/full: write error", NULL);
 	bad("config -s agile.update_threshold=3X", 1, "[agile] update_threshold", "K/M/G/T suffix");
 	bad("run --gen 'seq:n=1Z'", 1, "n", NULL);
 }
