@@ -297,7 +297,8 @@ TEST(measure_sigint)
 }
 
 /* --progress writes the line on stderr even when it is not a terminal;
- * --quiet and a non-terminal stderr write none. */
+ * a terminal gets it by itself; --quiet and a non-terminal stderr write
+ * none. */
 TEST(measure_progress)
 {
 	char cmd[1200], *out = NULL, *err = NULL;
@@ -314,6 +315,17 @@ TEST(measure_progress)
 	free(out);
 	free(err);
 	bad("run --progress --quiet --gen seq", 2, "not both", NULL);
+	/* on a terminal (a pty from script(1), util-linux, Essential in
+	 * Debian) the line appears by itself, rewritten in place; --quiet
+	 * silences it */
+	snprintf(cmd, sizeof cmd, "script -qec \"%s run --gen 'seq:n=1000' >/dev/null\" /dev/null", test_mmusim());
+	REQUIRE(test_run(cmd, &out, NULL) == 0);
+	CHECK_STR_CONTAINS(out, "\r\033[Kmmusim: 1001 events (");
+	free(out);
+	snprintf(cmd, sizeof cmd, "script -qec \"%s run --quiet --gen 'seq:n=1000' >/dev/null\" /dev/null", test_mmusim());
+	REQUIRE(test_run(cmd, &out, NULL) == 0);
+	CHECK(out && !strstr(out, "events ("));
+	free(out);
 }
 
 /* A truncated trace fails with its one line; --allow-truncated reports
