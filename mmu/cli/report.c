@@ -7,17 +7,18 @@
  * those of the window (sim_view), never the raw counters.
  */
 #include "report.h"
+#include "report_int.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const pwc_level_name[PT_LEVELS_MAX + 1] = { "", "", "pd", "pdpt", "pml4", "pml5" };
-static const char *const acc_name[ACC_NR] = { "R", "W", "I", "M" };
+const char *const rpt_pwc_level_name[PT_LEVELS_MAX + 1] = { "", "", "pd", "pdpt", "pml4", "pml5" };
+const char *const rpt_acc_name[ACC_NR] = { "R", "W", "I", "M" };
 
-static double ratio(u64 a, u64 b) { return b ? (double)a / (double)b : 0.0; }
+double rpt_ratio(u64 a, u64 b) { return b ? (double)a / (double)b : 0.0; }
 
-static u64 hist_lo(int b) { return b ? 1ull << (b - 1) : 0; }
+u64 rpt_hist_lo(int b) { return b ? 1ull << (b - 1) : 0; }
 
 /* ---- what every report shares ---- */
 
@@ -56,7 +57,7 @@ static void view_make(const struct sim *s, struct machine_view *mv)
 	qsort(mv->vms, mv->n, sizeof *mv->vms, by_id);
 }
 
-static u64 c_accesses(const struct mmu_counters *c)
+u64 rpt_c_accesses(const struct mmu_counters *c)
 {
 	u64 n = 0;
 	int a;
@@ -65,7 +66,7 @@ static u64 c_accesses(const struct mmu_counters *c)
 	return n;
 }
 
-static u64 c_vmm_total(const u64 *v)
+u64 rpt_c_vmm_total(const u64 *v)
 {
 	u64 n = 0;
 	int k;
@@ -97,7 +98,7 @@ static bool any_walker(const struct sim *s, bool (*can)(const struct mmu *u))
 /* ---- the execution-time estimate (docs/model.md) ---- */
 
 /* Index of the native walker, or -1. */
-static int native_index(const struct sim *s)
+int rpt_native_index(const struct sim *s)
 {
 	int i;
 	for (i = 0; i < s->n; i++)
@@ -108,11 +109,11 @@ static int native_index(const struct sim *s)
 
 /* Slowdowns: cycles over native's, and over the best (fewest cycles) of
  * the other walkers; 0 when there is none. */
-static void exec_rel(const struct sim *s, const struct sim_view *v, int i, double *vs_native, double *vs_best)
+void rpt_exec_rel(const struct sim *s, const struct sim_view *v, int i, double *vs_native, double *vs_best)
 {
 	struct sim_exec me, o;
 	double best = -1;
-	int k, nat = native_index(s);
+	int k, nat = rpt_native_index(s);
 
 	sim_exec(s, v, i, &me);
 	*vs_native = *vs_best = 0;
@@ -131,7 +132,7 @@ static void exec_rel(const struct sim *s, const struct sim_view *v, int i, doubl
 		*vs_best = me.cycles / best;
 }
 
-static const char *end_name(enum sim_end e)
+const char *rpt_end_name(enum sim_end e)
 {
 	static const char *const n[] = { "trace", "measure", "interrupted", "truncated" };
 	return n[e];
@@ -179,16 +180,16 @@ static void json_walker_body(const struct sim *s, int wi, const struct sim_view 
 	const struct mmu_stats *st = &c->st;
 	u64 sw_walks = st->walks - st->comp_walks, sw_refs = st->walk_refs - st->comp_walk_refs;
 	u64 sw_cyc = st->walk_cycles - st->comp_walk_cycles;
-	u64 vmm_all = c_vmm_total(st->vmm), vmm_comp = c_vmm_total(st->comp_vmm);
+	u64 vmm_all = rpt_c_vmm_total(st->vmm), vmm_comp = rpt_c_vmm_total(st->comp_vmm);
 	struct sim_exec e;
 	double vn, vb;
 	int i, l;
 
 	fprintf(f, "\"name\":");
 	json_put_str(f, u->name);
-	fprintf(f, ",\"accesses\":%" PRIu64 ",\"accesses_by_type\":{", c_accesses(c));
+	fprintf(f, ",\"accesses\":%" PRIu64 ",\"accesses_by_type\":{", rpt_c_accesses(c));
 	for (i = 0; i < ACC_NR; i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", acc_name[i], st->acc[i]);
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", rpt_acc_name[i], st->acc[i]);
 	fprintf(f, "},\"splits\":%" PRIu64 ",\"tlb\":{", st->splits);
 	{
 		static const char *const tn[TLB_NR] = { "l1i", "l1d", "l2" };
@@ -198,7 +199,7 @@ static void json_walker_body(const struct sim *s, int wi, const struct sim_view 
 	}
 	fprintf(f, "},\"walks\":%" PRIu64 ",\"dirty_walks\":%" PRIu64 ",\"walk_refs\":%" PRIu64
 		",\"walk_refs_per_walk\":%.6f", st->walks, st->dirty_walks, st->walk_refs,
-		ratio(st->walk_refs, st->walks));
+		rpt_ratio(st->walk_refs, st->walks));
 	fprintf(f, ",\"walk_refs_by_dim\":{\"guest\":%" PRIu64 ",\"host\":%" PRIu64 "}",
 		st->walk_refs_dim[DIM_G], st->walk_refs_dim[DIM_H]);
 	fprintf(f, ",\"refs_by_source\":{");
@@ -211,24 +212,24 @@ static void json_walker_body(const struct sim *s, int wi, const struct sim_view 
 			u->port.data_reads[i]);
 	fprintf(f, "},\"pwc\":{\"enabled\":%s,\"lookups\":{", u->pwc.enabled ? "true" : "false");
 	for (l = 2; l <= u->levels; l++)
-		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], c->pwc_lookups[DIM_G][l]);
+		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", rpt_pwc_level_name[l], c->pwc_lookups[DIM_G][l]);
 	fprintf(f, "},\"hits\":{");
 	for (l = 2; l <= u->levels; l++)
-		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], c->pwc_hits[DIM_G][l]);
+		fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", rpt_pwc_level_name[l], c->pwc_hits[DIM_G][l]);
 	fprintf(f, "}}");
 	if (s->m.vm.on) {
 		fprintf(f, ",\"pwc_host\":{\"lookups\":{");
 		for (l = 2; l <= s->m.vm.host_levels; l++)
-			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], c->pwc_lookups[DIM_H][l]);
+			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", rpt_pwc_level_name[l], c->pwc_lookups[DIM_H][l]);
 		fprintf(f, "},\"hits\":{");
 		for (l = 2; l <= s->m.vm.host_levels; l++)
-			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], c->pwc_hits[DIM_H][l]);
+			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", rpt_pwc_level_name[l], c->pwc_hits[DIM_H][l]);
 		fprintf(f, "}},\"ntlb\":{\"hits\":%" PRIu64 ",\"misses\":%" PRIu64 "}", st->ntlb_hits, st->ntlb_misses);
 	}
 	fprintf(f, ",\"walk_cycles\":%" PRIu64 ",\"walk_cycles_mean\":%.6f,\"walk_cycle_hist\":[",
-		st->walk_cycles, ratio(st->walk_cycles, st->walks));
+		st->walk_cycles, rpt_ratio(st->walk_cycles, st->walks));
 	for (i = 0; i < WALK_HIST_N; i++) {
-		fprintf(f, "%s{\"lo\":%" PRIu64 ",", i ? "," : "", hist_lo(i));
+		fprintf(f, "%s{\"lo\":%" PRIu64 ",", i ? "," : "", rpt_hist_lo(i));
 		if (i == WALK_HIST_N - 1)
 			fprintf(f, "\"hi\":null");
 		else
@@ -250,14 +251,14 @@ static void json_walker_body(const struct sim *s, int wi, const struct sim_view 
 	fprintf(f, "}},\"steady\":{\"walks\":%" PRIu64 ",\"walk_refs\":%" PRIu64 ",\"walk_refs_per_walk\":%.6f"
 		",\"walk_cycles\":%" PRIu64 ",\"walk_cycles_mean\":%.6f,\"vmm_interventions\":%" PRIu64
 		",\"vmm_cycles\":%" PRIu64 ",\"vmm_interventions_per_walk\":%.6f}",
-		sw_walks, sw_refs, ratio(sw_refs, sw_walks), sw_cyc, ratio(sw_cyc, sw_walks), vmm_all - vmm_comp,
-		st->vmm_cycles - st->comp_vmm_cycles, ratio(vmm_all - vmm_comp, sw_walks));
+		sw_walks, sw_refs, rpt_ratio(sw_refs, sw_walks), sw_cyc, rpt_ratio(sw_cyc, sw_walks), vmm_all - vmm_comp,
+		st->vmm_cycles - st->comp_vmm_cycles, rpt_ratio(vmm_all - vmm_comp, sw_walks));
 	sim_exec(s, v, wi, &e);
-	exec_rel(s, v, wi, &vn, &vb);
+	rpt_exec_rel(s, v, wi, &vn, &vb);
 	fprintf(f, ",\"exec\":{\"ideal_from\":\"%s\",\"ideal_cycles\":%.3f,\"translation_stall_cycles\":%.3f"
 		",\"vmm_cycles\":%.3f,\"cycles\":%.3f,\"overhead_pct\":%.6f,\"vs_native\":",
 		e.instr ? "instructions" : "accesses", e.ideal, e.stall, e.vmm, e.cycles, e.overhead_pct);
-	json_num_or_null(f, vn, native_index(s) >= 0);
+	json_num_or_null(f, vn, rpt_native_index(s) >= 0);
 	fprintf(f, ",\"vs_best_other\":");
 	json_num_or_null(f, vb, s->n > 1);
 	fprintf(f, "}");
@@ -269,9 +270,9 @@ static void json_walker_body(const struct sim *s, int wi, const struct sim_view 
 			sw += st->agile_switched[l];
 		fprintf(f, ",\"agile\":{\"full_shadow\":%" PRIu64 ",\"switched\":%" PRIu64
 			",\"full_shadow_fraction\":%.6f,\"switched_at\":{", st->agile_full_shadow, sw,
-			ratio(st->agile_full_shadow, st->agile_full_shadow + sw));
+			rpt_ratio(st->agile_full_shadow, st->agile_full_shadow + sw));
 		for (l = 2; l <= u->levels; l++)
-			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", pwc_level_name[l], st->agile_switched[l]);
+			fprintf(f, "%s\"%s\":%" PRIu64, l > 2 ? "," : "", rpt_pwc_level_name[l], st->agile_switched[l]);
 		fprintf(f, "},\"to_nested\":%" PRIu64 ",\"to_shadow\":%" PRIu64 "}", st->agile_to_nested,
 			st->agile_to_shadow);
 	}
@@ -285,7 +286,7 @@ static void json_walker_body(const struct sim *s, int wi, const struct sim_view 
 }
 
 /* Accesses counted at the end of interval k (its last boundary). */
-static u64 interval_end(const struct sim *s, u64 k)
+u64 rpt_interval_end(const struct sim *s, u64 k)
 {
 	const struct sim_glob *g = (const struct sim_glob *)(s->iv + k * s->vlen);
 	return g->accesses;
@@ -301,7 +302,7 @@ static void json_walker(const struct sim *s, int wi, const struct sim_view *v, F
 		SIM_BUG_ON(!iv);
 		fprintf(f, ",\"intervals\":[");
 		for (k = 0; k < s->niv; k++) {
-			u64 last = interval_end(s, k);
+			u64 last = rpt_interval_end(s, k);
 			sim_interval(s, k, iv);
 			fprintf(f, "%s{\"index\":%" PRIu64 ",\"first_access\":%" PRIu64 ",\"last_access\":%" PRIu64 ",",
 				k ? "," : "", k, first + 1, last);
@@ -348,7 +349,7 @@ static void json_window(const struct sim *s, FILE *f)
 	else
 		fputs("null", f);
 	fprintf(f, ",\"counted_accesses\":%" PRIu64 ",\"end\":\"%s\",\"last_event\":%" PRIu64 "}", s->counted,
-		end_name(s->end), s->events);
+		rpt_end_name(s->end), s->events);
 }
 
 static void json_prov(const struct sim *s, const struct sim_prov *p, FILE *f)
@@ -454,218 +455,6 @@ void sim_report_json(const struct sim *s, const struct sim_prov *p, FILE *f)
 	free(v);
 }
 
-/* ---- CSV ---- */
-
-/* A column: header name and value of walker wi in view v. */
-struct csv_out {
-	FILE *f;
-	bool header;
-	int col;
-};
-
-static void csv_cell_s(struct csv_out *o, const char *name, const char *val)
-{
-	const char *p;
-	if (o->col++)
-		fputc(',', o->f);
-	if (o->header) {
-		fputs(name, o->f);
-		return;
-	}
-	if (!strpbrk(val, ",\"\n\r")) {
-		fputs(val, o->f);
-		return;
-	}
-	fputc('"', o->f);
-	for (p = val; *p; p++) {
-		if (*p == '"')
-			fputc('"', o->f);
-		fputc(*p, o->f);
-	}
-	fputc('"', o->f);
-}
-
-static void csv_cell_u(struct csv_out *o, const char *name, u64 v)
-{
-	char b[32];
-	snprintf(b, sizeof b, "%" PRIu64, v);
-	csv_cell_s(o, name, b);
-}
-
-static void csv_cell_d(struct csv_out *o, const char *name, double v)
-{
-	char b[64];
-	snprintf(b, sizeof b, "%.6f", v);
-	csv_cell_s(o, name, b);
-}
-
-static void csv_cfg_kv(const char *sec, const char *key, const char *val, void *arg)
-{
-	char name[128];
-	snprintf(name, sizeof name, "cfg.%s.%s", sec, key);
-	csv_cell_s(arg, name, val);
-}
-
-static void csv_row(const struct sim *s, const struct sim_prov *p, struct csv_out *o, int wi,
-		    const struct sim_view *v, s64 interval, u64 first, u64 last)
-{
-	const struct mmu_counters *c = &v->w[wi];
-	const struct mmu_stats *st = &c->st;
-	static const char *const tn[TLB_NR] = { "l1i", "l1d", "l2" };
-	struct sim_exec e;
-	char name[64], cmd[4096] = "", hash[32] = "";
-	double vn, vb;
-	int i, l;
-
-	o->col = 0;
-	for (i = 0; p && i < p->argc; i++)
-		snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", i ? " " : "", p->argv[i]);
-	if (p && p->have_hash)
-		snprintf(hash, sizeof hash, "fnv1a64:%016" PRIx64, p->trace_hash);
-	csv_cell_s(o, "version", p ? p->version : mmusim_version);
-	csv_cell_s(o, "command", cmd);
-	csv_cell_s(o, "trace", s->trace_name ? s->trace_name : "");
-	csv_cell_s(o, "trace_format", s->trace_format ? s->trace_format : "");
-	if (p && p->have_size)
-		csv_cell_u(o, "trace_bytes", p->trace_bytes);
-	else
-		csv_cell_s(o, "trace_bytes", "");
-	csv_cell_s(o, "trace_hash", hash);
-	csv_cell_u(o, "warmup", s->win.warmup_instr ? s->win.warmup_instr : s->win.warmup);
-	csv_cell_s(o, "warmup_unit", s->win.warmup_instr ? "instructions" : "accesses");
-	csv_cell_u(o, "measure", s->win.measure);
-	csv_cell_u(o, "roi", s->win.roi);
-	csv_cell_s(o, "end", end_name(s->end));
-	csv_cell_s(o, "walker", s->mmu[wi].name);
-	if (interval >= 0)
-		csv_cell_u(o, "interval", (u64)interval);
-	else
-		csv_cell_s(o, "interval", "");
-	csv_cell_u(o, "first_access", first);
-	csv_cell_u(o, "last_access", last);
-	csv_cell_u(o, "accesses", c_accesses(c));
-	for (i = 0; i < ACC_NR; i++) {
-		snprintf(name, sizeof name, "accesses_%s", acc_name[i]);
-		csv_cell_u(o, name, st->acc[i]);
-	}
-	csv_cell_u(o, "splits", st->splits);
-	for (i = 0; i < TLB_NR; i++) {
-		snprintf(name, sizeof name, "tlb_%s_hits", tn[i]);
-		csv_cell_u(o, name, c->tlb_hits[i]);
-		snprintf(name, sizeof name, "tlb_%s_misses", tn[i]);
-		csv_cell_u(o, name, c->tlb_misses[i]);
-	}
-	csv_cell_u(o, "walks", st->walks);
-	csv_cell_u(o, "dirty_walks", st->dirty_walks);
-	csv_cell_u(o, "walk_refs", st->walk_refs);
-	csv_cell_u(o, "walk_refs_guest", st->walk_refs_dim[DIM_G]);
-	csv_cell_u(o, "walk_refs_host", st->walk_refs_dim[DIM_H]);
-	for (i = 0; i < SRC_NR; i++) {
-		snprintf(name, sizeof name, "refs_%s", ref_src_name((enum ref_src)i));
-		csv_cell_u(o, name, st->refs_src[i]);
-	}
-	for (i = DIM_G; i <= DIM_H; i++)
-		for (l = 2; l <= PT_LEVELS_MAX; l++) {
-			snprintf(name, sizeof name, "pwc_%s%s_lookups", i == DIM_H ? "host_" : "", pwc_level_name[l]);
-			csv_cell_u(o, name, c->pwc_lookups[i][l]);
-			snprintf(name, sizeof name, "pwc_%s%s_hits", i == DIM_H ? "host_" : "", pwc_level_name[l]);
-			csv_cell_u(o, name, c->pwc_hits[i][l]);
-		}
-	csv_cell_u(o, "ntlb_hits", st->ntlb_hits);
-	csv_cell_u(o, "ntlb_misses", st->ntlb_misses);
-	csv_cell_u(o, "walk_cycles", st->walk_cycles);
-	for (i = 0; i < WALK_HIST_N; i++) {
-		snprintf(name, sizeof name, "walk_hist_%" PRIu64, hist_lo(i));
-		csv_cell_u(o, name, st->walk_hist[i]);
-	}
-	csv_cell_u(o, "l2_tlb_cycles", st->l2_cycles);
-	csv_cell_u(o, "vmm_interventions", c_vmm_total(st->vmm));
-	for (i = 0; i < VMM_CAUSE_NR; i++) {
-		snprintf(name, sizeof name, "vmm_%s", vmm_cause_name((enum vmm_cause)i));
-		csv_cell_u(o, name, st->vmm[i]);
-	}
-	csv_cell_u(o, "vmm_cycles", st->vmm_cycles);
-	csv_cell_u(o, "vmm_pages", st->vmm_pages);
-	csv_cell_u(o, "vmm_pages_peak", st->vmm_pages_peak);
-	csv_cell_u(o, "first_touch_accesses", st->comp_accesses);
-	csv_cell_u(o, "first_touch_walks", st->comp_walks);
-	csv_cell_u(o, "first_touch_walk_refs", st->comp_walk_refs);
-	csv_cell_u(o, "first_touch_walk_cycles", st->comp_walk_cycles);
-	csv_cell_u(o, "first_touch_l2_tlb_cycles", st->comp_l2_cycles);
-	csv_cell_u(o, "first_touch_vmm_interventions", c_vmm_total(st->comp_vmm));
-	for (i = 0; i < VMM_CAUSE_NR; i++) {
-		snprintf(name, sizeof name, "first_touch_vmm_%s", vmm_cause_name((enum vmm_cause)i));
-		csv_cell_u(o, name, st->comp_vmm[i]);
-	}
-	csv_cell_u(o, "first_touch_vmm_cycles", st->comp_vmm_cycles);
-	csv_cell_u(o, "steady_walks", st->walks - st->comp_walks);
-	csv_cell_u(o, "steady_walk_refs", st->walk_refs - st->comp_walk_refs);
-	csv_cell_u(o, "steady_walk_cycles", st->walk_cycles - st->comp_walk_cycles);
-	csv_cell_u(o, "steady_vmm_interventions", c_vmm_total(st->vmm) - c_vmm_total(st->comp_vmm));
-	csv_cell_u(o, "base_bound", st->base_bound);
-	csv_cell_u(o, "isolation_faults", st->isolation_faults);
-	csv_cell_u(o, "tag_checks", st->tag_checks);
-	csv_cell_u(o, "agile_full_shadow", st->agile_full_shadow);
-	for (l = 2; l <= PT_LEVELS_MAX; l++) {
-		snprintf(name, sizeof name, "agile_switched_%s", pwc_level_name[l]);
-		csv_cell_u(o, name, st->agile_switched[l]);
-	}
-	csv_cell_u(o, "agile_to_nested", st->agile_to_nested);
-	csv_cell_u(o, "agile_to_shadow", st->agile_to_shadow);
-	csv_cell_u(o, "faults", st->faults);
-	for (i = 1; i < FAULT_KIND_NR; i++) {
-		snprintf(name, sizeof name, "faults_%s", fault_kind_name((enum fault_kind)i));
-		csv_cell_u(o, name, st->faults_kind[i]);
-	}
-	sim_exec(s, v, wi, &e);
-	exec_rel(s, v, wi, &vn, &vb);
-	csv_cell_d(o, "exec_ideal_cycles", e.ideal);
-	csv_cell_d(o, "exec_translation_stall_cycles", e.stall);
-	csv_cell_d(o, "exec_vmm_cycles", e.vmm);
-	csv_cell_d(o, "exec_cycles", e.cycles);
-	csv_cell_d(o, "exec_overhead_pct", e.overhead_pct);
-	if (native_index(s) >= 0)
-		csv_cell_d(o, "exec_vs_native", vn);
-	else
-		csv_cell_s(o, "exec_vs_native", "");
-	if (s->n > 1)
-		csv_cell_d(o, "exec_vs_best_other", vb);
-	else
-		csv_cell_s(o, "exec_vs_best_other", "");
-	csv_cell_u(o, "oracle_checks", st->oracle_checks);
-	csv_cell_u(o, "oracle_mismatches", st->oracle_mismatches);
-	csv_cell_u(o, "invlpg", st->invlpg);
-	csv_cell_u(o, "flushes", st->flushes);
-	cfg_foreach(&s->cfg, csv_cfg_kv, o);
-	fputc('\n', o->f);
-}
-
-void sim_report_csv(const struct sim *s, const struct sim_prov *p, FILE *f)
-{
-	struct csv_out o = { f, true, 0 };
-	struct sim_view *v = malloc(sizeof *v);
-	int i;
-
-	SIM_BUG_ON(!v);
-	sim_view(s, v);
-	csv_row(s, p, &o, 0, v, -1, 0, 0);
-	o.header = false;
-	if (!s->win.interval) {
-		for (i = 0; i < s->n; i++)
-			csv_row(s, p, &o, i, v, -1, s->counted ? 1 : 0, s->counted);
-	} else {
-		u64 k, first = 0;
-		for (k = 0; k < s->niv; k++) {
-			u64 last = interval_end(s, k);
-			sim_interval(s, k, v);
-			for (i = 0; i < s->n; i++)
-				csv_row(s, p, &o, i, v, (s64)k, first + 1, last);
-			first = last;
-		}
-	}
-	free(v);
-}
-
 /* ---- text ---- */
 
 static void text_row(const struct sim *s, FILE *f, const char *label, const double *v, int kind)
@@ -752,22 +541,22 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 	for (i = 0; i < s->n; i++)
 		fprintf(f, " %16s", s->mmu[i].name);
 	fputc('\n', f);
-	ROW("accesses", 0, c_accesses(c));
+	ROW("accesses", 0, rpt_c_accesses(c));
 	ROW("L1 iTLB misses", 0, c->tlb_misses[TLB_L1I]);
-	ROW("L1 iTLB miss rate", 2, 100.0 * ratio(c->tlb_misses[TLB_L1I], c->tlb_hits[TLB_L1I] + c->tlb_misses[TLB_L1I]));
+	ROW("L1 iTLB miss rate", 2, 100.0 * rpt_ratio(c->tlb_misses[TLB_L1I], c->tlb_hits[TLB_L1I] + c->tlb_misses[TLB_L1I]));
 	ROW("L1 dTLB misses", 0, c->tlb_misses[TLB_L1D]);
-	ROW("L1 dTLB miss rate", 2, 100.0 * ratio(c->tlb_misses[TLB_L1D], c->tlb_hits[TLB_L1D] + c->tlb_misses[TLB_L1D]));
+	ROW("L1 dTLB miss rate", 2, 100.0 * rpt_ratio(c->tlb_misses[TLB_L1D], c->tlb_hits[TLB_L1D] + c->tlb_misses[TLB_L1D]));
 	ROW("L2 TLB hits", 0, c->tlb_hits[TLB_L2]);
 	ROW("L2 TLB misses", 0, c->tlb_misses[TLB_L2]);
 	ROW("walks", 0, st->walks);
 	ROW("  of which dirty/permission", 0, st->dirty_walks);
 	ROW("  of which on first touch", 0, st->comp_walks);
 	ROW("walk memory references", 0, st->walk_refs);
-	ROW("references per walk", 1, ratio(st->walk_refs, st->walks));
-	ROW("  steady state (no first touch)", 1, ratio(st->walk_refs - st->comp_walk_refs, st->walks - st->comp_walks));
+	ROW("references per walk", 1, rpt_ratio(st->walk_refs, st->walks));
+	ROW("  steady state (no first touch)", 1, rpt_ratio(st->walk_refs - st->comp_walk_refs, st->walks - st->comp_walks));
 	if (s->m.vm.on) {
-		ROW("  guest dimension per walk", 1, ratio(st->walk_refs_dim[DIM_G], st->walks));
-		ROW("  host dimension per walk", 1, ratio(st->walk_refs_dim[DIM_H], st->walks));
+		ROW("  guest dimension per walk", 1, rpt_ratio(st->walk_refs_dim[DIM_G], st->walks));
+		ROW("  host dimension per walk", 1, rpt_ratio(st->walk_refs_dim[DIM_H], st->walks));
 		ROW("nested TLB hits", 0, st->ntlb_hits);
 		ROW("nested TLB misses", 0, st->ntlb_misses);
 	}
@@ -785,7 +574,7 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 		int top = k == DIM_G ? (int)s->cfg.os.levels : s->m.vm.host_levels;
 		for (l = 2; l <= top; l++) {
 			char lab[40];
-			snprintf(lab, sizeof lab, "  %s%s hits / lookups", k == DIM_H ? "host " : "", pwc_level_name[l]);
+			snprintf(lab, sizeof lab, "  %s%s hits / lookups", k == DIM_H ? "host " : "", rpt_pwc_level_name[l]);
 			fprintf(f, "  %-30s", lab);
 			for (i = 0; i < s->n; i++) {
 				char cell[40];
@@ -798,12 +587,12 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 	}
 	ROW("walk cycles", 0, st->walk_cycles);
 	ROW("  of which on first touch", 0, st->comp_walk_cycles);
-	ROW("cycles per walk", 1, ratio(st->walk_cycles, st->walks));
-	ROW("  steady state (no first touch)", 1, ratio(st->walk_cycles - st->comp_walk_cycles, st->walks - st->comp_walks));
+	ROW("cycles per walk", 1, rpt_ratio(st->walk_cycles, st->walks));
+	ROW("  steady state (no first touch)", 1, rpt_ratio(st->walk_cycles - st->comp_walk_cycles, st->walks - st->comp_walks));
 	ROW("L2 TLB lookup cycles", 0, st->l2_cycles);
 	ROW("translation cycles", 0, st->l2_cycles + st->walk_cycles);
 	if (s->m.vm.on) {
-		ROW("VMM interventions", 0, c_vmm_total(st->vmm));
+		ROW("VMM interventions", 0, rpt_c_vmm_total(st->vmm));
 		for (k = 0; k < VMM_CAUSE_NR; k++) {
 			char lab[40];
 			u64 any = 0;
@@ -814,7 +603,7 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 			snprintf(lab, sizeof lab, "  %s", vmm_cause_name((enum vmm_cause)k));
 			ROW(lab, 0, st->vmm[k]);
 		}
-		ROW("  of which on first touch", 0, c_vmm_total(st->comp_vmm));
+		ROW("  of which on first touch", 0, rpt_c_vmm_total(st->comp_vmm));
 		for (k = 0; k < VMM_CAUSE_NR; k++) {
 			char lab[40];
 			u64 any = 0;
@@ -825,7 +614,7 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 			snprintf(lab, sizeof lab, "    first touch: %s", vmm_cause_name((enum vmm_cause)k));
 			ROW(lab, 0, st->comp_vmm[k]);
 		}
-		ROW("steady interventions per walk", 1, ratio(c_vmm_total(st->vmm) - c_vmm_total(st->comp_vmm),
+		ROW("steady interventions per walk", 1, rpt_ratio(rpt_c_vmm_total(st->vmm) - rpt_c_vmm_total(st->comp_vmm),
 							       st->walks - st->comp_walks));
 		ROW("VMM cycles", 0, st->vmm_cycles);
 		ROW("  of which on first touch", 0, st->comp_vmm_cycles);
@@ -836,7 +625,7 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 			ROW("agile: misses in full shadow", 0, st->agile_full_shadow);
 			for (l = 2; l <= (int)s->cfg.os.levels; l++) {
 				char lab[40];
-				snprintf(lab, sizeof lab, "agile: switched at %s", pwc_level_name[l]);
+				snprintf(lab, sizeof lab, "agile: switched at %s", rpt_pwc_level_name[l]);
 				ROW(lab, 0, st->agile_switched[l]);
 			}
 			ROW("agile: pages to nested", 0, st->agile_to_nested);
@@ -862,9 +651,9 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 	ROW("overhead over ideal", 2, (sim_exec(s, vw, i, &e), e.overhead_pct));
 	if (s->n > 1) {
 		double vn, vb;
-		if (native_index(s) >= 0)
-			ROW("slowdown vs native", 3, (exec_rel(s, vw, i, &vn, &vb), vn));
-		ROW("slowdown vs best other", 3, (exec_rel(s, vw, i, &vn, &vb), vb));
+		if (rpt_native_index(s) >= 0)
+			ROW("slowdown vs native", 3, (rpt_exec_rel(s, vw, i, &vn, &vb), vn));
+		ROW("slowdown vs best other", 3, (rpt_exec_rel(s, vw, i, &vn, &vb), vb));
 	}
 	fprintf(f, "\n  walk latency histogram (cycles: walks per walker)\n");
 	for (k = 0; k < WALK_HIST_N; k++) {
@@ -877,9 +666,9 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 		if (k == 0)
 			snprintf(lab, sizeof lab, "  0");
 		else if (k == WALK_HIST_N - 1)
-			snprintf(lab, sizeof lab, "  >= %" PRIu64, hist_lo(k));
+			snprintf(lab, sizeof lab, "  >= %" PRIu64, rpt_hist_lo(k));
 		else
-			snprintf(lab, sizeof lab, "  %" PRIu64 "-%" PRIu64, hist_lo(k), (u64)((1ull << k) - 1));
+			snprintf(lab, sizeof lab, "  %" PRIu64 "-%" PRIu64, rpt_hist_lo(k), (u64)((1ull << k) - 1));
 		ROW(lab, 0, st->walk_hist[k]);
 	}
 #undef ROW
