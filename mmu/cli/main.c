@@ -43,7 +43,9 @@ struct opts {
 	const char *cfg_file;
 	const char *ovr[OVERRIDES_MAX];
 	int novr;
-	char *walkers;
+	char *walkers;              /* a copy: parsing splits it in place, and
+				     * argv stays whole for the provenance */
+	char walkers_buf[1024];
 	bool json, check, cold, plain;
 	const char *format;
 	const char *gen;
@@ -191,7 +193,10 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 			o->ovr[o->novr++] = argv[++i];
 		} else if (!strcmp(a, "-w")) {
 			NEED_ARG();
-			o->walkers = argv[++i];
+			if (strlen(argv[++i]) >= sizeof o->walkers_buf)
+				return usage_error(cmd, "%s", "-w: walker list too long");
+			strcpy(o->walkers_buf, argv[i]);
+			o->walkers = o->walkers_buf;
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
 		} else if (!strcmp(a, "--check")) {

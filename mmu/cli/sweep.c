@@ -396,14 +396,42 @@ static int gather(const struct plan *p, bool quiet)
 			else
 				row_set(&rows[base + w], col_index(&c, rest), jf.p[k].val);
 		}
-		for (k = 0; k < jf.n; k++) {
-			const char *rest;
-			size_t col;
-			if (walker_path(jf.p[k].path, &w, &rest))
-				continue;
-			col = col_index(&c, jf.p[k].path);
+		{
+			/* the command line is one cell (its words shell-quoted),
+			 * not a column per word */
+			char *cmdline = NULL;
+			size_t clen = 0;
+			FILE *cf = open_memstream(&cmdline, &clen);
+			bool any = false;
+			for (k = 0; k < jf.n; k++) {
+				const char *rest;
+				size_t col;
+				if (walker_path(jf.p[k].path, &w, &rest))
+					continue;
+				if (!strncmp(jf.p[k].path, "mmusim.command.", 15)) {
+					if (cf) {
+						if (any)
+							fputc(' ', cf);
+						put_shq(cf, jf.p[k].val);
+					}
+					any = true;
+					continue;
+				}
+				col = col_index(&c, jf.p[k].path);
+				for (w = 0; w < nw; w++)
+					row_set(&rows[base + w], col, jf.p[k].val);
+			}
+			if (cf && !fclose(cf) && any) {
+				size_t col = col_index(&c, "mmusim.command");
+				for (w = 0; w < nw; w++)
+					row_set(&rows[base + w], col, cmdline);
+			}
+			free(cmdline);
+		}
+		{
+			size_t col = col_index(&c, "sweep.plan");
 			for (w = 0; w < nw; w++)
-				row_set(&rows[base + w], col, jf.p[k].val);
+				row_set(&rows[base + w], col, p->path);
 		}
 		jf_free(&jf);
 	}

@@ -74,6 +74,12 @@ TEST(measure_provenance_fields)
 	CHECK(json_str_at(j, "mmusim.command.1", got, sizeof got) && !strcmp(got, "run"));
 	CHECK(json_str_at(j, "mmusim.command.4", got, sizeof got) && !strcmp(got, "tlb.l2.latency=12"));
 	CHECK(json_str_at(j, "mmusim.command.9", got, sizeof got) && !strcmp(got, path));
+	/* a walker list survives whole (it is parsed from a copy) */
+	{
+		char *jc = run_ok("compare -w native,nested --json --gen uniform:n=100");
+		CHECK(jc && json_str_at(jc, "mmusim.command.3", got, sizeof got) && !strcmp(got, "native,nested"));
+		free(jc);
+	}
 	/* the trace: name, format, size, hash of its bytes */
 	CHECK(json_str_at(j, "trace.name", got, sizeof got) && !strcmp(got, path));
 	CHECK(json_str_at(j, "trace.format", got, sizeof got) && !strcmp(got, "bin"));

@@ -598,3 +598,40 @@ TEST(docs_studies_commands)
 	CHECK_EQ(test_run(cmd, NULL, NULL), 0);
 	free(doc);
 }
+
+/* A plan's window reaches every point, and the CSV says what produced
+ * each row: version, the point's command line, every configuration key,
+ * the plan. */
+TEST(sweep_window_and_provenance)
+{
+	char cmd[1500], res[600], csv[700];
+	const char *plan;
+	struct tcsv t;
+	int r;
+
+	snprintf(res, sizeof res, "%s/win.d", test_tmpdir());
+	{
+		char text[800];
+		snprintf(text, sizeof text,
+			 "[sweep]\nwalkers = native,nested\nresults = %s\nwarmup = 2K\nmeasure = 5K\n"
+			 "[workloads]\nu = gen:uniform:footprint=64M,n=20000\n[axes]\ntlb.l2.latency = 9,12\n", res);
+		plan = test_write_file("win.ini", text);
+	}
+	snprintf(cmd, sizeof cmd, "%s sweep %s", test_mmusim(), plan);
+	REQUIRE(test_run(cmd, NULL, NULL) == 0);
+	snprintf(csv, sizeof csv, "%s/results.csv", res);
+	tcsv_load(&t, csv);
+	REQUIRE(t.rows == 4);
+	for (r = 0; r < t.rows; r++) {
+		const char *v;
+		CHECK((v = tcsv_at(&t, r, "accesses")) && !strcmp(v, "5000"));
+		CHECK((v = tcsv_at(&t, r, "window.warmup")) && !strcmp(v, "2000"));
+		CHECK((v = tcsv_at(&t, r, "mmusim.version")) && *v);
+		CHECK((v = tcsv_at(&t, r, "mmusim.command")) && strstr(v, " compare -w native,nested ") &&
+		      strstr(v, "--warmup 2K --measure 5K"));
+		CHECK((v = tcsv_at(&t, r, "configuration.tlb.l2.latency")) &&
+		      !strcmp(v, tcsv_at(&t, r, "tlb.l2.latency")));
+		CHECK((v = tcsv_at(&t, r, "sweep.plan")) && !strcmp(v, plan));
+	}
+	tcsv_free(&t);
+}
