@@ -1,5 +1,5 @@
 # mmusim - cycle-approximate MMU/TLB simulator.
-# make demo | test | check | bench | fuzz-diff | deps | all | clean   (see README.md)
+# make demo | test | check | bench | fuzz | fuzz-diff | deps | all | clean   (see README.md)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -22,7 +22,7 @@ LDLIBS     := $(INI_LIBS) $(PC_LIBS) -lm
 SRC_DIRS := mmu/util tlb mmu/machine walkers workloads mmu mmu/place mmu/cli
 LIB_SRC  := $(filter-out mmu/cli/main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/default_ini.o $(BUILD)/gen/version.o
-TEST_SRC := $(wildcard test/unit/*.c)
+TEST_SRC := $(wildcard test/unit/*.c) test/fuzz/harness.c
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ := $(BUILD)/test/bench/bench.o
 
@@ -32,7 +32,10 @@ BENCH_OBJ := $(BUILD)/test/bench/bench.o
 DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev pkg-config valgrind \
 	    parallel gnuplot-nox slurm-wlm munge
 
-.PHONY: all test check bench demo deps clean figures fuzz-diff FORCE
+# `make fuzz` only: clang with libFuzzer and its sanitizer runtimes.
+FUZZ_PKGS := clang libclang-rt-14-dev
+
+.PHONY: all test check bench demo deps fuzz fuzz-build clean figures fuzz-diff FORCE
 all: $(BUILD)/mmusim $(BUILD)/test_runner
 
 # Installs the Debian packages the build needs, only when one is missing.
@@ -126,7 +129,56 @@ figures: deps
 	$(BUILD)/mmusim sweep docs/figures/walkers.ini --results $(BUILD)/figures/walkers --jobs 2
 	$(BUILD)/mmusim plot $(BUILD)/figures/walkers/results.csv $(FIGURE_PLOT) -o docs/figures/walkers.svg
 
-clean:
-	rm -rf build build-san
+# Fuzzing (docs/fuzzing.md): every target of test/fuzz/harness.h under
+# libFuzzer with ASan and UBSan, FUZZ_TIME seconds each, one after another
+# (niced). New inputs go to build-fuzz/corpus/NAME; those that reach new
+# coverage are merged into the kept corpus test/fuzz/NAME, which `make test`
+# replays. A crash, leak, sanitizer report or hang is kept in
+# build-fuzz/findings/ and fails the target. FUZZ_TARGETS picks targets;
+# FUZZ_EXTRA names further make targets run after them (long modes of other
+# randomized tests).
+FUZZ_TARGETS ?= trace_text trace_bin trace_lackey ini override gen cluster vmtrace backing sim
+FUZZ_TIME    ?= 600
+FUZZ_EXTRA   ?=
+FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_BUILD   := build-fuzz
 
--include $(shell find $(BUILD) build-san -name '*.d' -type f 2>/dev/null)
+fuzz-build:
+	@missing=""; for p in $(FUZZ_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  $(FUZZ_BUILD)/libmmusim.a $(FUZZ_BUILD)/test/fuzz/harness.o
+	@for t in $(FUZZ_TARGETS); do \
+	  clang $(STD) $(WARN) -O1 -g $(FUZZ_FLAGS) -DFUZZ_TARGET=fuzz_$$t -I. test/fuzz/libfuzzer.c \
+	    $(FUZZ_BUILD)/test/fuzz/harness.o $(FUZZ_BUILD)/libmmusim.a $(LDLIBS) -o $(FUZZ_BUILD)/fuzz_$$t || exit 1; \
+	done
+
+fuzz: deps fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/findings
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t test/fuzz/$$t; \
+	  echo "fuzz $$t: $(FUZZ_TIME) s"; \
+	  ASAN_OPTIONS=detect_leaks=1 nice -n 19 $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
+	    -timeout=10 -rss_limit_mb=4096 -max_len=4096 \
+	    -close_fd_mask=3 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/findings/$$t- \
+	    $(FUZZ_BUILD)/corpus/$$t test/fuzz/$$t > $(FUZZ_BUILD)/$$t.log 2>&1 || fail=1; \
+	  grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)' $(FUZZ_BUILD)/$$t.log | sed "s/^/  /"; \
+	  nice -n 19 $(FUZZ_BUILD)/fuzz_$$t -merge=1 -close_fd_mask=3 -max_len=4096 test/fuzz/$$t \
+	    $(FUZZ_BUILD)/corpus/$$t > $(FUZZ_BUILD)/$$t.merge.log 2>&1 || fail=1; \
+	  grep -E 'MERGE-OUTER: [0-9]+ new files' $(FUZZ_BUILD)/$$t.merge.log | sed "s/^/  /"; \
+	done; \
+	ls $(FUZZ_BUILD)/findings/* 2>/dev/null && { echo "fuzz: findings above (replay: $(FUZZ_BUILD)/fuzz_NAME FILE)"; fail=1; }; \
+	for x in $(FUZZ_EXTRA); do $(MAKE) --no-print-directory $$x || fail=1; done; \
+	exit $$fail
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) build-san $(FUZZ_BUILD) -name '*.d' -type f 2>/dev/null)
