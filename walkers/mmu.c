@@ -23,7 +23,8 @@ int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const st
 
 	memset(u, 0, sizeof *u);
 	if (!ops) {
-		fprintf(stderr, "mmusim: [walker] name: unknown walker '%s' (see mmusim --help)\n", walker_name);
+		cfg_error(cfg_source(c, "walker", "name"), "walker", "name",
+			  "unknown walker '%.64s' (see mmusim --help)", walker_name);
 		return -EINVAL;
 	}
 	snprintf(u->name, sizeof u->name, "%s", ops->name);

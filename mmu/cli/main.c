@@ -181,8 +181,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 		const char *a = argv[i];
 #define NEED_ARG() do { if (i + 1 >= argc) return usage_error(cmd, "option %s needs an argument", a); } while (0)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			cmd_help(cmd, stdout);
-			return 1;
+			/* an unknown command's --help is a usage error */
+			return cmd_help(cmd, stdout) ? -EXIT_USAGE : 1;
 		} else if (!strcmp(a, "-c")) {
 			NEED_ARG();
 			o->cfg_file = argv[++i];
@@ -460,6 +460,9 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 			return usage_error(cmd, "bad walker list '%s'", o->walkers);
 		if (!many && n != 1)
 			return usage_error(cmd, "run takes one walker ('%s'); use compare", o->walkers);
+		for (r = 0; r < n; r++)
+			if (!walker_find(names[r]))
+				return usage_error(cmd, "unknown walker '%s' after -w", names[r]);
 	} else {
 		if (many)
 			return usage_error(cmd, "%s", "compare needs -w WALKER,WALKER,...");
@@ -579,6 +582,8 @@ static int cmd_explain(const struct opts *o)
 	name = o->walkers ? o->walkers : c.walker.name;
 	if (strchr(name, ','))
 		return usage_error("explain", "explain takes one walker ('%s')", name);
+	if (o->walkers && !walker_find(name))
+		return usage_error("explain", "unknown walker '%s' after -w", name);
 	if (o->npos != 1)
 		return usage_error("explain", "%s", "one virtual address is needed");
 	if (parse_hex(o->positional[0], &va) || va >> VA_BITS_MAX)
@@ -729,7 +734,7 @@ static int cmd_place(int argc, char **argv)
 	return place_main(argc, argv);
 }
 
-int main(int argc, char **argv)
+static int mmusim_main(int argc, char **argv)
 {
 	struct opts o;
 	const char *cmd;
@@ -780,4 +785,23 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	return r < 0 ? -r : 0;
+}
+
+/* Every report goes to standard output: a write error there (a full disk,
+ * /dev/full, a closed pipe's EIO) fails the command, also when it is only
+ * found by the final flush. */
+int main(int argc, char **argv)
+{
+	int r = mmusim_main(argc, argv);
+	int bad = ferror(stdout);
+	errno = 0;
+	if (fflush(stdout))
+		bad = 1;
+	if (fclose(stdout))
+		bad = 1;
+	if (bad) {
+		fprintf(stderr, "mmusim: standard output: write error: %s\n", errno ? strerror(errno) : "I/O error");
+		return r ? r : EXIT_RUNTIME;
+	}
+	return r;
 }

@@ -567,14 +567,16 @@ static int seg_setup(struct os *o, const struct cfg *c)
 	int r;
 
 	if (v.end > va_user_limit(o->levels)) {
-		fprintf(stderr, "mmusim: [segment] guest_base: the segment ends beyond the %d-level user space\n",
-			o->levels);
+		cfg_error(cfg_source(c, "segment", "guest_base"), "segment", "guest_base",
+			  "0x%llx: the segment [0x%llx, 0x%llx) ends beyond the %d-level user space (0x%llx)",
+			  (unsigned long long)v.start, (unsigned long long)v.start, (unsigned long long)v.end,
+			  o->levels, (unsigned long long)va_user_limit(o->levels));
 		return -EINVAL;
 	}
 	g = buddy_alloc_contig(&m->vm.gphys, n, 9, BUDDY_FIT_FIRST);
 	if (g == BUDDY_NONE) {
-		fprintf(stderr, "mmusim: [segment] guest_size: no contiguous guest-physical extent of %llu bytes\n",
-			(unsigned long long)c->segment.guest_size);
+		cfg_error(cfg_source(c, "segment", "guest_size"), "segment", "guest_size",
+			  "no contiguous guest-physical extent of %llu bytes", (unsigned long long)c->segment.guest_size);
 		return -ENOMEM;
 	}
 	if ((r = bloom_init(&o->seg.filter, c->segment.filter_bits, c->segment.filter_hashes)) ||

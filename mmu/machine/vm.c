@@ -124,7 +124,9 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 		v->gframes += v->hole_hi - v->hole_lo;
 	}
 	if (v->gframes > UINT32_MAX || (m->frames.nframes >> 32)) {
-		fprintf(stderr, "mmusim: [vm] memory: at most 16 TiB of guest and host memory\n");
+		cfg_error(cfg_source(c, "vm", "memory"), "vm", "memory",
+			  "%llu bytes: at most 16 TiB of guest memory (with the MMIO hole)",
+			  (unsigned long long)c->vm.memory);
 		return -EINVAL;
 	}
 	v->g2h = calloc(v->gframes, sizeof *v->g2h);

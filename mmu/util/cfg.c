@@ -109,8 +109,11 @@ _Static_assert(sizeof(enum vm_backing) == sizeof(unsigned), "enum vm_backing is 
 #define ENTRIES_MAX (1u << 24)   /* a 16M-entry table is already absurd */
 #define LAT_MAX 100000u
 #define CACHE_SIZE_MAX (1ull << 32)
-#define RAM_MIN (64ull << 20)
-#define RAM_MAX (1ull << PA_BITS_MAX)
+#define RAM_MIN CFG_RAM_MIN
+/* 16 TiB: the host's frame tags and a VM's gPA -> hPA map index frames
+ * with 32 bits (mmu/machine/vm.c), and the allocator's bitmaps of a
+ * larger host would cost gigabytes of real memory. */
+#define RAM_MAX CFG_RAM_MAX
 
 static const char *check_pow2(u64 v)
 {
@@ -235,6 +238,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_LAT("tpt", "tag_check_cycles", c.tpt.tag_check_cycles),
 };
 #define NKEYS ((int)ARRAY_SIZE(cfg_keys))
+_Static_assert(ARRAY_SIZE(cfg_keys) <= CFG_KEYS_MAX, "struct cfg: layer[] too small");
 
 /* Every set-associative array, for the cross-field checks. */
 struct cfg_array {
@@ -306,12 +310,16 @@ int cfg_error(const char *src, const char *sec, const char *key, const char *fmt
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
+	/* names come from the input: at most NAME_SHOWN characters of each */
+#define NAME_SHOWN 64
+#define SHOWN(x) NAME_SHOWN, (x), strlen(x) > NAME_SHOWN ? "..." : ""
 	if (sec && key)
-		snprintf(line, sizeof line, "mmusim: %s: [%s] %s: %s", src, sec, key, why);
+		snprintf(line, sizeof line, "mmusim: %s: [%.*s%s] %.*s%s: %s", src, SHOWN(sec), SHOWN(key), why);
 	else if (sec)
-		snprintf(line, sizeof line, "mmusim: %s: [%s]: %s", src, sec, why);
+		snprintf(line, sizeof line, "mmusim: %s: [%.*s%s]: %s", src, SHOWN(sec), why);
 	else
 		snprintf(line, sizeof line, "mmusim: %s: %s", src, why);
+#undef SHOWN
 	for (p = line; *p; p++)          /* one line, whatever the input held */
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
@@ -556,7 +564,10 @@ static int set_value(struct loader *L, int seq, const char *src, int ki, const c
 		}
 		errno = 0;
 		d = strtod(val, &end);
-		if (*end || end == val || errno == ERANGE || !isfinite(d)) {
+		/* decimal only: strtod would take 0x10 as 16 and "inf" */
+		if (val[strspn(val, "0123456789.eE+-")]) {
+			err = "not a number (decimal digits only)";
+		} else if (*end || end == val || errno == ERANGE || !isfinite(d)) {
 			err = "not a number";
 		} else if (k->type == CT_FRAC && !(d >= 0 && d <= 1)) {
 			err = "must be a fraction from 0 to 1";
@@ -671,9 +682,103 @@ static int ini_report(const char *src)
 	return cfg_error(where, NULL, NULL, "%s", ini_msg);
 }
 
+/* What iniparser 4.1 lets through or misreports, checked on the raw
+ * text first: a NUL byte or a gzip stream (iniparser calls either "line
+ * too long"), a section given twice (iniparser merges the two), a value
+ * with an unbalanced quote (iniparser drops the quote). 0 or -EINVAL
+ * after one line "SRC:LINE: why". */
+static int ini_prescan(const char *path, const char *src)
+{
+	enum { SEEN_MAX = 512 };
+	struct { char name[64]; long line; } *seen;
+	char buf[1024], where[600];
+	long lineno = 0;
+	int nseen = 0, rc = 0, c0, c1;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return 0;      /* iniparser_load reports it */
+	c0 = getc(f);
+	c1 = getc(f);
+	if (c0 == 0x1f && c1 == 0x8b) {
+		fclose(f);
+		return cfg_error(src, NULL, NULL, "is gzip-compressed (give the INI text uncompressed)");
+	}
+	rewind(f);
+	seen = calloc(SEEN_MAX, sizeof *seen);
+	SIM_BUG_ON(!seen);
+	while (!rc) {
+		size_t n = 0;
+		int ch;
+		char *s, *e;
+		bool cut = false;
+		while ((ch = getc(f)) != EOF && ch != '\n') {
+			if (ch == 0) {
+				snprintf(where, sizeof where, "%s:%ld", src, lineno + 1);
+				rc = cfg_error(where, NULL, NULL, "NUL byte (not a text file)");
+				break;
+			}
+			if (n + 1 < sizeof buf)
+				buf[n++] = (char)ch;
+			else
+				cut = true;
+		}
+		if (rc || (ch == EOF && !n))
+			break;
+		buf[n] = 0;
+		lineno++;
+		snprintf(where, sizeof where, "%s:%ld", src, lineno);
+		for (s = buf; isspace((unsigned char)*s); s++)
+			;
+		for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
+			;
+		*e = 0;
+		if (cut || !*s || *s == ';' || *s == '#')
+			continue;    /* iniparser reports a line too long */
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			size_t len;
+			int i;
+			if (!close)
+				continue;
+			for (s++; isspace((unsigned char)*s); s++)
+				;
+			for (e = close; e > s && isspace((unsigned char)e[-1]); e--)
+				;
+			len = (size_t)(e - s);
+			if (len >= sizeof seen[0].name)
+				continue;
+			for (i = 0; i < nseen; i++)
+				if (strlen(seen[i].name) == len && !strncasecmp(seen[i].name, s, len)) {
+					rc = cfg_error(where, NULL, NULL, "[%.*s]: section given twice (first at line %ld)",
+						       (int)len, s, seen[i].line);
+					break;
+				}
+			if (!rc && nseen < SEEN_MAX) {
+				memcpy(seen[nseen].name, s, len);
+				seen[nseen].name[len] = 0;
+				seen[nseen++].line = lineno;
+			}
+			continue;
+		}
+		if ((e = strchr(s, '='))) {
+			for (e++; isspace((unsigned char)*e); e++)
+				;
+			if ((*e == '"' || *e == '\'') && !strchr(e + 1, *e))
+				rc = cfg_error(where, NULL, NULL, "unbalanced %c in the value '%.60s'", *e, e);
+		}
+	}
+	free(seen);
+	fclose(f);
+	return rc;
+}
+
 struct _dictionary_ *cfg_ini_load(const char *path, const char *src)
 {
-	dictionary *d = ini_load_path(path);
+	dictionary *d;
+	if (ini_prescan(path, src))
+		return NULL;
+	d = ini_load_path(path);
 	if (!d)
 		ini_report(src);
 	return d;
@@ -755,6 +860,8 @@ static dictionary *ini_load_file(const char *file, int *rc)
 		return NULL;
 	}
 	fclose(f);
+	if ((*rc = ini_prescan(file, file)))
+		return NULL;
 	d = ini_load_path(file);
 	if (!d)
 		*rc = ini_report(file);
@@ -1008,11 +1115,24 @@ int cfg_load_from(struct cfg *c, const char *file, const char *const *overrides,
 	}
 
 	rc = finalize(L);
-	if (!rc)
+	if (!rc) {
 		*c = L->b.c;
+		for (i = 0; i < NKEYS; i++)
+			c->layer[i] = (u8)(L->seq[i] >= SEQ_OVERRIDE ? SEQ_OVERRIDE : L->seq[i]);
+		snprintf(c->file, sizeof c->file, "%s", file ? file : "");
+	}
 out:
 	free(L);
 	return rc ? -EINVAL : 0;
+}
+
+const char *cfg_source(const struct cfg *c, const char *sec, const char *key)
+{
+	int k = find_key(sec, key);
+	SIM_BUG_ON(k < 0);
+	if (c->layer[k] == SEQ_FILE)
+		return c->file;
+	return c->layer[k] == SEQ_DEFAULT ? SRC_DEFAULT : SRC_CMDLINE;
 }
 
 void cfg_default(struct cfg *c)

@@ -98,7 +98,18 @@ struct cfg_vmm {
 	u32 migrate_cycles;    /* compaction: cycles to move one 4K page */
 };
 
+#define CFG_KEYS_MAX 160
+/* Limits of [host] ram and [vm] memory (also of a host backing file's
+ * host_ram): 64 MiB .. 16 TiB (docs/config.md). */
+#define CFG_RAM_MIN (64ull << 20)
+#define CFG_RAM_MAX (16ull << 40)
+#define CFG_FILE_MAX 256
+
 struct cfg {
+	/* Where each key was set last (cfg_source): 0 the embedded default,
+	 * 1 the file, 2 the command line; and the file's name. */
+	u8 layer[CFG_KEYS_MAX];
+	char file[CFG_FILE_MAX];
 	struct cfg_tlb tlb;
 	struct cfg_pwc pwc;
 	struct cfg_cache cache;
@@ -154,6 +165,10 @@ extern const char cfg_default_ini[];
  * format of every INI reader. */
 int cfg_error(const char *src, const char *sec, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The source that set [sec] key last, for messages of later checks
+ * (the machine, the walkers): the file name, "command line" or
+ * "embedded default". */
+const char *cfg_source(const struct cfg *c, const char *sec, const char *key);
 /* Loads an INI file with iniparser 4.1; on a syntax error prints one line
  * "mmusim: SRC:LINE: why" and returns NULL. The caller frees the result
  * with iniparser_freedict. Used by every INI reader (configs, clusters). */

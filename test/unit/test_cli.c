@@ -89,8 +89,8 @@ TEST(cli_bad_config)
 	bad(args, 1, "np2.ini", "power of two");
 	bad("run -s os.levels=3 --gen seq", 1, "[os] levels", NULL);
 	bad("run -s tlb.l1d.bogus=1 --gen seq", 1, "[tlb.l1d] bogus", NULL);
-	bad("run -s walker.name=warp --gen seq", 1, "warp", NULL);
-	bad("run -w warp --gen seq", 1, "warp", NULL);
+	bad("run -s walker.name=warp --gen seq", 1, "command line: [walker] name: unknown walker 'warp'", NULL);
+	bad("run -w warp --gen seq", 2, "warp", NULL);
 	bad("run --gen 'zipf:nonsense=1'", 1, "nonsense", NULL);
 	bad("run --gen nosuchgen", 1, "nosuchgen", NULL);
 	/* a workload larger than the simulated machine: one line, exit 1 */

@@ -1,0 +1,149 @@
+/*
+ * test_harden.c - bad input and broken output, end to end: each case gets
+ * exactly one error line naming its source (file:line, or the file and
+ * [section] key, or "command line") and the documented exit status; every
+ * limit of docs/config.md and docs/placement.md is refused at load time.
+ */
+#include "test.h"
+
+#include <stdlib.h>
+
+static int nlines(const char *s)
+{
+	int n = 0;
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* mmusim ARGS must exit with `status` after one stderr line holding each
+ * needle (NULL: none). */
+static void fails(int line, const char *args, int status, const char *n1, const char *n2)
+{
+	char cmd[4096], *out = NULL, *err = NULL;
+	int st;
+	snprintf(cmd, sizeof cmd, "%s %s", test_mmusim(), args);
+	st = test_run(cmd, &out, &err);
+	if (st != status)
+		test_fail(__FILE__, line, "`%s`: exit %d, want %d (stderr: %s)", args, st, status, err);
+	if (nlines(err) != 1)
+		test_fail(__FILE__, line, "`%s`: %d stderr lines, want 1: [%s]", args, nlines(err), err);
+	if (n1 && (!err || !strstr(err, n1)))
+		test_fail(__FILE__, line, "`%s`: stderr lacks \"%s\": [%s]", args, n1, err);
+	if (n2 && (!err || !strstr(err, n2)))
+		test_fail(__FILE__, line, "`%s`: stderr lacks \"%s\": [%s]", args, n2, err);
+	free(out);
+	free(err);
+}
+#define FAILS(args, st, n1, n2) fails(__LINE__, args, st, n1, n2)
+
+static const char *file(const char *name, const char *text)
+{
+	return test_write_file(name, text);
+}
+
+/* ---- standard output ------------------------------------------------------ */
+
+TEST(harden_stdout_write_errors)
+{
+	static const char *const cmds[] = {
+		"run --gen seq:n=100", "run --json --gen seq:n=100", "compare -w native,nested --gen seq:n=100",
+		"config", "place -c configs/cluster-azure.ini --gen azure:n=20", "help", "explain 0x1000",
+		"demo",
+	};
+	char args[512];
+	unsigned i;
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		snprintf(args, sizeof args, "%s > /dev/full", cmds[i]);
+		FAILS(args, 1, "standard output: write error", "No space left on device");
+	}
+	FAILS("gen seq:n=100 --format text > /dev/full", 1, "<stdout>: write error", NULL);
+	FAILS("place -c configs/cluster-azure.ini --gen azure:n=20 --csv /dev/full", 1, "/dev/full: write error", NULL);
+}
+
+/* ---- usage ---------------------------------------------------------------- */
+
+TEST(harden_usage_status)
+{
+	FAILS("nosuchcmd --help", 2, "unknown command 'nosuchcmd'", NULL);
+	FAILS("compare -w native,nosuch --gen seq", 2, "unknown walker 'nosuch' after -w", NULL);
+	FAILS("explain -w nosuch 0x1000", 2, "unknown walker 'nosuch' after -w", NULL);
+}
+
+/* ---- start-up checks name their source and value -------------------------- */
+
+TEST(harden_startup_checks_name_source)
+{
+	char args[600];
+	snprintf(args, sizeof args, "run -c %s --gen seq:n=1", file("w.ini", "[walker]\nname = warp\n"));
+	FAILS(args, 1, "w.ini: [walker] name: unknown walker 'warp'", NULL);
+	snprintf(args, sizeof args, "run -w guest-direct -c %s --gen seq:n=1",
+		 file("s.ini", "[segment]\nguest_size = 1G\nguest_base = 0x7ffff0000000\n"));
+	FAILS(args, 1, "s.ini: [segment] guest_base: 0x7ffff0000000: the segment [0x7ffff0000000, 0x800030000000) ends beyond",
+	      "(0x800000000000)");
+	FAILS("run -w nested -s vm.memory=16T -s vm.mmio_hole=true --gen seq:n=1", 1,
+	      "command line: [vm] memory: 17592186044416 bytes: at most 16 TiB", NULL);
+	FAILS("run -s host.ram=32T --gen seq:n=1", 1, "command line: [host] ram: must be between 64M and 16T", NULL);
+	FAILS("run -s vm.memory=17T --gen seq:n=1", 1, "command line: [vm] memory: must be between 64M and 16T", NULL);
+}
+
+/* ---- INI files ------------------------------------------------------------ */
+
+TEST(harden_ini_raw_text)
+{
+	char args[600];
+	const char *p;
+	FILE *f;
+
+	p = test_write_file("nul.ini", "[cpu]\nghz = 1\n");
+	f = fopen(p, "ab");
+	REQUIRE(f);
+	fputs("x", f);
+	fputc(0, f);
+	fputs("\n", f);
+	fclose(f);
+	snprintf(args, sizeof args, "config -c %s", p);
+	FAILS(args, 1, "nul.ini:3: NUL byte (not a text file)", NULL);
+
+	snprintf(args, sizeof args, "gzip -c configs/tiny.ini > %s/tiny.ini.gz && %s config -c %s/tiny.ini.gz",
+		 test_tmpdir(), test_mmusim(), test_tmpdir());
+	{
+		char *out = NULL, *err = NULL;
+		int st = test_run(args, &out, &err);
+		CHECK_EQ(st, 1);
+		CHECK_EQ(nlines(err), 1);
+		CHECK_STR_CONTAINS(err, "tiny.ini.gz: is gzip-compressed");
+		free(out);
+		free(err);
+	}
+	snprintf(args, sizeof args, "config -c %s", file("dup.ini", "[cpu]\nghz = 1\n\n[ CPU ]\nghz = 2\n"));
+	FAILS(args, 1, "dup.ini:4: [CPU]: section given twice (first at line 1)", NULL);
+	snprintf(args, sizeof args, "place -c %s --gen azure:n=3",
+		 file("dupc.ini", "[cluster]\nservers = 10\n[server.a]\nram = 64G\ncores = 8\nshare = 50\n"
+		      "[server.a]\nshare = 50\n"));
+	FAILS(args, 1, "dupc.ini:7: [server.a]: section given twice (first at line 3)", NULL);
+	snprintf(args, sizeof args, "config -c %s", file("q.ini", "[tlb.l1d]\nentries = \"64\n"));
+	FAILS(args, 1, "q.ini:2: unbalanced \" in the value '\"64'", NULL);
+	snprintf(args, sizeof args, "config -c %s", file("hex.ini", "[cpu]\nghz = 0x10\n"));
+	FAILS(args, 1, "hex.ini: [cpu] ghz: not a number (decimal digits only) (got '0x10')", NULL);
+	FAILS("config -s cpu.ghz=inf", 1, "command line: [cpu] ghz: not a number", NULL);
+}
+
+TEST(harden_long_names_cut)
+{
+	char *args = malloc(200000), *out = NULL, *err = NULL, *cmd = malloc(200100);
+	int st;
+	REQUIRE(args && cmd);
+	memset(args, 'a', 100000);
+	args[100000] = 0;
+	snprintf(cmd, 200100, "%s config -s '%s.x=1'", test_mmusim(), args);
+	st = test_run(cmd, &out, &err);
+	CHECK_EQ(st, 1);
+	CHECK_EQ(nlines(err), 1);
+	CHECK(err && strlen(err) < 200);
+	CHECK_STR_CONTAINS(err, "aaaa...] x: unknown section");
+	free(out);
+	free(err);
+	free(args);
+	free(cmd);
+}
