@@ -475,6 +475,10 @@ int sim_event(struct sim *s, const struct ev *e)
 		r = os_switch(o, e->size);
 		break;
 	case EV_VM:
+		if (!s->m.vm.on)
+			return -ENOTSUP;    /* reported by sim_run, which knows where */
+		if (e->size > VM_ID_MAX)
+			return -ERANGE;     /* likewise */
 		r = machine_switch_vm(&s->m, e->size);
 		if (r == -ENOMEM)
 			return r;       /* message below */
@@ -575,8 +579,19 @@ int sim_run(struct sim *s, struct trace *t)
 	s->trace_name = trace_name(t);
 	s->trace_format = trace_fmt_name(trace_format(t));
 	while ((n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0) {
-		if ((r = sim_events(s, buf, n)))
+		u64 base = s->events;
+		if ((r = sim_events(s, buf, n))) {
+			int k = (int)(s->events - base - 1);
+			char where[600];
+			if (r == -ENOTSUP && buf[k].kind == EV_VM)
+				fprintf(stderr, "mmusim: %s: VM %u: this machine runs no virtual machines "
+					"(use a walker that needs one, or [vm] enabled = true)\n",
+					trace_where(t, k, where, sizeof where), buf[k].size);
+			else if (r == -ERANGE && buf[k].kind == EV_VM)
+				fprintf(stderr, "mmusim: %s: VM %u: VM ids go up to %u (16-bit VPIDs)\n",
+					trace_where(t, k, where, sizeof where), buf[k].size, VM_ID_MAX);
 			return r;
+		}
 		if (s->progress)
 			s->progress(s, s->progress_arg);
 		if (s->done) {

@@ -103,7 +103,8 @@ int sim_init_placed(struct sim *s, const struct cfg *c, const char *const *walke
 		    const struct backing_rec *b, u64 nb);
 void sim_destroy(struct sim *s);
 /* One event. 0, or -errno with the message printed (simulated memory
- * exhausted, unsupported event). */
+ * exhausted), except -ENOTSUP for a VM event on a machine without VMs,
+ * which sim_run reports with the event's trace position. */
 int sim_event(struct sim *s, const struct ev *e);
 /* n events, in order; stops at the first that fails. 0 or -errno. While
  * accesses walk often, it prefetches (into the host caches only: nothing

@@ -25,6 +25,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -60,10 +62,51 @@ int trace_fail(struct trace *t, int err)
 	return err;
 }
 
+void trace_msg(struct trace *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *m = NULL;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&m, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		m = NULL;
+	if (!t->reading || !m) {
+		fprintf(stderr, "mmusim: %s\n", m ? m : "out of memory");
+		free(m);
+		return;
+	}
+	if (t->msg)          /* the first error of a trace is the one reported */
+		free(m);
+	else
+		t->msg = m;
+}
+
+static void trace_msg_flush(struct trace *t)
+{
+	if (t->msg) {
+		fprintf(stderr, "mmusim: %s\n", t->msg);
+		free(t->msg);
+		t->msg = NULL;
+	}
+}
+
+const char *trace_where(const struct trace *t, int k, char *buf, size_t n)
+{
+	if ((t->fmt == FMT_TEXT || t->fmt == FMT_LACKEY) && t->pos && k < t->pos_cap)
+		snprintf(buf, n, "%s:%llu", t->name, (unsigned long long)t->pos[k]);
+	else
+		snprintf(buf, n, "%s: %s %llu", t->name, t->fmt == FMT_BIN ? "record" : "event",
+			 (unsigned long long)(t->done + (u64)k + 1));
+	return buf;
+}
+
 int trace_gz_fail(struct trace *t)
 {
 	t->truncated = !strcmp(t->gzmsg, "truncated gzip stream");
-	fprintf(stderr, "mmusim: %s: %s\n", t->name, t->gzmsg);
+	trace_msg(t, "%s: %s", t->name, t->gzmsg);
 	return trace_fail(t, t->gzerr);
 }
 
@@ -86,7 +129,7 @@ int trace_fill(struct trace *t)
 	msg = gzerror(t->gz, &zerr);
 	if (r < 0 && zerr == Z_ERRNO) {
 		int e = errno ? errno : EIO;
-		fprintf(stderr, "mmusim: %s: %s\n", t->name, strerror(e));
+		trace_msg(t, "%s: %s", t->name, strerror(e));
 		return trace_fail(t, -e);
 	}
 	if (r < 0)
@@ -130,6 +173,8 @@ static void trace_free(struct trace *t)
 		gzclose(t->gz);
 	if (t->gen)
 		trace_gen_destroy(t->gen);
+	free(t->msg);        /* an error after one the caller reported first */
+	free(t->pos);
 	free(t->buf);
 	free(t->name);
 	free(t);
@@ -233,10 +278,30 @@ int trace_open_gen(struct trace **tp, const char *spec)
 
 int trace_read(struct trace *t, struct ev *buf, int max)
 {
+	int n;
+
 	SIM_BUG_ON(max <= 0);
-	if (t->err)
+	if (t->err) {
+		trace_msg_flush(t);
 		return t->err;
-	return t->read(t, buf, max);
+	}
+	if ((t->fmt == FMT_TEXT || t->fmt == FMT_LACKEY) && max > t->pos_cap) {
+		u64 *p = realloc(t->pos, (size_t)max * sizeof *p);
+		if (p) {
+			t->pos = p;
+			t->pos_cap = max;
+		}
+	}
+	t->done += t->last;
+	t->last = 0;
+	t->reading = true;
+	n = t->read(t, buf, max);
+	t->reading = false;
+	if (n <= 0)
+		trace_msg_flush(t);
+	if (n > 0)
+		t->last = (u64)n;
+	return n;
 }
 
 void trace_close(struct trace *t)
@@ -261,7 +326,7 @@ int trace_next_line(struct trace *t, const char **ls, const char **le)
 			return 0;
 		t->line++;
 		if (e - t->p > (ptrdiff_t)TRACE_LINE_MAX) {
-			fprintf(stderr, "mmusim: %s:%llu: line longer than %u bytes\n", t->name,
+			trace_msg(t, "%s:%llu: line longer than %u bytes", t->name,
 				(unsigned long long)t->line, TRACE_LINE_MAX);
 			return trace_fail(t, -EINVAL);
 		}

@@ -63,6 +63,10 @@ int trace_open_gen(struct trace **t, const char *spec);
 /* Reads up to max events into buf. Returns the count (0 at end) or -errno
  * after printing the message. */
 int trace_read(struct trace *t, struct ev *buf, int max);
+/* Where event k (0-based) of the last trace_read batch came from, for
+ * messages about it: "NAME:LINE" (text, lackey), "NAME: record N" (bin),
+ * "NAME: event N" (generators). Returns buf. */
+const char *trace_where(const struct trace *t, int k, char *buf, size_t n);
 /* The format actually being read (after auto-detection). */
 enum trace_fmt trace_format(const struct trace *t);
 const char *trace_name(const struct trace *t);

@@ -155,9 +155,9 @@ static int bin_err(struct trace *t, u64 rec, const char *why)
 {
 	t->truncated = !strncmp(why, "truncated", 9);
 	if (rec)
-		fprintf(stderr, "mmusim: %s: record %llu: %s\n", t->name, (unsigned long long)rec, why);
+		trace_msg(t, "%s: record %llu: %s", t->name, (unsigned long long)rec, why);
 	else
-		fprintf(stderr, "mmusim: %s: %s\n", t->name, why);
+		trace_msg(t, "%s: %s", t->name, why);
 	return trace_fail(t, -EINVAL);
 }
 

@@ -39,8 +39,19 @@ struct trace {
 	bool eof;
 	int gzerr;                /* -EIO when the gzip stream is broken */
 	const char *gzmsg;        /* its message */
-	int err;                  /* sticky error, already reported */
-	bool truncated;           /* ... and it is that the input ends early */
+	int err;                  /* sticky error, reported (or pending in msg) */
+	/* While trace_read runs, a reader's error message waits in msg: the
+	 * events decoded before the error are returned first, and the message
+	 * is printed only when the error itself is returned (so that an error
+	 * the simulator finds in one of those events comes alone). */
+	bool reading;
+	char *msg;                /* pending message (malloc'd) or NULL */
+	/* Position of each event of the last batch: the line (text, lackey). */
+	u64 *pos;
+	int pos_cap;
+	u64 done;                 /* events returned before the last batch */
+	u64 last;                 /* events of the last batch */
+	bool truncated;           /* the error is that the input ends early */
 	u64 line;                 /* text, lackey: lines consumed */
 	/* bin */
 	u64 rec;                  /* records decoded */
@@ -61,8 +72,18 @@ int trace_gz_fail(struct trace *t);
 /* The next line [*ls, *le) without its newline: 1, 0 at the end, or -errno
  * after the message. Counts t->line. */
 int trace_next_line(struct trace *t, const char **ls, const char **le);
-/* Marks the trace failed with err after its message has been printed. */
+/* Marks the trace failed with err after its message has been printed
+ * (or left pending by trace_msg). */
 int trace_fail(struct trace *t, int err);
+/* Prints "mmusim: " and the message as one line, or (inside trace_read)
+ * keeps it until the error is returned. */
+void trace_msg(struct trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records the position of event k of the batch being read. */
+static inline void trace_pos_set(struct trace *t, int k, u64 pos)
+{
+	if (t->pos && k < t->pos_cap)
+		t->pos[k] = pos;
+}
 
 /* Text-format helpers shared with the generators. */
 int trace_parse_prot(const char *s, size_t n, u8 *prot);

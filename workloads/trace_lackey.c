@@ -105,12 +105,14 @@ int trace_lackey_read(struct trace *t, struct ev *buf, int max)
 			return n ? n : r;
 		r = lackey_parse(s, e, &buf[n]);
 		if (r >= 0) {
+			if (r > 0)
+				trace_pos_set(t, n, t->line);
 			n += r;
 			continue;
 		}
 		why = r == LK_RANGE ? "address beyond 57 bits" :
 		      r == LK_SIZE ? "bad size (must be 1..4096)" : "malformed lackey line";
-		fprintf(stderr, "mmusim: %s:%llu: %s\n", t->name, (unsigned long long)t->line, why);
+		trace_msg(t, "%s:%llu: %s", t->name, (unsigned long long)t->line, why);
 		trace_fail(t, -EINVAL);
 		return n ? n : -EINVAL;
 	}

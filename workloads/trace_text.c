@@ -52,12 +52,12 @@ static int split(const char *s, const char *e, struct tok *tk)
 __attribute__((format(printf, 2, 3)))
 static int text_err(struct trace *t, const char *fmt, ...)
 {
+	char why[512];
 	va_list ap;
-	fprintf(stderr, "mmusim: %s:%llu: ", t->name, (unsigned long long)t->line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	trace_msg(t, "%s:%llu: %s", t->name, (unsigned long long)t->line, why);
 	return trace_fail(t, -EINVAL);
 }
 
@@ -289,6 +289,8 @@ int trace_text_read(struct trace *t, struct ev *buf, int max)
 			r = text_line(t, s, e, &buf[n]);
 		if (r < 0)
 			return n ? n : r;
+		if (r > 0)
+			trace_pos_set(t, n, t->line);
 		n += r;
 	}
 	return n;

@@ -475,6 +475,11 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 		u64 k;
 		if (backing_read(o->backing, &recs, &nrecs))
 			return -EXIT_RUNTIME;
+		if (!nrecs) {
+			fprintf(stderr, "mmusim: %s: no vm records (none of the VMs chosen with --backing-vms "
+				"was placed)\n", o->backing);
+			return -EXIT_RUNTIME;
+		}
 		for (k = 1; k < nrecs; k++)
 			if (recs[k].server != recs[0].server) {
 				fprintf(stderr, "mmusim: %s: VMs %s and %s are on different servers (%u, %u); "

@@ -97,6 +97,8 @@ void machine_notifier_register(struct machine *m, struct mmu_notifier *n);
 void machine_notify_ept_violation(struct machine *m, u64 gpa, int level, u32 entries);
 /* Tells every observer that VM vpid's gPA -> hPA map changed. */
 void machine_notify_remap_vm(struct machine *m, u32 vpid);
+/* VM ids: 0..VM_ID_MAX; the VPID is id + 1, 16 bits ([SDM] vol. 3C 29.1). */
+#define VM_ID_MAX 65534u
 /* VM event: makes VM id current (creating it on first use) and tells every
  * MMU instance (a VM entry with the new VM's VPID and CR3). 0 or -errno
  * (message printed). */

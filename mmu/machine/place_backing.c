@@ -16,6 +16,7 @@
  *   one VM alone), the other VMs on the same server.
  */
 #include "place_backing.h"
+#include "../util/cfg.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -42,6 +43,10 @@ const char *backing_check(const struct backing_rec *r)
 	u64 i, sum = 0;
 	const char *why = NULL;
 
+	if (r->host_ram < CFG_RAM_MIN || r->host_ram > CFG_RAM_MAX || r->host_ram % 4096)
+		return "host_ram must be a multiple of 4K from 64M to 16T (the range of [host] ram)";
+	if (!r->vcpus)
+		return "vcpus must be at least 1";
 	if (!r->granule || (r->granule & (r->granule - 1)) || r->granule < 4096)
 		return "granule must be a power of two of at least 4096";
 	if (!r->next)
@@ -216,12 +221,43 @@ static int vm_line(const struct rd *d, char *s, struct backing_rec *r)
 	return 0;
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+	const struct backing_rec *const *x = a, *const *y = b;
+	int c = strcmp((*x)->id, (*y)->id);
+	if (!c)
+		c = strcmp((*x)->algo, (*y)->algo);
+	return c ? c : (*x > *y) - (*x < *y);
+}
+
+/* Two records of one VM under one algorithm (a placement run writes a
+ * VM once per algorithm). */
+static int dup_ids(struct rd *d, const struct backing_rec *v, u64 n)
+{
+	const struct backing_rec **p = malloc(n * sizeof *p);
+	u64 i;
+	int rc = 0;
+	if (!p)
+		return rd_err(d, "out of memory");
+	for (i = 0; i < n; i++)
+		p[i] = &v[i];
+	qsort(p, n, sizeof *p, id_cmp);
+	for (i = 1; i < n && !rc; i++)
+		if (!strcmp(p[i - 1]->id, p[i]->id) && !strcmp(p[i - 1]->algo, p[i]->algo))
+			rc = rd_err(d, "VM '%s' (algo %s) given twice (records %llu and %llu)", p[i]->id, p[i]->algo,
+				    (unsigned long long)(p[i - 1] - v) + 1, (unsigned long long)(p[i] - v) + 1);
+	free(p);
+	return rc;
+}
+
 int backing_read(const char *path, struct backing_rec **recs, u64 *n)
 {
 	struct rd d = { path, 0 };
 	struct backing_rec *v = NULL, *cur = NULL;
 	u64 cap = 0, cnt = 0, want = 0, vm_line_no = 0;
-	char buf[4096];
+	char buf[4096], *line = NULL;
+	size_t cap_line = 0;
+	ssize_t got;
 	bool header = false;
 	int rc = 0;
 	FILE *f;
@@ -234,14 +270,28 @@ int backing_read(const char *path, struct backing_rec **recs, u64 *n)
 		fprintf(stderr, "mmusim: %s: %s\n", path, strerror(e));
 		return -e;
 	}
-	while (!rc && fgets(buf, sizeof buf, f)) {
-		size_t len = strlen(buf);
-		char *s = buf;
+	{
+		int c0 = getc(f), c1 = getc(f);
+		if (c0 == 0x1f && c1 == 0x8b) {
+			fclose(f);
+			return rd_err(&d, "is gzip-compressed (give the backing file uncompressed)");
+		}
+		rewind(f);
+	}
+	while (!rc && (got = getline(&line, &cap_line, f)) > 0) {
+		size_t len = (size_t)got;
+		char *s;
 		d.line++;
-		if (len && buf[len - 1] != '\n' && !feof(f)) {
-			rc = rd_err(&d, "line too long");
+		if (memchr(line, 0, len)) {
+			rc = rd_err(&d, "NUL byte (not a text file)");
 			break;
 		}
+		if (len >= sizeof buf) {
+			rc = rd_err(&d, "line longer than %zu bytes", sizeof buf - 1);
+			break;
+		}
+		memcpy(buf, line, len + 1);
+		s = buf;
 		buf[strcspn(buf, "\r\n")] = 0;
 		while (*s == ' ' || *s == '\t')
 			s++;
@@ -325,9 +375,14 @@ int backing_read(const char *path, struct backing_rec **recs, u64 *n)
 		rc = rd_err(&d, "read error");
 	}
 	fclose(f);
+	free(line);
 	if (!rc && !header) {
 		d.line = 0;
 		rc = rd_err(&d, "empty file (expected 'mmusim-backing %d')", BACKING_VERSION);
+	}
+	if (!rc && cur && !want) {
+		d.line = 0;
+		rc = dup_ids(&d, v, cnt);
 	}
 	if (!rc && cur && want) {
 		d.line = 0;

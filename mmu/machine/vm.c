@@ -108,7 +108,7 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 	v->on = true;
 	v->id = id;
 	v->vpid = id + 1;
-	if (v->vpid >= 1u << 16) {
+	if (id > VM_ID_MAX) {         /* id + 1 wraps to 0 at 2^32 - 1 */
 		fprintf(stderr, "mmusim: VM %u: VM ids go up to 65534 (16-bit VPIDs)\n", id);
 		return -EINVAL;
 	}

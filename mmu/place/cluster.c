@@ -256,8 +256,10 @@ static int set_kind_key(struct loader *L, const char *src, const char *sec, cons
 		if (!(e = p_size(val, &u))) {
 			if (u == 0)
 				e = "must be more than 0";
-			else if (u > (1ull << PA_BITS_MAX))
-				e = "must be at most 4P (52-bit physical addresses)";
+			else if (u < CFG_RAM_MIN)
+				e = "must be at least 64M (the smallest [host] ram: a placed VM's backing runs there)";
+			else if (u > CFG_RAM_MAX)
+				e = "must be at most 16T (the largest [host] ram: a placed VM's backing runs there)";
 			else
 				kd->ram = u;
 		}
@@ -452,6 +454,12 @@ static int finish(struct loader *L)
 		c->kind[best].servers++;
 		assigned++;
 	}
+	for (k = 0; k < c->nkinds; k++)
+		if (!c->kind[k].servers) {
+			const struct kind_src *ks = &L->ks[k];
+			return cfg_error(ks->src[K_SHARE], ks->sec, "share", "%.6g%% of %u servers is no server "
+					 "(raise [cluster] servers or this share)", c->kind[k].share, c->servers);
+		}
 	c->server_kind = malloc(c->servers);
 	if (!c->server_kind)
 		return -ENOMEM;

@@ -147,3 +147,117 @@ TEST(harden_long_names_cut)
 	free(args);
 	free(cmd);
 }
+
+/* ---- host backing files ---------------------------------------------------- */
+
+static const char backing_ok[] =
+	"mmusim-backing 1\n"
+	"vm id=a algo=contig server=0 kind=k vcpus=2 memory=0x400000 requested=0x400000 "
+	"host_ram=0x40000000 granule=0x200000 created=0 deleted=10 contiguous=1 extents=1\n"
+	"extent 0x200000 0x400000\n";
+
+/* backing_ok with `from` replaced by `to`, as a file. */
+static const char *backing_with(const char *name, const char *from, const char *to)
+{
+	static char text[2048];
+	const char *p = strstr(backing_ok, from);
+	SIM_BUG_ON(!p);
+	snprintf(text, sizeof text, "%.*s%s%s", (int)(p - backing_ok), backing_ok, to, p + strlen(from));
+	return file(name, text);
+}
+
+TEST(harden_backing_files)
+{
+	char args[700], text[2048];
+	snprintf(args, sizeof args, "run -w nested --backing %s --gen seq:n=10", file("ok.b", backing_ok));
+	{
+		char cmd[800], *out = NULL, *err = NULL;
+		snprintf(cmd, sizeof cmd, "%s %s", test_mmusim(), args);
+		CHECK_EQ(test_run(cmd, &out, &err), 0);
+		free(out);
+		free(err);
+	}
+	snprintf(args, sizeof args, "run --backing %s --gen seq:n=1",
+		 backing_with("big.b", "host_ram=0x40000000", "host_ram=0x20000000000000"));
+	FAILS(args, 1, "big.b:2: VM 'a': host_ram must be a multiple of 4K from 64M to 16T", NULL);
+	snprintf(args, sizeof args, "run --backing %s --gen seq:n=1",
+		 backing_with("small.b", "host_ram=0x40000000", "host_ram=0x200000"));
+	FAILS(args, 1, "small.b:2: VM 'a': host_ram must be a multiple of 4K from 64M to 16T", NULL);
+	snprintf(args, sizeof args, "run --backing %s --gen seq:n=1", file("hdr.b", "mmusim-backing 1\n"));
+	FAILS(args, 1, "hdr.b: no vm records", NULL);
+	snprintf(args, sizeof args, "run --backing %s --gen seq:n=1", backing_with("v0.b", "vcpus=2", "vcpus=0"));
+	FAILS(args, 1, "v0.b:2: VM 'a': vcpus must be at least 1", NULL);
+	snprintf(text, sizeof text, "%s%s", backing_ok, backing_ok + strlen("mmusim-backing 1\n"));
+	snprintf(args, sizeof args, "run --backing %s --gen seq:n=1", file("dup.b", text));
+	FAILS(args, 1, "dup.b: VM 'a' (algo contig) given twice (records 1 and 2)", NULL);
+	snprintf(args, sizeof args, "gzip -c %s/ok.b > %s/gz.b && %s run --backing %s/gz.b --gen seq:n=1",
+		 test_tmpdir(), test_tmpdir(), test_mmusim(), test_tmpdir());
+	{
+		char *out = NULL, *err = NULL;
+		CHECK_EQ(test_run(args, &out, &err), 1);
+		CHECK_EQ(nlines(err), 1);
+		CHECK_STR_CONTAINS(err, "gz.b: is gzip-compressed");
+		free(out);
+		free(err);
+	}
+	{
+		FILE *f;
+		const char *p = file("nul.b", "mmusim-backing 1\n");
+		f = fopen(p, "ab");
+		REQUIRE(f);
+		fputs("vm id=a", f);
+		fputc(0, f);
+		fputs("\n", f);
+		fclose(f);
+		snprintf(args, sizeof args, "run --backing %s --gen seq:n=1", p);
+		FAILS(args, 1, "nul.b:2: NUL byte (not a text file)", NULL);
+	}
+}
+
+/* ---- clusters ------------------------------------------------------------ */
+
+TEST(harden_cluster_kind_without_servers)
+{
+	char args[600];
+	snprintf(args, sizeof args, "place -c %s --gen azure:n=3",
+		 file("few.ini", "[cluster]\nservers = 1\n[server.a]\nram = 64G\ncores = 8\nshare = 50\n"
+		      "[server.b]\nram = 64G\ncores = 8\nshare = 50\n"));
+	FAILS(args, 1, "few.ini: [server.b] share: 50% of 1 servers is no server", NULL);
+}
+
+/* ---- traces: VM ids, positions, one error per failure --------------------- */
+
+TEST(harden_trace_vm_errors_have_position)
+{
+	char args[600];
+	snprintf(args, sizeof args, "run %s", file("novm.txt", "R 0x1000 8\nVM 3\nR 0x2000 8\n"));
+	FAILS(args, 1, "novm.txt:2: VM 3: this machine runs no virtual machines", NULL);
+	snprintf(args, sizeof args, "run -w nested %s", file("wrap.txt", "R 0x1000 8\n\nVM 4294967295\n"));
+	FAILS(args, 1, "wrap.txt:3: VM 4294967295: VM ids go up to 65534", NULL);
+	snprintf(args, sizeof args, "run -w nested %s", file("top.txt", "VM 65534\nR 0x1000 8\nVM 65535\n"));
+	FAILS(args, 1, "top.txt:3: VM 65535: VM ids go up to 65534", NULL);
+	snprintf(args, sizeof args, "%s gen multivm:n=10,vms=2 -o %s/mv.bin && %s run %s/mv.bin", test_mmusim(),
+		 test_tmpdir(), test_mmusim(), test_tmpdir());
+	{
+		char *out = NULL, *err = NULL;
+		CHECK_EQ(test_run(args, &out, &err), 1);
+		CHECK_EQ(nlines(err), 1);
+		CHECK_STR_CONTAINS(err, "mv.bin: record 1: VM 0: this machine runs no virtual machines");
+		free(out);
+		free(err);
+	}
+}
+
+/* A reader error after an event the simulator refuses, in one batch: only
+ * the simulator's error (the first failure) is reported; a reader error
+ * after good events is reported once, after they ran. */
+TEST(harden_one_error_per_failure)
+{
+	char args[600];
+	snprintf(args, sizeof args, "run %s", file("two.txt", "R 0x1000 8\nVM 3\nR 0x2000 8\nBAD\n"));
+	FAILS(args, 1, "two.txt:2: VM 3: this machine runs no virtual machines", NULL);
+	snprintf(args, sizeof args, "run %s", file("late.txt", "R 0x1000 8\nR 0x2000 8\nBAD\n"));
+	FAILS(args, 1, "late.txt:3: unknown keyword 'BAD'", NULL);
+	snprintf(args, sizeof args, "run --format lackey %s", file("lk.txt", "I  04012ad0,3\nVM 3\n"));
+	FAILS(args, 1, "lk.txt:2: malformed lackey line", NULL);
+}
