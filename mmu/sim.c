@@ -2,6 +2,7 @@
  * sim.c - the simulation loop (model notes in sim.h).
  */
 #include "sim.h"
+#include "machine/pte.h"
 #include "machine/oracle.h"
 
 #include <errno.h>
@@ -578,6 +579,15 @@ int sim_run(struct sim *s, struct trace *t)
 
 	s->trace_name = trace_name(t);
 	s->trace_format = trace_fmt_name(trace_format(t));
+	/* every access beyond the user space would be a delivered fault */
+	if (trace_va_end(t) > (u64)va_user_limit((int)s->cfg.os.levels)) {
+		fprintf(stderr, "mmusim: --gen %s: base + footprint = 0x%llx ends beyond the %u-level user space "
+			"(0x%llx; [os] levels = 5 gives 0x%llx)\n", trace_name(t),
+			(unsigned long long)trace_va_end(t), s->cfg.os.levels,
+			(unsigned long long)va_user_limit((int)s->cfg.os.levels),
+			(unsigned long long)va_user_limit(5));
+		return -EINVAL;
+	}
 	while ((n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0) {
 		u64 base = s->events;
 		if ((r = sim_events(s, buf, n))) {
@@ -587,6 +597,10 @@ int sim_run(struct sim *s, struct trace *t)
 				fprintf(stderr, "mmusim: %s: VM %u: this machine runs no virtual machines "
 					"(use a walker that needs one, or [vm] enabled = true)\n",
 					trace_where(t, k, where, sizeof where), buf[k].size);
+			else if (r == -EUSERS && buf[k].kind == EV_VM)
+				fprintf(stderr, "mmusim: %s: VM %u: more than %u virtual machines (each costs about "
+					"180 KB of memory)\n", trace_where(t, k, where, sizeof where), buf[k].size,
+					VM_COUNT_MAX);
 			else if (r == -ERANGE && buf[k].kind == EV_VM)
 				fprintf(stderr, "mmusim: %s: VM %u: VM ids go up to %u (16-bit VPIDs)\n",
 					trace_where(t, k, where, sizeof where), buf[k].size, VM_ID_MAX);

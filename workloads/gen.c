@@ -395,6 +395,11 @@ int trace_gen_create(struct gen **gp, const char *spec)
 	return 0;
 }
 
+u64 trace_gen_va_end(const struct gen *g)
+{
+	return g->def->fill ? 0 : g->base + g->maplen;
+}
+
 static inline u8 gen_kind(struct gen *g)
 {
 	if (g->ifrac > 0 && rng_unit(&g->krng) < g->ifrac)

@@ -93,6 +93,11 @@ static void trace_msg_flush(struct trace *t)
 	}
 }
 
+u64 trace_va_end(const struct trace *t)
+{
+	return t->gen ? trace_gen_va_end(t->gen) : 0;
+}
+
 const char *trace_where(const struct trace *t, int k, char *buf, size_t n)
 {
 	if ((t->fmt == FMT_TEXT || t->fmt == FMT_LACKEY) && t->pos && k < t->pos_cap)

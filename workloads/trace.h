@@ -67,6 +67,9 @@ int trace_read(struct trace *t, struct ev *buf, int max);
  * messages about it: "NAME:LINE" (text, lackey), "NAME: record N" (bin),
  * "NAME: event N" (generators). Returns buf. */
 const char *trace_where(const struct trace *t, int k, char *buf, size_t n);
+/* The end of the virtual addresses the trace's accesses use, when known
+ * before reading (a generator's base + footprint); else 0. */
+u64 trace_va_end(const struct trace *t);
 /* The format actually being read (after auto-detection). */
 enum trace_fmt trace_format(const struct trace *t);
 const char *trace_name(const struct trace *t);

@@ -103,6 +103,8 @@ bool trace_lackey_line(const char *line, size_t n);
 int trace_gen_create(struct gen **g, const char *spec);
 int trace_gen_read(struct trace *t, struct ev *buf, int max);
 void trace_gen_destroy(struct gen *g);
+/* End of the address range a generator's accesses use (0: not known). */
+u64 trace_gen_va_end(const struct gen *g);
 
 /* Binary writer pieces (trace_bin.c). `st` keeps prev va/size. */
 struct bin_enc {

@@ -483,6 +483,41 @@ static int load_rows(struct vmtrace *t, const char *path, enum vmtrace_fmt fmt, 
 	return r < 0 ? r : 0;
 }
 
+static const struct vmtrace *id_cmp_t;
+
+static int id_cmp(const void *a, const void *b)
+{
+	const u64 *x = a, *y = b;
+	int c = strcmp(id_cmp_t->ids + id_cmp_t->v[*x].id, id_cmp_t->ids + id_cmp_t->v[*y].id);
+	return c ? c : (*x > *y) - (*x < *y);
+}
+
+/* Two VMs of one id (rows of csv or azure, files of bitbrains: 1.csv and
+ * 1.csv.gz are both VM 1) would be one VM to every report: refused. */
+static int dup_ids(const struct vmtrace *t)
+{
+	u64 *ix = malloc((t->n ? t->n : 1) * sizeof *ix), i, m = 0;
+	int r = 0;
+	if (!ix) {
+		fprintf(stderr, "mmusim: %s: out of memory\n", t->name);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].id != VMTRACE_NOID)
+			ix[m++] = i;
+	id_cmp_t = t;
+	qsort(ix, m, sizeof *ix, id_cmp);
+	for (i = 1; i < m && !r; i++)
+		if (!strcmp(t->ids + t->v[ix[i - 1]].id, t->ids + t->v[ix[i]].id)) {
+			fprintf(stderr, "mmusim: %s: VM id '%.64s' given twice (VMs %llu and %llu in file order)\n",
+				t->name, t->ids + t->v[ix[i]].id, (unsigned long long)ix[i - 1] + 1,
+				(unsigned long long)ix[i] + 1);
+			r = -EINVAL;
+		}
+	free(ix);
+	return r;
+}
+
 int vmtrace_load(struct vmtrace *t, const char *path, enum vmtrace_fmt fmt, bool skip_bad)
 {
 	int r;
@@ -501,6 +536,8 @@ int vmtrace_load(struct vmtrace *t, const char *path, enum vmtrace_fmt fmt, bool
 	default:
 		r = -EINVAL;
 	}
+	if (!r)
+		r = dup_ids(t);
 	if (r < 0)
 		vmtrace_free(t);
 	return r;

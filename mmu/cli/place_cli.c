@@ -26,6 +26,8 @@
 #define DEFAULT_ALGOS "first,min,max,contig"
 #define DEFAULT_INTERVAL 3600
 #define DEFAULT_BACKING_VMS "first:10"
+/* The most rows --csv writes per algorithm (docs/placement.md). */
+#define PLACE_CSV_ROWS_MAX 10000000u
 
 struct popts {
 	const char *cluster, *algo, *format, *gen, *csv, *backing, *backing_vms, *write_trace;
@@ -167,9 +169,10 @@ static int select_vms(const struct vmtrace *t, const char *spec, u8 *sel)
 	}
 	if (!strncmp(spec, "first:", 6) || !strncmp(spec, "largest:", 8)) {
 		const char *num = strchr(spec, ':') + 1;
+		errno = 0;
 		n = strtoull(num, &end, 10);
-		if (*end || !*num || *num == '-')
-			return usage("bad --backing-vms '%s' (first:N, largest:N, all or ids)", spec);
+		if (*end || !*num || *num == '-' || errno == ERANGE || n == 0)
+			return usage("bad --backing-vms '%s' (first:N, largest:N with N at least 1, all or ids)", spec);
 		n = MIN(n, t->n);
 		if (spec[0] == 'f') {
 			memset(sel, 1, n);
@@ -413,6 +416,19 @@ int place_main(int argc, char **argv)
 		}
 	}
 	if (o.csv) {
+		/* one row per algorithm and interval over the trace's span */
+		u64 lo = UINT64_MAX, hi = 0, k;
+		for (k = 0; k < t.n; k++) {
+			lo = MIN(lo, t.v[k].created);
+			hi = MAX(hi, t.v[k].deleted);
+		}
+		if ((hi - lo) / o.interval >= PLACE_CSV_ROWS_MAX) {
+			fprintf(stderr, "mmusim: place: --csv: the trace spans %llu s, more than %u rows of --interval "
+				"%llu s (raise --interval)\n", (unsigned long long)(hi - lo), PLACE_CSV_ROWS_MAX,
+				(unsigned long long)o.interval);
+			status = EXIT_RUNTIME;
+			goto out;
+		}
 		csv = fopen(o.csv, "w");
 		if (!csv) {
 			fprintf(stderr, "mmusim: %s: %s\n", o.csv, strerror(errno));

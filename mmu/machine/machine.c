@@ -186,7 +186,10 @@ int machine_switch_vm(struct machine *m, u32 id)
 	if (i < m->nparked) {
 		slot_swap(m, &m->parked[i]);
 	} else {
-		struct vm_slot *n = realloc(m->parked, (m->nparked + 1) * sizeof *n);
+		struct vm_slot *n;
+		if (m->nparked + 1 >= VM_COUNT_MAX)
+			return -EUSERS;     /* the caller reports it (sim_run: with the trace position) */
+		n = realloc(m->parked, (m->nparked + 1) * sizeof *n);
 		if (!n)
 			return -ENOMEM;
 		m->parked = n;

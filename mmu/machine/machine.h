@@ -99,6 +99,11 @@ void machine_notify_ept_violation(struct machine *m, u64 gpa, int level, u32 ent
 void machine_notify_remap_vm(struct machine *m, u32 vpid);
 /* VM ids: 0..VM_ID_MAX; the VPID is id + 1, 16 bits ([SDM] vol. 3C 29.1). */
 #define VM_ID_MAX 65534u
+/* At most VM_COUNT_MAX VMs exist at once: each costs about 180 KB of real
+ * memory (its own TLB-sized state, tables and allocators), so 4096 VMs
+ * take about 730 MB. A VM event that would create one more fails with
+ * -EUSERS. */
+#define VM_COUNT_MAX 4096u
 /* VM event: makes VM id current (creating it on first use) and tells every
  * MMU instance (a VM entry with the new VM's VPID and CR3). 0 or -errno
  * (message printed). */

@@ -261,3 +261,75 @@ TEST(harden_one_error_per_failure)
 	snprintf(args, sizeof args, "run --format lackey %s", file("lk.txt", "I  04012ad0,3\nVM 3\n"));
 	FAILS(args, 1, "lk.txt:2: malformed lackey line", NULL);
 }
+
+/* ---- VM lifetime traces and the placement command ------------------------- */
+
+TEST(harden_vmtrace_repeated_ids)
+{
+	char args[700];
+	snprintf(args, sizeof args, "place -c configs/cluster-azure.ini %s",
+		 file("rep.csv", "a,0,10,1,1G\nb,0,10,1,1G\na,5,10,1,1G\n"));
+	FAILS(args, 1, "rep.csv: VM id 'a' given twice (VMs 1 and 3 in file order)", NULL);
+	snprintf(args, sizeof args, "place -c configs/cluster-azure.ini --format azure %s",
+		 file("rep.az", "x,s,d,0,3600,1,1,1,Interactive,2,4\nx,s,d,0,3600,1,1,1,Interactive,2,4\n"));
+	FAILS(args, 1, "rep.az: VM id 'x' given twice (VMs 1 and 2 in file order)", NULL);
+	/* Bitbrains: 1.csv and 1.csv.gz are both VM 1 */
+	snprintf(args, sizeof args,
+		 "mkdir -p %s/bb && cp test/fuzz/vmtrace/bitbrains %s/bb/1.csv && "
+		 "tail -c +2 %s/bb/1.csv > %s/bb/x && mv %s/bb/x %s/bb/1.csv && gzip -k %s/bb/1.csv && "
+		 "%s place -c configs/cluster-azure.ini %s/bb",
+		 test_tmpdir(), test_tmpdir(), test_tmpdir(), test_tmpdir(), test_tmpdir(), test_tmpdir(),
+		 test_tmpdir(), test_mmusim(), test_tmpdir());
+	{
+		char *out = NULL, *err = NULL;
+		CHECK_EQ(test_run(args, &out, &err), 1);
+		CHECK_EQ(nlines(err), 1);
+		CHECK_STR_CONTAINS(err, "bb: VM id '1' given twice (VMs 1 and 2 in file order)");
+		free(out);
+		free(err);
+	}
+}
+
+TEST(harden_place_limits)
+{
+	char args[700];
+	FAILS("place -c configs/cluster-azure.ini --gen azure:n=20 --backing /dev/null --backing-vms first:0", 2,
+	      "bad --backing-vms 'first:0'", NULL);
+	FAILS("place -c configs/cluster-azure.ini --gen azure:n=20 --backing /dev/null "
+	      "--backing-vms largest:99999999999999999999999", 2, "bad --backing-vms 'largest:9999", NULL);
+	/* one VM living 2^53 - 1 s: 2.5e12 rows of 3600 s */
+	snprintf(args, sizeof args, "place -c configs/cluster-azure.ini --csv %s/rows.csv %s", test_tmpdir(),
+		 file("long.csv", "a,0,9007199254740991,1,1G\n"));
+	FAILS(args, 1, "--csv: the trace spans 9007199254740991 s, more than 10000000 rows of --interval 3600 s", NULL);
+}
+
+/* ---- generators and VMs: what the model can hold ---------------------------- */
+
+TEST(harden_gen_footprint_beyond_user_space)
+{
+	FAILS("run --gen uniform:footprint=1P,n=10", 1,
+	      "--gen uniform:footprint=1P,n=10: base + footprint = 0x47f0000000000 ends beyond the 4-level user space "
+	      "(0x800000000000", NULL);
+	FAILS("compare -w native,nested --gen zipf:footprint=128T,n=10", 1, "ends beyond the 4-level user space", NULL);
+	{
+		char cmd[300], *out = NULL, *err = NULL;
+		snprintf(cmd, sizeof cmd, "%s run -s os.levels=5 --gen uniform:footprint=1P,n=10", test_mmusim());
+		CHECK_EQ(test_run(cmd, &out, &err), 0);
+		free(out);
+		free(err);
+	}
+}
+
+TEST(harden_vm_count_bounded)
+{
+	char *text = malloc(100000), args[600];
+	size_t len = 0;
+	unsigned i;
+	REQUIRE(text);
+	for (i = 0; i <= 4096; i++)
+		len += (size_t)snprintf(text + len, 100000 - len, "VM %u\nR 0x1000 8\n", i);
+	snprintf(args, sizeof args, "run -w nested %s", file("many.txt", text));
+	/* VM 0 .. 4095 exist; VM 4096 (line 8193) would be VM number 4097 */
+	FAILS(args, 1, "many.txt:8193: VM 4096: more than 4096 virtual machines", NULL);
+	free(text);
+}
