@@ -684,13 +684,17 @@ static int ini_report(const char *src)
 
 /* What iniparser 4.1 lets through or misreports, checked on the raw
  * text first: a NUL byte or a gzip stream (iniparser calls either "line
- * too long"), a section given twice (iniparser merges the two), a value
- * with an unbalanced quote (iniparser drops the quote). 0 or -EINVAL
+ * too long"), a section given twice (iniparser merges the two), a key
+ * given twice in a section (iniparser keeps the last), a value with an
+ * unbalanced quote (iniparser drops the quote). Keys are matched within
+ * the section they follow (nseen: sections so far; 0 before the first). 0 or -EINVAL
  * after one line "SRC:LINE: why". */
 static int ini_prescan(const char *path, const char *src)
 {
-	enum { SEEN_MAX = 512 };
+	enum { SEEN_MAX = 512, KEYS_MAX = 1024 };
 	struct { char name[64]; long line; } *seen;
+	struct { char name[64]; long line; int sec; } *keys;
+	int nkeys = 0;
 	char buf[1024], where[600];
 	long lineno = 0;
 	int nseen = 0, rc = 0, c0, c1;
@@ -706,7 +710,8 @@ static int ini_prescan(const char *path, const char *src)
 	}
 	rewind(f);
 	seen = calloc(SEEN_MAX, sizeof *seen);
-	SIM_BUG_ON(!seen);
+	keys = calloc(KEYS_MAX, sizeof *keys);
+	SIM_BUG_ON(!seen || !keys);
 	while (!rc) {
 		size_t n = 0;
 		int ch;
@@ -762,13 +767,36 @@ static int ini_prescan(const char *path, const char *src)
 			continue;
 		}
 		if ((e = strchr(s, '='))) {
+			char *k = s, *ke = e;
+			int i;
 			for (e++; isspace((unsigned char)*e); e++)
 				;
-			if ((*e == '"' || *e == '\'') && !strchr(e + 1, *e))
+			if ((*e == '"' || *e == '\'') && !strchr(e + 1, *e)) {
 				rc = cfg_error(where, NULL, NULL, "unbalanced %c in the value '%.60s'", *e, e);
+				break;
+			}
+			/* a key given twice in one section (iniparser keeps the last) */
+			while (ke > k && isspace((unsigned char)ke[-1]))
+				ke--;
+			if (ke == k || (size_t)(ke - k) >= sizeof keys[0].name)
+				continue;
+			for (i = 0; i < nkeys; i++)
+				if (keys[i].sec == nseen && strlen(keys[i].name) == (size_t)(ke - k) &&
+				    !strncasecmp(keys[i].name, k, (size_t)(ke - k))) {
+					rc = cfg_error(where, NULL, NULL, "%.*s: key given twice in its section (first at "
+						       "line %ld)", (int)(ke - k), k, keys[i].line);
+					break;
+				}
+			if (!rc && nkeys < KEYS_MAX) {
+				memcpy(keys[nkeys].name, k, (size_t)(ke - k));
+				keys[nkeys].name[ke - k] = 0;
+				keys[nkeys].sec = nseen;
+				keys[nkeys++].line = lineno;
+			}
 		}
 	}
 	free(seen);
+	free(keys);
 	fclose(f);
 	return rc;
 }

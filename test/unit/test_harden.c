@@ -122,6 +122,8 @@ TEST(harden_ini_raw_text)
 		 file("dupc.ini", "[cluster]\nservers = 10\n[server.a]\nram = 64G\ncores = 8\nshare = 50\n"
 		      "[server.a]\nshare = 50\n"));
 	FAILS(args, 1, "dupc.ini:7: [server.a]: section given twice (first at line 3)", NULL);
+	snprintf(args, sizeof args, "config -c %s", file("key2.ini", "[cpu]\nghz = 1\n[os]\nlevels = 4\nLevels = 5\n"));
+	FAILS(args, 1, "key2.ini:5: Levels: key given twice in its section (first at line 4)", NULL);
 	snprintf(args, sizeof args, "config -c %s", file("q.ini", "[tlb.l1d]\nentries = \"64\n"));
 	FAILS(args, 1, "q.ini:2: unbalanced \" in the value '\"64'", NULL);
 	snprintf(args, sizeof args, "config -c %s", file("hex.ini", "[cpu]\nghz = 0x10\n"));
