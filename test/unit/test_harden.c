@@ -277,16 +277,16 @@ TEST(harden_vmtrace_repeated_ids)
 	FAILS(args, 1, "rep.az: VM id 'x' given twice (VMs 1 and 2 in file order)", NULL);
 	/* Bitbrains: 1.csv and 1.csv.gz are both VM 1 */
 	snprintf(args, sizeof args,
-		 "mkdir -p %s/bb && cp test/fuzz/vmtrace/bitbrains %s/bb/1.csv && "
-		 "tail -c +2 %s/bb/1.csv > %s/bb/x && mv %s/bb/x %s/bb/1.csv && gzip -k %s/bb/1.csv && "
-		 "%s place -c configs/cluster-azure.ini %s/bb",
+		 "mkdir -p %s/bbdup && cp test/fuzz/vmtrace/bitbrains %s/bbdup/1.csv && "
+		 "tail -c +2 %s/bbdup/1.csv > %s/bbdup/x && mv %s/bbdup/x %s/bbdup/1.csv && gzip -k %s/bbdup/1.csv && "
+		 "%s place -c configs/cluster-azure.ini %s/bbdup",
 		 test_tmpdir(), test_tmpdir(), test_tmpdir(), test_tmpdir(), test_tmpdir(), test_tmpdir(),
 		 test_tmpdir(), test_mmusim(), test_tmpdir());
 	{
 		char *out = NULL, *err = NULL;
 		CHECK_EQ(test_run(args, &out, &err), 1);
 		CHECK_EQ(nlines(err), 1);
-		CHECK_STR_CONTAINS(err, "bb: VM id '1' given twice (VMs 1 and 2 in file order)");
+		CHECK_STR_CONTAINS(err, "bbdup: VM id '1' given twice (VMs 1 and 2 in file order)");
 		free(out);
 		free(err);
 	}
