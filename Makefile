@@ -38,16 +38,21 @@ FUZZ_PKGS := clang libclang-rt-14-dev
 .PHONY: all test check bench demo deps fuzz fuzz-build clean figures fuzz-diff FORCE
 all: $(BUILD)/mmusim $(BUILD)/test_runner
 
+# Installs the Debian packages $(1), only those missing.
+define install_pkgs
+missing=""; for p in $(1); do \
+  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+done; \
+if [ -n "$$missing" ]; then \
+  echo "installing:$$missing"; \
+  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+fi
+endef
+
 # Installs the Debian packages the build needs, only when one is missing.
 deps:
-	@missing=""; for p in $(DEB_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
-	fi
+	@$(call install_pkgs,$(DEB_PKGS))
 
 $(BUILD)/gen/default_ini.c: configs/default.ini mmu/util/embed.sh
 	@mkdir -p $(dir $@)
@@ -131,27 +136,24 @@ figures: deps
 
 # Fuzzing (docs/fuzzing.md): every target of test/fuzz/harness.h under
 # libFuzzer with ASan and UBSan, FUZZ_TIME seconds each, one after another
-# (niced). New inputs go to build-fuzz/corpus/NAME; those that reach new
-# coverage are merged into the kept corpus test/fuzz/NAME, which `make test`
-# replays. A crash, leak, sanitizer report or hang is kept in
-# build-fuzz/findings/ and fails the target. FUZZ_TARGETS picks targets;
-# FUZZ_EXTRA names further make targets run after them (long modes of other
-# randomized tests).
+# (niced; test/fuzz/run.sh). New inputs go to build-fuzz/corpus/NAME; those
+# that reach new coverage are merged into the kept corpus test/fuzz/NAME,
+# which `make test` replays. A crash, leak, sanitizer report or hang is kept
+# in build-fuzz/findings/ and fails the run. One row per target is appended
+# to FUZZ_LOG (test/fuzz/CAMPAIGNS.md; FUZZ_LOG=/dev/null for none).
+# FUZZ_TARGETS picks targets; FUZZ_EXTRA names further make targets that
+# `make fuzz` runs after them: the long modes of other randomized tests
+# (default: fuzz-diff, the differential random-trace test; FUZZ_EXTRA= for
+# none).
 FUZZ_TARGETS ?= trace_text trace_bin trace_lackey ini override gen cluster vmtrace backing sim
 FUZZ_TIME    ?= 600
-FUZZ_EXTRA   ?=
+FUZZ_LOG     ?= test/fuzz/CAMPAIGNS.md
+FUZZ_EXTRA   ?= fuzz-diff
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_BUILD   := build-fuzz
 
 fuzz-build:
-	@missing=""; for p in $(FUZZ_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	fi
+	@$(call install_pkgs,$(FUZZ_PKGS))
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  $(FUZZ_BUILD)/libmmusim.a $(FUZZ_BUILD)/test/fuzz/harness.o
@@ -161,22 +163,9 @@ fuzz-build:
 	done
 
 fuzz: deps fuzz-build
-	@mkdir -p $(FUZZ_BUILD)/findings
-	@fail=0; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(FUZZ_BUILD)/corpus/$$t test/fuzz/$$t; \
-	  echo "fuzz $$t: $(FUZZ_TIME) s"; \
-	  ASAN_OPTIONS=detect_leaks=1 nice -n 19 $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) \
-	    -timeout=10 -rss_limit_mb=4096 -max_len=4096 \
-	    -close_fd_mask=3 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/findings/$$t- \
-	    $(FUZZ_BUILD)/corpus/$$t test/fuzz/$$t > $(FUZZ_BUILD)/$$t.log 2>&1 || fail=1; \
-	  grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)' $(FUZZ_BUILD)/$$t.log | sed "s/^/  /"; \
-	  nice -n 19 $(FUZZ_BUILD)/fuzz_$$t -merge=1 -close_fd_mask=3 -max_len=4096 test/fuzz/$$t \
-	    $(FUZZ_BUILD)/corpus/$$t > $(FUZZ_BUILD)/$$t.merge.log 2>&1 || fail=1; \
-	  grep -E 'MERGE-OUTER: [0-9]+ new files' $(FUZZ_BUILD)/$$t.merge.log | sed "s/^/  /"; \
-	done; \
-	ls $(FUZZ_BUILD)/findings/* 2>/dev/null && { echo "fuzz: findings above (replay: $(FUZZ_BUILD)/fuzz_NAME FILE)"; fail=1; }; \
-	for x in $(FUZZ_EXTRA); do $(MAKE) --no-print-directory $$x || fail=1; done; \
-	exit $$fail
+	@sh test/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_LOG) $(FUZZ_TARGETS); st=$$?; \
+	for x in $(FUZZ_EXTRA); do $(MAKE) --no-print-directory $$x || st=1; done; \
+	exit $$st
 
 clean:
 	rm -rf build build-san build-fuzz
