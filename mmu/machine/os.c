@@ -577,7 +577,7 @@ static int seg_setup(struct os *o, const struct cfg *c)
 	if (g == BUDDY_NONE) {
 		cfg_error(cfg_source(c, "segment", "guest_size"), "segment", "guest_size",
 			  "no contiguous guest-physical extent of %llu bytes", (unsigned long long)c->segment.guest_size);
-		return -ENOMEM;
+		return -EINVAL;     /* reported: not an out-of-memory of the simulator */
 	}
 	if ((r = bloom_init(&o->seg.filter, c->segment.filter_bits, c->segment.filter_hashes)) ||
 	    (r = vma_insert(p, v)))

@@ -83,6 +83,8 @@ TEST(harden_startup_checks_name_source)
 	      "(0x800000000000)");
 	FAILS("run -w nested -s vm.memory=16T -s vm.mmio_hole=true --gen seq:n=1", 1,
 	      "command line: [vm] memory: 17592186044416 bytes: at most 16 TiB", NULL);
+	FAILS("run -w guest-direct -s segment.guest_size=8G --gen seq:n=1", 1,
+	      "command line: [segment] guest_size: no contiguous guest-physical extent of 8589934592 bytes", NULL);
 	FAILS("run -s host.ram=32T --gen seq:n=1", 1, "command line: [host] ram: must be between 64M and 16T", NULL);
 	FAILS("run -s vm.memory=17T --gen seq:n=1", 1, "command line: [vm] memory: must be between 64M and 16T", NULL);
 }
@@ -201,6 +203,14 @@ TEST(harden_backing_files)
 		CHECK_STR_CONTAINS(err, "gz.b: is gzip-compressed");
 		free(out);
 		free(err);
+	}
+	{
+		char *big = malloc(6000);
+		REQUIRE(big);
+		snprintf(big, 6000, "mmusim-backing 1\n# %05000d\n", 0);
+		snprintf(args, sizeof args, "run --backing %s --gen seq:n=1", file("long.b", big));
+		FAILS(args, 1, "long.b:2: line longer than 4095 bytes", NULL);
+		free(big);
 	}
 	{
 		FILE *f;
