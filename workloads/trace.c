@@ -2,8 +2,9 @@
  * trace.c - opening, format detection and writing of event streams.
  *
  * Notes
- *   Reads: a path or "-" (standard input), through zlib gzopen/gzdopen, so
- *   every format may be gzip-compressed (gzread passes plain files through).
+ *   Reads: a path or "-" (standard input), through mmu/util/zin.h, so every
+ *   format may be gzip-compressed, in one member or several (plain files
+ *   pass through); bytes after the last member are an error.
  *   Produces: `struct ev` records via the reader of the detected format
  *   (trace_text.c, trace_lackey.c, trace_bin.c) or a generator (gen.c).
  *   Detection (FMT_AUTO), on the decompressed bytes: the binary magic
@@ -13,12 +14,14 @@
  *   else text. Writers produce the text and bin formats, gzip or plain.
  *   Errors: one line "mmusim: NAME: what" (the readers add LINE or record
  *   numbers), then -errno. An error is sticky: events decoded before it in
- *   the same call are returned first, every later trace_read returns it.
+ *   the same call are returned first, every later trace_read returns it,
+ *   and its message is printed when it is returned (so that an error the
+ *   caller finds in an earlier event is the only one printed).
  *   Does not handle: formats other than the three above, seeking, or more
  *   than one reader per file. A broken gzip stream is found at its end
- *   (zlib reports Z_BUF_ERROR "unexpected end of file" there), so events
+ *   (the input ends inside a member), so events
  *   before the cut have already been delivered when the error comes.
- *   Sources: zlib manual (gzread, gzerror, gzbuffer, gzopen "T" mode),
+ *   Sources: zlib manual (inflate; gzopen, gzwrite for the writers),
  *   docs/trace-format.md for every format.
  */
 #include "trace_int.h"
@@ -119,7 +122,7 @@ int trace_fill(struct trace *t)
 {
 	size_t keep = (size_t)(t->end - t->p);
 	size_t room;
-	int r, zerr;
+	ssize_t r;
 	const char *msg;
 
 	if (t->eof)
@@ -130,28 +133,23 @@ int trace_fill(struct trace *t)
 	t->end = t->buf + keep;
 	room = TRACE_BUF - keep;
 	SIM_BUG_ON(room == 0);
-	r = gzread(t->gz, t->buf + keep, (unsigned)room);
-	msg = gzerror(t->gz, &zerr);
-	if (r < 0 && zerr == Z_ERRNO) {
+	errno = 0;
+	r = zin_read(t->zin, t->buf + keep, room);
+	if (r < 0) {
 		int e = errno ? errno : EIO;
 		trace_msg(t, "%s: %s", t->name, strerror(e));
 		return trace_fail(t, -e);
 	}
-	if (r < 0)
-		r = 0;
 	t->end += r;
 	if ((size_t)r < room) {
 		t->eof = true;
 		memset(t->buf + keep + (size_t)r, 0, TRACE_PAD);
-		if (zerr == Z_BUF_ERROR) {
+		if ((msg = zin_error(t->zin))) {
 			t->gzerr = -EIO;
-			t->gzmsg = "truncated gzip stream";
-		} else if (zerr != Z_OK) {
-			t->gzerr = -EIO;
-			t->gzmsg = zerr == Z_DATA_ERROR ? "corrupt gzip stream" : msg;
+			t->gzmsg = msg;
 		}
 	}
-	return r;
+	return (int)r;
 }
 
 /* Whether the first line that is not blank or a comment is lackey output. */
@@ -174,8 +172,7 @@ static void trace_free(struct trace *t)
 {
 	if (!t)
 		return;
-	if (t->gz)
-		gzclose(t->gz);
+	zin_close(t->zin);
 	if (t->gen)
 		trace_gen_destroy(t->gen);
 	free(t->msg);        /* an error after one the caller reported first */
@@ -208,19 +205,18 @@ int trace_open(struct trace **tp, const char *path, enum trace_fmt fmt)
 	errno = 0;
 	if (!strcmp(path, "-")) {
 		int fd = dup(0);
-		t->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
-		if (!t->gz && fd >= 0)
+		t->zin = fd >= 0 ? zin_fdopen(fd) : NULL;
+		if (!t->zin && fd >= 0)
 			close(fd);
 	} else {
-		t->gz = gzopen(path, "rb");
+		t->zin = zin_open(path);
 	}
-	if (!t->gz) {
+	if (!t->zin) {
 		int e = errno ? errno : ENOMEM;
 		fprintf(stderr, "mmusim: %s: %s\n", t->name, strerror(e));
 		trace_free(t);
 		return -e;
 	}
-	gzbuffer(t->gz, 1u << 17);
 	r = trace_fill(t);
 	if (r < 0) {
 		trace_free(t);

@@ -12,6 +12,7 @@
 #define MMUSIM_TRACE_INT_H
 
 #include "trace.h"
+#include "../mmu/util/zin.h"
 
 #include <zlib.h>
 
@@ -33,7 +34,7 @@ struct trace {
 	int (*read)(struct trace *t, struct ev *buf, int max);
 	enum trace_fmt fmt;
 	char *name;               /* for messages: path, "<stdin>" or the spec */
-	gzFile gz;
+	struct zin *zin;          /* the input, gzip or plain (mmu/util/zin.h) */
 	u8 *buf;                  /* TRACE_BUF + TRACE_PAD bytes */
 	const u8 *p, *end;
 	bool eof;

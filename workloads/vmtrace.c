@@ -125,24 +125,22 @@ int vt_open(struct vt_file *f, const char *path)
 		return -ENOMEM;
 	}
 	errno = 0;
-	f->gz = gzopen(path, "rb");
-	if (!f->gz) {
+	f->zin = zin_open(path);
+	if (!f->zin) {
 		int e = errno ? errno : ENOMEM;
 		fprintf(stderr, "mmusim: %s: %s\n", path, strerror(e));
 		free(f->buf);
 		f->buf = NULL;
 		return -e;
 	}
-	gzbuffer(f->gz, 1u << 17);
 	return 0;
 }
 
 void vt_close(struct vt_file *f)
 {
-	if (f->gz)
-		gzclose(f->gz);
+	zin_close(f->zin);
 	free(f->buf);
-	f->gz = NULL;
+	f->zin = NULL;
 	f->buf = NULL;
 }
 
@@ -150,26 +148,21 @@ void vt_close(struct vt_file *f)
 static int vt_fill(struct vt_file *f)
 {
 	size_t keep = f->len - f->pos;
-	int r, zerr;
+	ssize_t r;
 	const char *msg;
 
 	memmove(f->buf, f->buf + f->pos, keep);
 	f->pos = 0;
 	f->len = keep;
-	r = gzread(f->gz, f->buf + keep, (unsigned)(VT_BUF - keep));
-	msg = gzerror(f->gz, &zerr);
-	if (r < 0 && zerr == Z_ERRNO) {
+	errno = 0;
+	r = zin_read(f->zin, f->buf + keep, VT_BUF - keep);
+	if (r < 0) {
 		int e = errno ? errno : EIO;
 		fprintf(stderr, "mmusim: %s: %s\n", f->name, strerror(e));
 		return -e;
 	}
-	if (zerr == Z_BUF_ERROR) {
-		fprintf(stderr, "mmusim: %s: truncated gzip stream\n", f->name);
-		return -EIO;
-	}
-	if (zerr != Z_OK) {
-		fprintf(stderr, "mmusim: %s: %s\n", f->name,
-			zerr == Z_DATA_ERROR ? "corrupt gzip stream" : msg);
+	if ((msg = zin_error(f->zin))) {
+		fprintf(stderr, "mmusim: %s: %s\n", f->name, msg);
 		return -EIO;
 	}
 	if (r <= 0)

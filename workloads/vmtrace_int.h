@@ -5,6 +5,7 @@
 #ifndef MMUSIM_VMTRACE_INT_H
 #define MMUSIM_VMTRACE_INT_H
 
+#include "../mmu/util/zin.h"
 #include "vmtrace.h"
 
 #include <zlib.h>
@@ -15,7 +16,7 @@
 
 /* A line reader over zlib (plain files pass through). */
 struct vt_file {
-	gzFile gz;
+	struct zin *zin;
 	const char *name;          /* for messages */
 	char *buf;                 /* VT_BUF + 1 bytes */
 	size_t pos, len;           /* unread bytes [pos, len) */

@@ -345,3 +345,33 @@ TEST(harden_vm_count_bounded)
 	FAILS(args, 1, "many.txt:8193: VM 4096: more than 4096 virtual machines", NULL);
 	free(text);
 }
+
+/* ---- gzip: bytes after the last member ------------------------------------- */
+
+static void junk_case(int line, const char *make, const char *run, const char *want)
+{
+	char cmd[1500], *out = NULL, *err = NULL;
+	int st;
+	snprintf(cmd, sizeof cmd, "cd %s && %s && %s %s", test_tmpdir(), make, test_mmusim(), run);
+	st = test_run(cmd, &out, &err);
+	if (st != (want ? 1 : 0) || (want && (nlines(err) != 1 || !strstr(err, want))))
+		test_fail(__FILE__, line, "`%s`: exit %d, stderr [%s], want %s", run, st, err, want ? want : "success");
+	free(out);
+	free(err);
+}
+
+TEST(harden_gzip_junk_after_member)
+{
+	char mk[600];
+	snprintf(mk, sizeof mk, "%s gen seq:n=50 --format text > t.txt && gzip -c t.txt > one.gz && "
+		 "cat one.gz one.gz > two.gz && (cat one.gz; printf junk) > junk.gz && "
+		 "head -c 40 one.gz > cut.gz && %s gen seq:n=50 -o b.gz && (cat b.gz; printf 'x') > bjunk.gz && "
+		 "printf 'a,0,10,1,1G\\n' | gzip > v.gz && (cat v.gz; printf '\\n\\n') > vjunk.gz", test_mmusim(),
+		 test_mmusim());
+	junk_case(__LINE__, mk, "run two.gz", NULL);          /* two members: one stream */
+	junk_case(__LINE__, "true", "run junk.gz", "junk.gz: junk after the gzip stream");
+	junk_case(__LINE__, "true", "run cut.gz", "cut.gz: truncated gzip stream");
+	junk_case(__LINE__, "true", "run bjunk.gz", "bjunk.gz: junk after the gzip stream");
+	junk_case(__LINE__, "true", "place -c $OLDPWD/configs/cluster-azure.ini vjunk.gz",
+		  "vjunk.gz: junk after the gzip stream");
+}
