@@ -102,14 +102,41 @@ int fuzz_override(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/* The VM-trace generators build the whole trace at once (100000 VMs by
+ * default, up to 10^8): a spec is fuzzed with n of at most FUZZ_VMS_MAX,
+ * and with n = FUZZ_VMS_MAX when it gives none. Returns NULL to skip. */
+#define FUZZ_VMS_MAX 2000
+static char *vm_spec(const char *spec)
+{
+	const char *p;
+	char *out;
+	bool given = false;
+	for (p = strchr(spec, ':'); p; p = strchr(p + 1, ',')) {
+		if (!strncmp(p + 1, "n=", 2)) {
+			char *end;
+			double v = strtod(p + 3, &end);
+			if (!(v <= FUZZ_VMS_MAX))
+				return NULL;
+			given = true;
+		}
+	}
+	if (given)
+		return strdup(spec);
+	if (asprintf(&out, "%s%sn=%d", spec, strchr(spec, ':') ? "," : ":", FUZZ_VMS_MAX) < 0)
+		abort();
+	return out;
+}
+
 /* A trace generator spec, or (first byte 'V') a VM-trace generator spec. */
 int fuzz_gen(const uint8_t *data, size_t size)
 {
 	char *s = as_string(data, size);
 	if (s[0] == 'V') {
 		struct vmtrace vt;
-		if (!vmtrace_gen(&vt, s + 1))
+		char *spec = vm_spec(s + 1);
+		if (spec && !vmtrace_gen(&vt, spec))
 			vmtrace_free(&vt);
+		free(spec);
 	} else {
 		struct trace *t;
 		if (!trace_open_gen(&t, s)) {
