@@ -1145,8 +1145,11 @@ int cfg_load_from(struct cfg *c, const char *file, const char *const *overrides,
 	rc = finalize(L);
 	if (!rc) {
 		*c = L->b.c;
-		for (i = 0; i < NKEYS; i++)
+		for (i = 0; i < NKEYS; i++) {
 			c->layer[i] = (u8)(L->seq[i] >= SEQ_OVERRIDE ? SEQ_OVERRIDE : L->seq[i]);
+			snprintf(c->ovr_src[i], sizeof c->ovr_src[i], "%s",
+				 L->seq[i] >= SEQ_OVERRIDE ? seq_src(L, L->seq[i]) : "");
+		}
 		snprintf(c->file, sizeof c->file, "%s", file ? file : "");
 	}
 out:
@@ -1160,7 +1163,9 @@ const char *cfg_source(const struct cfg *c, const char *sec, const char *key)
 	SIM_BUG_ON(k < 0);
 	if (c->layer[k] == SEQ_FILE)
 		return c->file;
-	return c->layer[k] == SEQ_DEFAULT ? SRC_DEFAULT : SRC_CMDLINE;
+	if (c->layer[k] == SEQ_OVERRIDE)
+		return c->ovr_src[k][0] ? c->ovr_src[k] : SRC_CMDLINE;
+	return SRC_DEFAULT;
 }
 
 void cfg_default(struct cfg *c)

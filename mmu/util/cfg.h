@@ -107,9 +107,10 @@ struct cfg_vmm {
 
 struct cfg {
 	/* Where each key was set last (cfg_source): 0 the embedded default,
-	 * 1 the file, 2 the command line; and the file's name. */
+	 * 1 the file, 2 an override; the file's name; an override's source. */
 	u8 layer[CFG_KEYS_MAX];
 	char file[CFG_FILE_MAX];
+	char ovr_src[CFG_KEYS_MAX][64];   /* an override's named source (cfg_load_from), or "" */
 	struct cfg_tlb tlb;
 	struct cfg_pwc pwc;
 	struct cfg_cache cache;

@@ -5,6 +5,7 @@
  * limit of docs/config.md and docs/placement.md is refused at load time.
  */
 #include "test.h"
+#include "../../mmu/util/cfg.h"
 
 #include <stdlib.h>
 
@@ -374,4 +375,19 @@ TEST(harden_gzip_junk_after_member)
 	junk_case(__LINE__, "true", "run bjunk.gz", "bjunk.gz: junk after the gzip stream");
 	junk_case(__LINE__, "true", "place -c $OLDPWD/configs/cluster-azure.ini vjunk.gz",
 		  "vjunk.gz: junk after the gzip stream");
+}
+
+/* The source a later check names: the file, the command line, or the
+ * source an override was given with (a sweep plan's file:line). */
+TEST(harden_cfg_source_of_each_layer)
+{
+	const char *ovr[] = { "walker.name=nested", "vm.memory=2G" };
+	const char *src[] = { "plan.ini:7", NULL };
+	const char *p = file("src.ini", "[segment]\nguest_size = 1G\n");
+	struct cfg c;
+	REQUIRE(cfg_load_from(&c, p, ovr, src, 2) == 0);
+	CHECK_STR_CONTAINS(cfg_source(&c, "walker", "name"), "plan.ini:7");
+	CHECK_STR_CONTAINS(cfg_source(&c, "vm", "memory"), "command line");
+	CHECK_STR_CONTAINS(cfg_source(&c, "segment", "guest_size"), "src.ini");
+	CHECK_STR_CONTAINS(cfg_source(&c, "cpu", "ghz"), "embedded default");
 }
