@@ -654,10 +654,5 @@ bool trace_truncated(const struct trace *t)
 
 u64 trace_pos(const struct trace *t)
 {
-	if (!t->gz)
-		return 0;
-	{
-		z_off_t o = gzoffset(t->gz);
-		return o > 0 ? (u64)o : 0;
-	}
+	return t->zin ? (u64)zin_offset(t->zin) : 0;
 }

@@ -17,6 +17,7 @@ struct zin {
 	int fd;
 	bool gzip, eof, inited, boundary;   /* boundary: between two members */
 	const char *err;
+	unsigned long long rd;              /* bytes read from the file */
 	z_stream z;
 	unsigned char in[ZIN_BUF];
 };
@@ -40,6 +41,7 @@ static int refill(struct zin *z)
 		return 0;
 	}
 	z->z.avail_in += (unsigned)r;
+	z->rd += (unsigned long long)r;
 	return 1;
 }
 
@@ -153,6 +155,11 @@ ssize_t zin_read(struct zin *z, void *buf, size_t n)
 		/* Z_OK, Z_BUF_ERROR: more input or room needed; loop */
 	}
 	return (ssize_t)got;
+}
+
+unsigned long long zin_offset(const struct zin *z)
+{
+	return z->rd - z->z.avail_in;
 }
 
 const char *zin_error(const struct zin *z)

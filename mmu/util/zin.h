@@ -25,6 +25,8 @@ ssize_t zin_read(struct zin *z, void *buf, size_t n);
 /* NULL while the stream is sound; else "truncated gzip stream", "corrupt
  * gzip stream" or "junk after the gzip stream". */
 const char *zin_error(const struct zin *z);
+/* Bytes of the file consumed so far (compressed bytes for gzip). */
+unsigned long long zin_offset(const struct zin *z);
 void zin_close(struct zin *z);
 
 #endif
