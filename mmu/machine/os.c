@@ -227,20 +227,16 @@ static void seg_escape(struct os *o, struct proc *p, u64 start, u64 end)
 	}
 }
 
-/* Where an unmap may free page-table pages (os.h; Linux's free_pgtables):
- * [end of the previous VMA, start of the next one), those unmapped left out. */
+/* Where an unmap may free tables (os.h, free_pgtables): previous VMA's end, next's start. */
 struct pt_bounds { u64 floor, ceiling; };
 
 static struct pt_bounds unmap_bounds(const struct proc *p, u64 start, u64 end)
 {
 	struct pt_bounds b = { 0, ~0ull };
-	u32 i;
-	for (i = 0; i < p->nvma; i++) {
-		const struct vma *v = &p->vma[i];
-		if (v->start < start)
-			b.floor = MAX(b.floor, MIN(v->end, start));
-		if (v->end > end)
-			b.ceiling = MIN(b.ceiling, MAX(v->start, end));
+	const struct vma *v;
+	for (v = p->vma; v < p->vma + p->nvma; v++) {
+		b.floor = v->start < start ? MAX(b.floor, MIN(v->end, start)) : b.floor;
+		b.ceiling = v->end > end ? MIN(b.ceiling, MAX(v->start, end)) : b.ceiling;
 	}
 	return b;
 }
