@@ -253,7 +253,7 @@ static void agile_pt_write(struct walker *w, const struct pt_update *pu)
 		 * the guest may free the page and reuse it at another level */
 		u64 c = (pu->old & PTE_ADDR_MASK) >> PAGE_SHIFT;
 		if (u64map_get(&sh->nested, gk(w, c))) {
-			mark_nested(w, c, pu->level - 1, c, false);
+			mark_nested(w, c, pu->level - 1, c, MARK_OFF);
 			u64map_del(&sh->tops, gk(w, c));
 		}
 	}
