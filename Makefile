@@ -11,8 +11,8 @@ BUILD   ?= build
 # /usr/include/iniparser); zlib and libelf have one.
 INI_CFLAGS := $(shell pkg-config --cflags iniparser 2>/dev/null || echo -I/usr/include/iniparser)
 INI_LIBS   := $(shell pkg-config --libs iniparser 2>/dev/null || echo -liniparser)
-PC_CFLAGS  := $(shell pkg-config --cflags zlib libelf 2>/dev/null)
-PC_LIBS    := $(shell pkg-config --libs zlib libelf 2>/dev/null || echo -lz -lelf)
+PC_CFLAGS  := $(shell pkg-config --cflags zlib libelf liblzma libzstd 2>/dev/null)
+PC_LIBS    := $(shell pkg-config --libs zlib libelf liblzma libzstd 2>/dev/null || echo -lz -lelf -llzma -lzstd)
 
 ALL_CFLAGS := $(STD) $(WARN) $(CFLAGS) $(INI_CFLAGS) $(PC_CFLAGS) -I. -I$(BUILD)/gen -MMD -MP
 LDLIBS     := $(INI_LIBS) $(PC_LIBS) -lm
@@ -27,10 +27,10 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ := $(BUILD)/test/bench/bench.o
 
 # Build and test dependencies: the libraries, valgrind (lackey traces in the
-# tests), GNU parallel, gnuplot, Slurm and munge (the sweep tests start a
-# single-node Slurm cluster of their own).
-DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev pkg-config valgrind \
-	    parallel gnuplot-nox slurm-wlm munge
+# tests), qemu-user (the recorder), GNU parallel, gnuplot, Slurm and munge
+# (the sweep tests start a single-node Slurm cluster of their own).
+DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev liblzma-dev libzstd-dev pkg-config valgrind \
+	    qemu-user parallel gnuplot-nox slurm-wlm munge
 
 .PHONY: all test check bench demo deps clean figures fuzz-diff
 all: $(BUILD)/mmusim $(BUILD)/test_runner

@@ -252,6 +252,8 @@ int sim_event(struct sim *s, const struct ev *e)
 	case EV_CTX:
 		r = os_switch(o, e->size);
 		break;
+	case EV_OBJ:            /* a loaded object: for attribution only */
+		break;
 	case EV_VM:
 		r = machine_switch_vm(&s->m, e->size);
 		if (r == -ENOMEM)

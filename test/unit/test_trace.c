@@ -14,6 +14,11 @@ static struct ev acc(int kind, u64 va, u32 size)
 	return (struct ev){ .kind = (u8)kind, .va = va, .size = size };
 }
 
+static struct ev accpc(int kind, u64 va, u32 size, u64 pc)
+{
+	return (struct ev){ .kind = (u8)kind, .va = va, .size = size, .pc = pc };
+}
+
 static struct ev region(int kind, u64 va, u64 len, u8 prot, u8 psize)
 {
 	return (struct ev){ .kind = (u8)kind, .va = va, .len = len, .prot = prot, .psize = psize };
@@ -490,8 +495,9 @@ TEST(trace_lackey_sample)
 		"==12345== \n"
 		"==12345== Counted 1 call to main()\n");
 	const struct ev want[] = {
-		acc(EV_I, 0x04010173, 3), acc(EV_R, 0x04222cac, 8), acc(EV_W, 0x0bebf8a8, 8),
-		acc(EV_M, 0x0421c7f0, 4), acc(EV_I, 0x1ffefffd80, 16), acc(EV_R, 0x7ff000010, 32),
+		acc(EV_I, 0x04010173, 3), accpc(EV_R, 0x04222cac, 8, 0x04010173),
+		accpc(EV_W, 0x0bebf8a8, 8, 0x04010173), accpc(EV_M, 0x0421c7f0, 4, 0x04010173),
+		acc(EV_I, 0x1ffefffd80, 16), accpc(EV_R, 0x7ff000010, 32, 0x1ffefffd80),
 	};
 	struct ev *v;
 	size_t n;
