@@ -20,8 +20,9 @@
 #define BIN_VERSION 1
 
 #define BIN_TAG_SIZE 0x04u    /* access: a size varint follows */
-#define BIN_TAG_PCD 0x08u     /* access with PC: a PC delta follows */
-#define BIN_TAG_PC 0x10u      /* access with PC (R, W, M) */
+#define BIN_TAG_PCD 0x08u     /* data access with PC: a PC delta follows */
+#define BIN_TAG_PC 0x10u      /* PC stream: data access with PC, or I */
+#define BIN_TAG_FALL 0x20u    /* I at the fall-through address, size in bits 0-3 */
 #define BIN_TAG_REGION 0x80u  /* 0x80 + kind: MAP .. VM */
 #define BIN_TAG_OBJ 0x90u     /* loaded object */
 #define BIN_TAG_END 0xffu
@@ -33,11 +34,18 @@
 
 enum { BIN_K_R, BIN_K_W, BIN_K_I, BIN_K_M, BIN_K_MAP, BIN_K_UNMAP, BIN_K_PROTECT, BIN_K_CTX, BIN_K_VM };
 
+/* Coder state. Legacy records (tags 0x00..0x07) share prev_va and
+ * prev_size; the PC stream keeps instructions (pc, isize: the next
+ * fall-through address is pc + isize) and data accesses (dva, dsize)
+ * apart, so that each is delta-coded against its own kind. */
 struct bin_enc {
 	uint64_t prev_va;
 	uint64_t prev_pc;     /* the current PC: the last I's address, or the
 			       * last PC written */
+	uint64_t prev_dva;
 	uint32_t prev_size;
+	uint32_t prev_isize;
+	uint32_t prev_dsize;
 };
 
 static inline uint64_t bin_zigzag(uint64_t d) { return (d << 1) ^ (uint64_t)((int64_t)d >> 63); }
@@ -56,7 +64,10 @@ static inline void bin_enc_init(struct bin_enc *st)
 {
 	st->prev_va = 0;
 	st->prev_pc = 0;
+	st->prev_dva = 0;
 	st->prev_size = 1;
+	st->prev_isize = 0;
+	st->prev_dsize = 1;
 }
 
 static inline size_t bin_enc_header(uint8_t *out)
@@ -68,32 +79,59 @@ static inline size_t bin_enc_header(uint8_t *out)
 }
 
 /* One access of kind R, W, I or M. pc is the accessing instruction's PC
- * (0: unknown; ignored for I, whose address is its PC). Returns the bytes
- * written at out (at most BIN_REC_MAX). */
+ * (0: unknown; ignored for I, whose address is its PC). Instructions and
+ * data accesses with a PC go to the PC stream, data accesses without one
+ * to the legacy records. Returns the bytes written at out (at most
+ * BIN_REC_MAX). */
 static inline size_t bin_enc_access(struct bin_enc *st, unsigned kind, uint64_t va, uint32_t size,
 				    uint64_t pc, uint8_t *out)
 {
 	uint8_t *q = out + 1;
-	unsigned tag = kind;
+	unsigned tag;
 
-	if (size != st->prev_size)
-		tag |= BIN_TAG_SIZE;
-	q = bin_put_varint(q, bin_zigzag(va - st->prev_va));
-	if (size != st->prev_size)
-		q = bin_put_varint(q, size);
 	if (kind == BIN_K_I) {
-		st->prev_pc = va;
-	} else if (pc) {
-		tag |= BIN_TAG_PC;
-		if (pc != st->prev_pc) {
-			tag |= BIN_TAG_PCD;
-			q = bin_put_varint(q, bin_zigzag(pc - st->prev_pc));
-			st->prev_pc = pc;
+		uint64_t fall = st->prev_pc + st->prev_isize;
+		if (va == fall && size >= 1 && size <= 15) {
+			out[0] = (uint8_t)(BIN_TAG_FALL | size);
+		} else {
+			tag = BIN_TAG_PC | kind;
+			q = bin_put_varint(q, bin_zigzag(va - fall));
+			if (size != st->prev_isize) {
+				tag |= BIN_TAG_SIZE;
+				q = bin_put_varint(q, size);
+			}
+			out[0] = (uint8_t)tag;
 		}
+		st->prev_pc = va;
+		st->prev_isize = size;
+		return (size_t)(q - out);
+	}
+	if (!pc) {
+		tag = kind;
+		q = bin_put_varint(q, bin_zigzag(va - st->prev_va));
+		if (size != st->prev_size) {
+			tag |= BIN_TAG_SIZE;
+			q = bin_put_varint(q, size);
+		}
+		out[0] = (uint8_t)tag;
+		st->prev_va = va;
+		st->prev_size = size;
+		return (size_t)(q - out);
+	}
+	tag = BIN_TAG_PC | kind;
+	q = bin_put_varint(q, bin_zigzag(va - st->prev_dva));
+	if (size != st->prev_dsize) {
+		tag |= BIN_TAG_SIZE;
+		q = bin_put_varint(q, size);
+	}
+	if (pc != st->prev_pc) {
+		tag |= BIN_TAG_PCD;
+		q = bin_put_varint(q, bin_zigzag(pc - st->prev_pc));
+		st->prev_pc = pc;
 	}
 	out[0] = (uint8_t)tag;
-	st->prev_va = va;
-	st->prev_size = size;
+	st->prev_dva = va;
+	st->prev_dsize = size;
 	return (size_t)(q - out);
 }
 

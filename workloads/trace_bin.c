@@ -141,8 +141,7 @@ int trace_bin_start(struct trace *t)
 	if (t->p[9] | t->p[10] | t->p[11])
 		return bin_err(t, 0, "bad header (reserved bytes not zero)");
 	t->p += BIN_HDR_LEN;
-	t->prev_va = 0;
-	t->prev_size = 1;
+	bin_enc_init(&t->bs);
 	return 0;
 }
 
@@ -189,12 +188,14 @@ static const u8 *bin_obj(struct trace *t, const u8 *p, const u8 *end, const char
 	char path[OBJ_PATH_MAX + 1];
 	u32 i;
 
+	/* varints may be read past `end` into the zero padding: each is
+	 * checked against `end` after it */
 	*why = "truncated: no end record";
-	if (end - p < 2 * (ptrdiff_t)VARINT_MAX)
-		return NULL;
 	memset(&o, 0, sizeof o);
 	p = get_varint(p, &bias);
 	p = get_varint(p, &plen);
+	if (p > end)
+		return NULL;
 	if (bias == VARINT_BAD || plen == VARINT_BAD) {
 		*why = "bad varint";
 		return NULL;
@@ -218,13 +219,13 @@ static const u8 *bin_obj(struct trace *t, const u8 *p, const u8 *end, const char
 		return NULL;
 	}
 	for (i = 0; i < o.nseg; i++) {
-		if (end - p < 1 + 2 * (ptrdiff_t)VARINT_MAX) {
-			*why = "truncated: no end record";
+		if (p >= end)
 			return NULL;
-		}
 		o.seg[i].prot = *p++;
 		p = get_varint(p, &o.seg[i].va);
 		p = get_varint(p, &o.seg[i].len);
+		if (p > end)
+			return NULL;
 		if (o.seg[i].va == VARINT_BAD || o.seg[i].len == VARINT_BAD) {
 			*why = "bad varint";
 			return NULL;
@@ -251,8 +252,8 @@ static const u8 *bin_obj(struct trace *t, const u8 *p, const u8 *end, const char
 int trace_bin_read(struct trace *t, struct ev *out, int max)
 {
 	const u8 *p = t->p, *q = p, *end = t->end;
-	u64 va = t->prev_va, pc = t->prev_pc, rec0 = t->rec;	/* events before this call */
-	u32 size = t->prev_size;
+	u64 va = t->bs.prev_va, pc = t->bs.prev_pc, dva = t->bs.prev_dva, rec0 = t->rec; /* events before this call */
+	u32 size = t->bs.prev_size, isize = t->bs.prev_isize, dsize = t->bs.prev_dsize;
 	int n = 0, err;
 	bool ended = t->ended;
 	const char *why = NULL;
@@ -279,38 +280,56 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 		}
 		tag = *p;
 		q = p + 1;
-		if (tag < 0x20 && (tag < 8 || (tag >= BIN_TAG_PC && (tag & 3) != EV_I))) {
-			u64 d, s = size, nva, npc = 0;
-			q = get_varint(q, &d);
-			if (tag & TAG_SIZE) {
-				q = get_varint(q, &s);
-				if (s - 1 >= ACC_SIZE_MAX) {
-					why = s == VARINT_BAD ? "bad varint" : "size out of range 1..4096";
+		if (tag < 0x30 && (tag < 8 || tag >= BIN_TAG_PC)) {
+			u64 d = 0, sz, nva, base, npc = 0;
+			unsigned kind = tag & 3;
+			if (tag >= BIN_TAG_FALL) {           /* I at the fall-through address */
+				sz = tag & 0xf;
+				if (!sz)
+					goto badtag;
+				kind = EV_I;
+				nva = pc + isize;
+			} else {
+				bool pcs = tag >= BIN_TAG_PC, isi = kind == EV_I;
+				if (pcs && isi && (tag & BIN_TAG_PCD))
+					goto badtag;
+				base = !pcs ? va : isi ? pc + isize : dva;
+				sz = !pcs ? size : isi ? isize : dsize;
+				q = get_varint(q, &d);
+				if (tag & TAG_SIZE) {
+					q = get_varint(q, &sz);
+					if (sz - 1 >= ACC_SIZE_MAX) {
+						why = sz == VARINT_BAD ? "bad varint" : "size out of range 1..4096";
+						goto bad_at;
+					}
+				}
+				if (d == VARINT_BAD) {
+					why = "bad varint";
+					goto bad_at;
+				}
+				if (pcs && !isi) {
+					npc = pc;
+					if (tag & BIN_TAG_PCD) {
+						u64 pd;
+						q = get_varint(q, &pd);
+						if (pd == VARINT_BAD) {
+							why = "bad varint";
+							goto bad_at;
+						}
+						npc = pc + unzigzag(pd);
+						if (npc >= VA_LIMIT) {
+							why = "PC beyond 57 bits";
+							goto bad_at;
+						}
+					}
+				}
+				nva = base + unzigzag(d);
+				if (!sz) {              /* an I delta before any I */
+					why = "instruction size 0";
 					goto bad_at;
 				}
 			}
-			if (d == VARINT_BAD) {
-				why = "bad varint";
-				goto bad_at;
-			}
-			if (tag & BIN_TAG_PC) {
-				npc = pc;
-				if (tag & BIN_TAG_PCD) {
-					u64 pd;
-					q = get_varint(q, &pd);
-					if (pd == VARINT_BAD) {
-						why = "bad varint";
-						goto bad_at;
-					}
-					npc = pc + unzigzag(pd);
-					if (npc >= VA_LIMIT) {
-						why = "PC beyond 57 bits";
-						goto bad_at;
-					}
-				}
-			}
-			nva = va + unzigzag(d);
-			if (nva > VA_LIMIT - s) {
+			if (nva > VA_LIMIT - sz) {
 				why = "address beyond 57 bits";
 				goto bad_at;
 			}
@@ -318,13 +337,19 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 				why = "truncated: no end record";
 				goto bad;
 			}
-			va = nva;
-			size = (u32)s;
-			if ((tag & 3) == EV_I)
-				pc = va;
-			else if (tag & BIN_TAG_PC)
+			if (tag < 8) {
+				va = nva;
+				size = (u32)sz;
+			} else if (kind != EV_I) {
+				dva = nva;
+				dsize = (u32)sz;
 				pc = npc;
-			out[n++] = (struct ev){ .kind = (u8)(tag & 3), .size = size, .va = va, .pc = npc };
+			}
+			if (kind == EV_I) {
+				pc = nva;
+				isize = (u32)sz;
+			}
+			out[n++] = (struct ev){ .kind = (u8)kind, .size = (u32)sz, .va = nva, .pc = npc };
 			p = q;
 			continue;
 		}
@@ -370,6 +395,7 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 			p = q;
 			continue;
 		}
+badtag:
 		snprintf(msg, sizeof msg, "bad record tag 0x%02x", tag);
 		why = msg;
 		goto bad;
@@ -382,9 +408,8 @@ refill:
 			goto out;
 	}
 	t->p = p;
-	t->prev_va = va;
-	t->prev_pc = pc;
-	t->prev_size = size;
+	t->bs = (struct bin_enc){ .prev_va = va, .prev_pc = pc, .prev_dva = dva, .prev_size = size,
+				  .prev_isize = isize, .prev_dsize = dsize };
 	t->rec = rec0 + (u64)n;
 	return n;
 

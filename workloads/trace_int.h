@@ -15,6 +15,8 @@
 
 #include <zlib.h>
 
+#include "bin_enc.h"
+
 #define TRACE_BUF (1u << 20)      /* input buffer (decompressed bytes) */
 #define TRACE_PAD 64u             /* zero bytes after `end` at eof */
 #define TRACE_LINE_MAX 4096u      /* longest accepted text / lackey line */
@@ -55,9 +57,8 @@ struct trace {
 	u64 line;                 /* text, lackey: lines consumed */
 	/* bin */
 	u64 rec;                  /* records decoded */
-	u64 prev_va;
-	u32 prev_size;
-	u64 prev_pc;              /* bin: the current PC; lackey: the last I */
+	struct bin_enc bs;        /* bin: decoder state */
+	u64 prev_pc;              /* lackey: the last I */
 	bool ended;
 	/* lackey */
 	u64 skipped, accesses;
@@ -116,8 +117,6 @@ bool trace_lackey_line(const char *line, size_t n);
 int trace_gen_create(struct gen **g, const char *spec);
 int trace_gen_read(struct trace *t, struct ev *buf, int max);
 void trace_gen_destroy(struct gen *g);
-
-#include "bin_enc.h"
 
 /* One valid event (not EV_OBJ) at out (at most BIN_REC_MAX bytes). */
 size_t bin_enc_event(struct bin_enc *st, const struct ev *e, u8 *out);

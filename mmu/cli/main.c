@@ -5,6 +5,8 @@
  *   mmusim compare -w a,b,... [options] TRACE | --gen SPEC
  *   mmusim explain [options] [--warm TRACE | --warm-gen SPEC] VA
  *   mmusim gen     SPEC [-o FILE] [--format text|bin] [--plain]
+ *   mmusim convert IN -o OUT [--format bin|text|champsim] [--plain] [--elf PROG]
+ *   mmusim record  [-o FILE] [--] PROG ARGS...                  (record.c)
  *   mmusim config  [-c FILE] [-s section.key=value]...
  *   mmusim place   -c CLUSTER.ini [options] TRACE | --gen SPEC   (place_cli.c)
  *   mmusim demo
@@ -17,6 +19,7 @@
 #include "../machine/place_backing.h"
 #include "../place/place.h"
 #include "../../workloads/trace.h"
+#include "../../workloads/elf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,6 +50,9 @@ struct opts {
 	const char *access;
 	const char *pid;
 	const char *backing;
+	const char *elf;
+	bool attribute;
+	const char *top;
 	const char *positional[4];
 	int npos;
 };
@@ -59,6 +65,8 @@ static const char usage_main[] =
 	"  compare  run one trace through several walkers in one pass\n"
 	"  explain  print every page-walk reference of one translation\n"
 	"  gen      write a synthetic generator's events to a trace file\n"
+	"  convert  turn any readable trace into the binary format, text or ChampSim\n"
+	"  record   record a program's accesses with PCs (QEMU user mode plugin)\n"
 	"  config   print the effective configuration\n"
 	"  place    replay VM lifetimes over a cluster: how many VMs get contiguous host memory\n"
 	"  sweep    run a plan's grid of compares (GNU parallel, Slurm) into one tidy CSV\n"
@@ -115,6 +123,13 @@ static int cmd_help(const char *cmd, FILE *f)
 		fputs("usage: mmusim gen SPEC [-o FILE] [--format text|bin] [--plain]\n"
 		      "Writes the generator's events (default: binary, gzip-compressed, to standard output\n"
 		      "if no -o; --plain writes the binary format uncompressed).\n", f);
+	else if (!strcmp(cmd, "convert"))
+		fputs("usage: mmusim convert IN -o OUT [--format bin|text|champsim] [--plain] [--elf PROG]\n"
+		      "Reads any trace (format detected) and writes it in another format: bin (default,\n"
+		      "gzip-compressed unless --plain), text (gzip when OUT ends in .gz) or champsim\n"
+		      "(xz when OUT ends in .xz). ChampSim records hold instructions and their memory\n"
+		      "operands only: MAP, CTX, VM and object events are dropped, with a warning.\n"
+		      "--elf PROG first writes PROG's object record and its PT_LOAD segments as MAPs.\n", f);
 	else if (!strcmp(cmd, "config"))
 		fputs("usage: mmusim config [-c FILE] [-s K=V]...\nPrints the effective configuration as INI.\n", f);
 	else if (!strcmp(cmd, "place"))
@@ -194,6 +209,14 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--backing")) {
 			NEED_ARG();
 			o->backing = argv[++i];
+		} else if (!strcmp(a, "--elf")) {
+			NEED_ARG();
+			o->elf = argv[++i];
+		} else if (!strcmp(a, "--attribute")) {
+			o->attribute = true;
+		} else if (!strcmp(a, "--top")) {
+			NEED_ARG();
+			o->top = argv[++i];
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a);
 		} else {
@@ -438,6 +461,51 @@ static int cmd_gen(const struct opts *o)
 	return r ? -EXIT_RUNTIME : 0;
 }
 
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+static int cmd_convert(const struct opts *o)
+{
+	struct trace *t;
+	struct trace_writer *w;
+	enum trace_fmt fmt = FMT_BIN;
+	struct ev buf[4096];
+	int n, r = 0, i;
+	bool gz;
+
+	if (o->npos != 1)
+		return usage_error("convert", "%s", o->npos ? "one input trace only" : "an input trace is needed");
+	if (!o->out)
+		return usage_error("convert", "%s", "-o OUT is needed");
+	if (o->format && (trace_fmt_parse(o->format, &fmt) || (fmt != FMT_TEXT && fmt != FMT_BIN && fmt != FMT_CHAMPSIM)))
+		return usage_error("convert", "convert writes bin, text or champsim, not '%s'", o->format);
+	gz = fmt == FMT_BIN ? !o->plain : fmt == FMT_TEXT && has_suffix(o->out, ".gz");
+	if (trace_open(&t, o->positional[0], FMT_AUTO))
+		return -EXIT_RUNTIME;
+	if (trace_writer_open(&w, o->out, fmt, gz)) {
+		trace_close(t);
+		return -EXIT_RUNTIME;
+	}
+	if (o->elf)
+		r = elf_events_write(o->elf, t, w);
+	while (!r && (n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0)
+		for (i = 0; i < n && !r; i++)
+			r = buf[i].kind == EV_OBJ ? trace_writer_put_obj(w, trace_object(t, buf[i].size))
+						  : trace_writer_put(w, &buf[i]);
+	if (!r && n < 0)
+		r = n;
+	if (!r && trace_writer_dropped(w))
+		fprintf(stderr, "mmusim: %s: warning: %llu events have no ChampSim form (MAP, UNMAP, PROTECT, CTX, VM, "
+			"objects, address 0) and were left out\n", o->out, (unsigned long long)trace_writer_dropped(w));
+	if (trace_writer_close(w) && !r)
+		r = -EIO;
+	trace_close(t);
+	return r ? -EXIT_RUNTIME : 0;
+}
+
 static int cmd_config(const struct opts *o)
 {
 	struct cfg c;
@@ -494,6 +562,8 @@ int main(int argc, char **argv)
 		r = cmd_gen(&o);
 	else if (!strcmp(cmd, "config"))
 		r = cmd_config(&o);
+	else if (!strcmp(cmd, "convert"))
+		r = cmd_convert(&o);
 	else if (!strcmp(cmd, "demo")) {
 		if (o.npos || o.gen)
 			return usage_error("demo", "%s", "demo takes no workload") ? EXIT_USAGE : EXIT_USAGE;
