@@ -33,7 +33,7 @@ DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev liblzma-dev libzstd-dev pkg-c
 	    qemu-user parallel gnuplot-nox slurm-wlm munge
 
 .PHONY: all test check bench demo deps clean figures fuzz-diff
-all: $(BUILD)/mmusim $(BUILD)/test_runner
+all: $(BUILD)/mmusim $(BUILD)/test_runner $(BUILD)/mmusim-rec.so
 
 # Installs the Debian packages the build needs, only when one is missing.
 deps:
@@ -66,6 +66,13 @@ $(BUILD)/mmusim: $(BUILD)/mmu/cli/main.o $(BUILD)/libmmusim.a
 
 $(BUILD)/test_runner: $(TEST_OBJ) $(BUILD)/libmmusim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The recorder: a QEMU TCG plugin (record/). No -z defs: its qemu_plugin_*
+# symbols resolve against qemu-x86_64 when QEMU loads it. Never built with
+# the sanitizers (QEMU does not load the sanitizer runtime).
+$(BUILD)/mmusim-rec.so: record/mmusim-rec.c record/qemu-plugin.h workloads/bin_enc.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -shared -fvisibility=hidden -o $@ $<
 
 $(BUILD)/mmusim-bench: $(BENCH_OBJ) $(BUILD)/libmmusim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -206,20 +206,33 @@ static void trace_free(struct trace *t)
 	free(t);
 }
 
+static int open_common(struct trace **tp, const char *path, int fd, enum trace_fmt fmt);
+
 int trace_open(struct trace **tp, const char *path, enum trace_fmt fmt)
+{
+	*tp = NULL;
+	if (fmt == FMT_GEN)
+		return trace_open_gen(tp, path);
+	return open_common(tp, path, -1, fmt);
+}
+
+int trace_open_fd(struct trace **tp, int fd, const char *name, enum trace_fmt fmt)
+{
+	*tp = NULL;
+	return open_common(tp, name, fd, fmt);
+}
+
+static int open_common(struct trace **tp, const char *path, int fd, enum trace_fmt fmt)
 {
 	struct trace *t;
 	int r;
 
-	*tp = NULL;
-	if (fmt == FMT_GEN)
-		return trace_open_gen(tp, path);
 	if ((unsigned)fmt > FMT_CHAMPSIM)
 		return -EINVAL;
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return -ENOMEM;
-	t->name = strdup(strcmp(path, "-") ? path : "<stdin>");
+	t->name = strdup(fd >= 0 || strcmp(path, "-") ? path : "<stdin>");
 	t->buf = malloc(TRACE_BUF + TRACE_PAD);
 	if (!t->name || !t->buf) {
 		trace_free(t);
@@ -227,7 +240,7 @@ int trace_open(struct trace **tp, const char *path, enum trace_fmt fmt)
 	}
 	t->p = t->end = t->buf;
 	t->opened = true;
-	r = trace_src_open(t, path);
+	r = trace_src_open(t, path, fd);
 	if (r == 0)
 		r = trace_fill(t);
 	if (r < 0) {

@@ -75,6 +75,9 @@ struct trace;   /* opaque */
 
 /* Opens a file ("-" = stdin). 0 or -errno (message printed). */
 int trace_open(struct trace **t, const char *path, enum trace_fmt fmt);
+/* Reads an open descriptor (a pipe from the recorder), named `name` in
+ * messages; the trace closes fd. */
+int trace_open_fd(struct trace **t, int fd, const char *name, enum trace_fmt fmt);
 /* Opens a synthetic generator from a spec "name[:key=val,...]"
  * (docs/trace-format.md lists generators and keys). 0 or -EINVAL (message
  * printed, naming the spec key). */

@@ -80,7 +80,7 @@ struct trace {
 int trace_fill(struct trace *t);
 /* The byte source (trace_src.c): open (0 or -errno, message printed),
  * read (bytes, filling dst unless the input ends; or -errno), close. */
-int trace_src_open(struct trace *t, const char *path);
+int trace_src_open(struct trace *t, const char *path, int fd);
 int trace_src_read(struct trace *t, u8 *dst, size_t room);
 void trace_src_close(struct trace *t);
 /* "gzip", "xz", "zstd" or "" for plain input. */

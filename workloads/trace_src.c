@@ -77,7 +77,7 @@ static void src_broken(struct trace *t, const char *msg)
 	t->src.dead = true;
 }
 
-int trace_src_open(struct trace *t, const char *path)
+int trace_src_open(struct trace *t, const char *path, int fd)
 {
 	struct src *s = &t->src;
 	int r;
@@ -86,7 +86,7 @@ int trace_src_open(struct trace *t, const char *path)
 	s->in = malloc(SRC_IN);
 	if (!s->in)
 		return -ENOMEM;
-	s->fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
+	s->fd = fd >= 0 ? fd : strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
 	if (s->fd < 0) {
 		int e = errno;
 		fprintf(stderr, "mmusim: %s: %s\n", t->name, strerror(e));

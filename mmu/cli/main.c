@@ -20,6 +20,11 @@
 #include "../place/place.h"
 #include "../../workloads/trace.h"
 #include "../../workloads/elf.h"
+#include "record.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -53,6 +58,7 @@ struct opts {
 	const char *elf;
 	bool attribute;
 	const char *top;
+	char **record;             /* run --record -- PROG ARGS */
 	const char *positional[4];
 	int npos;
 };
@@ -103,7 +109,12 @@ static int cmd_help(const char *cmd, FILE *f)
 	}
 	if (!strcmp(cmd, "run"))
 		fputs("usage: mmusim run [-c FILE] [-s K=V]... [-w WALKER] [--json] [--check] [--format FMT]\n"
-		      "                  [--backing FILE] TRACE|--gen SPEC\n"
+		      "                  [--backing FILE] [--elf PROG[@BIAS]] [--attribute [--top N]]\n"
+		      "                  TRACE|--gen SPEC|--record [--] PROG ARGS...\n"
+		      "--elf PROG: PROG's PT_LOAD segments become MAP events before the trace (for lackey\n"
+		      "traces; a PIE at valgrind's base 0x108000 unless @BIAS is given).\n"
+		      "--attribute: accesses, TLB misses, walks and cycles per function and per data region\n"
+		      "(the --top N largest, default 20).\n"
 		      "Runs every event through one MMU instance and prints its statistics.\n"
 		      "--backing FILE: the host backing a placement run wrote (mmusim place --backing):\n"
 		      "VM i of the trace gets record i's memory and host extents (one server's VMs).\n", f);
@@ -123,6 +134,13 @@ static int cmd_help(const char *cmd, FILE *f)
 		fputs("usage: mmusim gen SPEC [-o FILE] [--format text|bin] [--plain]\n"
 		      "Writes the generator's events (default: binary, gzip-compressed, to standard output\n"
 		      "if no -o; --plain writes the binary format uncompressed).\n", f);
+	else if (!strcmp(cmd, "record"))
+		fputs("usage: mmusim record [-o FILE] [--] PROG ARGS...\n"
+		      "Runs PROG under qemu-x86_64 with the recorder plugin and writes its instruction fetches\n"
+		      "and data accesses (with PCs), its mmap/munmap/mprotect/brk calls as MAP, UNMAP and\n"
+		      "PROTECT events and its loaded ELF objects in the binary format: to FILE (zstd when it\n"
+		      "ends in .zst, gzip for .gz, else plain) or to standard output, in which case PROG's own\n"
+		      "output goes to standard error. 'mmusim run --record -- PROG ARGS' simulates directly.\n", f);
 	else if (!strcmp(cmd, "convert"))
 		fputs("usage: mmusim convert IN -o OUT [--format bin|text|champsim] [--plain] [--elf PROG]\n"
 		      "Reads any trace (format detected) and writes it in another format: bin (default,\n"
@@ -234,10 +252,34 @@ static int load_cfg(const struct opts *o, struct cfg *c)
 	return cfg_load(c, o->cfg_file, o->ovr, o->novr) ? -EXIT_RUNTIME : 0;
 }
 
-/* Opens the workload: a generator spec or a trace file. */
+static pid_t rec_pid = -1;
+static char rec_prog[PATH_MAX];
+
+/* Opens the workload: a generator spec, a trace file or a program run
+ * under the recorder. */
 static int open_workload(const char *cmd, const struct opts *o, struct trace **t)
 {
 	enum trace_fmt fmt = FMT_AUTO;
+	if (o->record) {
+		int p[2];
+		char name[PATH_MAX + 16];
+		if (o->gen || o->npos)
+			return usage_error(cmd, "%s", "give --record PROG, a trace file or --gen, one of them");
+		if (!o->record[0])
+			return usage_error(cmd, "%s", "--record needs a program: --record -- PROG ARGS...");
+		if (pipe2(p, O_CLOEXEC)) {
+			fprintf(stderr, "mmusim: record: pipe: %s\n", strerror(errno));
+			return -EXIT_RUNTIME;
+		}
+		if (record_spawn(o->record, p[1], true, &rec_pid, rec_prog, sizeof rec_prog)) {
+			close(p[0]);
+			close(p[1]);
+			return -EXIT_RUNTIME;
+		}
+		close(p[1]);
+		snprintf(name, sizeof name, "record:%s", rec_prog);
+		return trace_open_fd(t, p[0], name, FMT_BIN) ? -EXIT_RUNTIME : 0;
+	}
 	if (o->gen) {
 		if (o->npos)
 			return usage_error(cmd, "give either --gen or a trace file, not both ('%s')", o->positional[0]);
@@ -248,6 +290,28 @@ static int open_workload(const char *cmd, const struct opts *o, struct trace **t
 	if (o->format && trace_fmt_parse(o->format, &fmt))
 		return usage_error(cmd, "unknown format '%s' (auto, text, bin, lackey)", o->format);
 	return trace_open(t, o->positional[0], fmt) ? -EXIT_RUNTIME : 0;
+}
+
+/* --elf SPEC: the program's object and its segments as MAP events, before
+ * the trace. 0 or -errno. */
+static int elf_events_sim(const char *spec, struct trace *t, struct sim *s)
+{
+	char path[PATH_MAX];
+	struct trace_obj ob;
+	struct ev maps[OBJ_SEG_MAX];
+	bool given;
+	u64 bias;
+	int r, n;
+
+	elf_spec(spec, path, sizeof path, &bias, &given);
+	if ((r = elf_read_obj(path, bias, given, &ob)))
+		return r;
+	r = trace_add_obj(t, &ob);
+	n = elf_obj_maps(&ob, maps);
+	free(ob.path);
+	if (r < 0)
+		return r;
+	return sim_events(s, maps, n);
 }
 
 static int run_sim(const char *cmd, const struct opts *o, bool many)
@@ -300,7 +364,19 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 		backing_free(recs, nrecs);
 		return -EXIT_RUNTIME;
 	}
-	r = sim_run(&s, t);
+	if (o->elf)
+		r = elf_events_sim(o->elf, t, &s);
+	if (!r)
+		r = sim_run(&s, t);
+	if (rec_pid > 0) {
+		if (r) {                 /* a reader gone early stops the recorder */
+			trace_close(t);
+			t = NULL;
+		}
+		if (record_wait(rec_pid, rec_prog) && !r)
+			r = -EIO;
+		rec_pid = -1;
+	}
 	if (!r) {
 		u64 bad = 0;
 		int i;
@@ -518,6 +594,33 @@ static int cmd_config(const struct opts *o)
 	return 0;
 }
 
+/* mmusim record [-o FILE] [--] PROG ARGS... */
+static int cmd_record(int argc, char **argv)
+{
+	const char *out = NULL;
+	int i;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			cmd_help("record", stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-o")) {
+			if (i + 1 >= argc)
+				return -usage_error("record", "%s", "option -o needs an argument");
+			out = argv[++i];
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return -usage_error("record", "unknown option '%s'", argv[i]);
+		} else {
+			break;
+		}
+	}
+	if (i >= argc)
+		return -usage_error("record", "%s", "a program is needed: mmusim record [-o FILE] -- PROG ARGS...");
+	return record_main(out, argv + i) ? EXIT_RUNTIME : 0;
+}
+
 /* The placement simulator has options of its own (place_cli.c). */
 static int cmd_place(int argc, char **argv)
 {
@@ -547,7 +650,25 @@ int main(int argc, char **argv)
 		return cmd_sweep(argc - 2, argv + 2);
 	if (!strcmp(cmd, "plot"))
 		return cmd_plot(argc - 2, argv + 2);
-	r = parse_opts(cmd, argc - 2, argv + 2, &o);
+	if (!strcmp(cmd, "record"))
+		return cmd_record(argc - 2, argv + 2);
+	{
+		/* run|compare ... --record [--] PROG ARGS: the rest is the program */
+		int k;
+		char **rec = NULL;
+		for (k = 2; k < argc; k++)
+			if (!strcmp(argv[k], "--record")) {
+				rec = argv + k + 1;
+				if (*rec && !strcmp(*rec, "--"))
+					rec++;
+				argc = k;
+				break;
+			}
+		r = parse_opts(cmd, argc - 2, argv + 2, &o);
+		o.record = rec;
+		if (rec && strcmp(cmd, "run") && strcmp(cmd, "compare"))
+			return -usage_error(cmd, "%s", "--record is an option of run and compare");
+	}
 	if (r == 1)
 		return 0;
 	if (r < 0)
