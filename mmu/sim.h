@@ -18,6 +18,7 @@
 #include "machine/machine.h"
 #include "../walkers/mmu.h"
 #include "../workloads/trace.h"
+#include "attrib.h"
 
 #define SIM_WALKERS_MAX 16
 
@@ -36,6 +37,9 @@ struct sim {
 	u64 checks;                 /* reference checks made (every instance) */
 	const char *trace_name;
 	const char *trace_format;
+	const struct trace *trace;  /* the trace being run (its objects) */
+	struct attrib *attr;        /* --attribute, or NULL */
+	int attr_top;               /* rows shown per table */
 };
 
 /* 0 or -errno (message printed). */
@@ -58,6 +62,8 @@ int sim_events(struct sim *s, const struct ev *e, int n);
 #define SIM_PREFETCH_WINDOW 64
 /* All events of a trace. 0 or -errno. */
 int sim_run(struct sim *s, struct trace *t);
+/* Turns attribution on (before the first event): 0 or -ENOMEM. */
+int sim_attribute(struct sim *s, int top);
 /* Splits "a,b,c" into walker names (in place). Returns the count or -EINVAL. */
 int sim_parse_walkers(char *list, const char **names, int max);
 

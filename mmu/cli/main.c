@@ -364,7 +364,25 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 		backing_free(recs, nrecs);
 		return -EXIT_RUNTIME;
 	}
-	if (o->elf)
+	r = 0;
+	if (o->attribute) {
+		char *end;
+		long top = o->top ? strtol(o->top, &end, 10) : 20;
+		if (o->top && (*end || top < 1 || top > 1000000)) {
+			trace_close(t);
+			sim_destroy(&s);
+			backing_free(recs, nrecs);
+			return usage_error(cmd, "bad --top '%s' (a count of rows, 1 or more)", o->top);
+		}
+		if (sim_attribute(&s, (int)top))
+			r = -ENOMEM;
+	} else if (o->top) {
+		trace_close(t);
+		sim_destroy(&s);
+		backing_free(recs, nrecs);
+		return usage_error(cmd, "%s", "--top goes with --attribute");
+	}
+	if (o->elf && !r)
 		r = elf_events_sim(o->elf, t, &s);
 	if (!r)
 		r = sim_run(&s, t);
