@@ -90,7 +90,7 @@ test: deps
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build-san \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  LDFLAGS="-fsanitize=address,undefined" build-san/mmusim build-san/test_runner
+	  LDFLAGS="-fsanitize=address,undefined" build-san/mmusim build-san/test_runner build-san/mmusim-rec.so
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-san/test_runner
 
 # The differential random-trace test, long: FUZZ_TRACES traces of

@@ -421,13 +421,13 @@ TEST(formats_detection_messages)
 TEST(formats_convert_cli)
 {
 	char cmd[2048], *out, *err;
-	const char *lk;
+	char lk[400];
 	struct ev *a, *b;
 	size_t na, nb;
 	FILE *f;
 	int i;
 
-	lk = tmp_path("conv.lk");
+	snprintf(lk, sizeof lk, "%s/conv.lk", test_tmpdir());
 	f = fopen(lk, "w");
 	REQUIRE(f);
 	fprintf(f, "==1== Lackey\n");
@@ -446,6 +446,21 @@ TEST(formats_convert_cli)
 	expect_events(b, nb, a, na);
 	free(a);
 	free(b);
+
+	/* a cut compressed trace fails the run with one line */
+	{
+		char xzp[420], cutp[400];
+		snprintf(xzp, sizeof xzp, "%s.xz", lk);
+		snprintf(cutp, sizeof cutp, "%s/cut.xz", test_tmpdir());
+		xz_file(lk, xzp);
+		REQUIRE(truncate_copy(xzp, cutp, file_size(xzp) / 2) == 0);
+		snprintf(cmd, sizeof cmd, "%s run %s", test_mmusim(), cutp);
+	}
+	CHECK_EQ(test_run(cmd, &out, &err), 1);
+	CHECK_STR_CONTAINS(err, "cut.xz: truncated xz stream");
+	CHECK_EQ(count_lines(err), 1);
+	free(out);
+	free(err);
 
 	/* bad --elf: missing, not ELF */
 	snprintf(cmd, sizeof cmd, "%s convert %s -o %s --elf %s/nonexistent", test_mmusim(), lk,

@@ -186,6 +186,10 @@ TEST(record_errors)
 	bad("run --record", 2, "--record needs a program");
 	bad("run x.bin --record -- /bin/true", 2, "give --record PROG, a trace file or --gen, one of them");
 	bad("run --record -- /nonexistent/prog", 1, "command not found");
+	bad("run --elf /nonexistent/prog --gen seq:n=10", 1, "mmusim: /nonexistent/prog: No such file or directory");
+	snprintf(args, sizeof args, "run --elf %s --gen seq:n=10", txt);
+	bad(args, 1, "notelf.sh: not an ELF file");
+	bad("run --attribute --top 0 --gen seq:n=10", 2, "bad --top '0'");
 }
 
 static const char attrib_src[] =
