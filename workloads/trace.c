@@ -611,6 +611,7 @@ int trace_writer_open(struct trace_writer **wp, const char *path, enum trace_fmt
 	struct trace_writer *w;
 	const char *mode = gzip && fmt != FMT_CHAMPSIM ? "wb1" : "wbT";
 	bool xz = fmt == FMT_CHAMPSIM && ends_with(path, ".xz");
+	int err = -ENOMEM;
 
 	*wp = NULL;
 	if (fmt != FMT_TEXT && fmt != FMT_BIN && fmt != FMT_CHAMPSIM) {
@@ -660,20 +661,8 @@ int trace_writer_open(struct trace_writer **wp, const char *path, enum trace_fmt
 	*wp = w;
 	return 0;
 syserr:
-	{
-		int e = errno ? errno : ENOMEM;
-		fprintf(stderr, "mmusim: %s: %s\n", w->name, strerror(e));
-		if (w->xz) {
-			lzma_end(w->xz);
-			free(w->xz);
-		}
-		if (w->fd >= 0)
-			close(w->fd);
-		free(w->name);
-		free(w->buf);
-		free(w);
-		return -e;
-	}
+	err = errno ? -errno : -ENOMEM;
+	fprintf(stderr, "mmusim: %s: %s\n", w->name, strerror(-err));
 nomem:
 	if (w->xz) {
 		lzma_end(w->xz);
@@ -684,7 +673,7 @@ nomem:
 	free(w->name);
 	free(w->buf);
 	free(w);
-	return -ENOMEM;
+	return err;
 }
 
 static void put_le64(u8 *p, u64 v)
