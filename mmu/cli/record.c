@@ -257,6 +257,11 @@ int record_main(const char *out, char *const *argv)
 	int fd, p[2] = { -1, -1 }, r, w;
 	pid_t pid;
 
+	if (to_stdout && isatty(1)) {
+		fprintf(stderr, "mmusim: record: standard output is a terminal: give -o FILE or a pipe "
+			"(mmusim record -- PROG | mmusim run -)\n");
+		return -EINVAL;
+	}
 	if (to_stdout) {
 		fd = dup(1);
 	} else if (zst || gz) {
