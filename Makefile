@@ -105,7 +105,7 @@ fuzz-diff: deps
 	  { echo "fuzz-diff failed; the last trace started:"; tail -n 2 $(BUILD)/fuzz-diff.trail; exit 1; }
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/mmusim $(BUILD)/mmusim-bench
+	@$(MAKE) --no-print-directory $(BUILD)/mmusim $(BUILD)/mmusim-bench $(BUILD)/mmusim-rec.so
 	$(BUILD)/mmusim-bench
 
 # The README's figure (docs/figures/walkers.*), from scratch: its plan,
