@@ -293,3 +293,45 @@ TEST(record_attribution)
 	free(out);
 	free(err);
 }
+
+/* Threads share one stream (the recorder's lock after the first
+ * CLONE_THREAD); a forked child records nothing. Each of 3 threads stores
+ * 20 * 8192 times into the array; the child would add 8192 * 20 more. */
+TEST(record_threads_and_fork)
+{
+	static const char src[] =
+		"#include <pthread.h>\n"
+		"#include <unistd.h>\n"
+		"#include <sys/wait.h>\n"
+		"static volatile long a[1 << 16];\n"
+		"static void *work(void *p) { for (int r = 0; r < 20; r++) for (int i = 0; i < (1 << 16); i += 8) a[i] = r; return p; }\n"
+		"int main(void)\n"
+		"{\n"
+		"	pthread_t t[3];\n"
+		"	for (int i = 0; i < 3; i++) pthread_create(&t[i], 0, work, 0);\n"
+		"	for (int i = 0; i < 3; i++) pthread_join(t[i], 0);\n"
+		"	pid_t p = fork();\n"
+		"	if (p == 0) { work(0); _exit(0); }\n"
+		"	waitpid(p, 0, 0);\n"
+		"	return 0;\n"
+		"}\n";
+	char cmd[1600], *out = NULL, *err = NULL;
+	const char *prog, *tr = test_write_file("th.bin", "");
+	double w = 0, mm = -1;
+	static char cc[1200];
+	const char *c = test_write_file("th.c", src);
+
+	snprintf(cc, sizeof cc, "cc -std=c11 -D_GNU_SOURCE -O1 -pthread -o %s/th %s", test_tmpdir(), c);
+	REQUIRE(test_run(cc, NULL, NULL) == 0);
+	snprintf(cc, sizeof cc, "%s/th", test_tmpdir());
+	prog = cc;
+	snprintf(cmd, sizeof cmd, ENV "%s record -o %s -- %s && %s run --check --json %s", test_mmusim(), tr, prog,
+		 test_mmusim(), tr);
+	CHECK_EQ(test_run(cmd, &out, &err), 0);
+	CHECK(json_num(out, "walkers.0.accesses_by_type.W", &w));
+	CHECK(json_num(out, "walkers.0.oracle_mismatches", &mm) && mm == 0);
+	/* the threads' 3 * 163840 stores are there, the child's 163840 not */
+	CHECK(w >= 3 * 163840 && w < 4 * 163840);
+	free(out);
+	free(err);
+}
