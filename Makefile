@@ -11,8 +11,8 @@ BUILD   ?= build
 # /usr/include/iniparser); zlib and libelf have one.
 INI_CFLAGS := $(shell pkg-config --cflags iniparser 2>/dev/null || echo -I/usr/include/iniparser)
 INI_LIBS   := $(shell pkg-config --libs iniparser 2>/dev/null || echo -liniparser)
-PC_CFLAGS  := $(shell pkg-config --cflags zlib libelf 2>/dev/null)
-PC_LIBS    := $(shell pkg-config --libs zlib libelf 2>/dev/null || echo -lz -lelf)
+PC_CFLAGS  := $(shell pkg-config --cflags zlib libelf liblzma libzstd 2>/dev/null)
+PC_LIBS    := $(shell pkg-config --libs zlib libelf liblzma libzstd 2>/dev/null || echo -lz -lelf -llzma -lzstd)
 
 ALL_CFLAGS := $(STD) $(WARN) $(CFLAGS) $(INI_CFLAGS) $(PC_CFLAGS) -I. -I$(BUILD)/gen -MMD -MP
 LDLIBS     := $(INI_LIBS) $(PC_LIBS) -lm
@@ -27,16 +27,16 @@ TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_OBJ := $(BUILD)/test/bench/bench.o
 
 # Build and test dependencies: the libraries, valgrind (lackey traces in the
-# tests), GNU parallel, gnuplot, Slurm and munge (the sweep tests start a
-# single-node Slurm cluster of their own).
-DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev pkg-config valgrind \
-	    parallel gnuplot-nox slurm-wlm munge
+# tests), qemu-user (the recorder), GNU parallel, gnuplot, Slurm and munge
+# (the sweep tests start a single-node Slurm cluster of their own).
+DEB_PKGS := libiniparser-dev zlib1g-dev libelf-dev liblzma-dev libzstd-dev pkg-config valgrind \
+	    qemu-user parallel gnuplot-nox slurm-wlm munge
 
 # `make fuzz` only: clang with libFuzzer and its sanitizer runtimes.
 FUZZ_PKGS := clang libclang-rt-14-dev
 
 .PHONY: all test check bench demo deps fuzz fuzz-build clean figures fuzz-diff FORCE
-all: $(BUILD)/mmusim $(BUILD)/test_runner
+all: $(BUILD)/mmusim $(BUILD)/test_runner $(BUILD)/mmusim-rec.so
 
 # Installs the Debian packages $(1), only those missing.
 define install_pkgs
@@ -89,6 +89,13 @@ $(BUILD)/mmusim: $(BUILD)/mmu/cli/main.o $(BUILD)/libmmusim.a
 $(BUILD)/test_runner: $(TEST_OBJ) $(BUILD)/libmmusim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The recorder: a QEMU TCG plugin (record/). No -z defs: its qemu_plugin_*
+# symbols resolve against qemu-x86_64 when QEMU loads it. Never built with
+# the sanitizers (QEMU does not load the sanitizer runtime).
+$(BUILD)/mmusim-rec.so: record/mmusim-rec.c record/qemu-plugin.h workloads/bin_enc.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -shared -fvisibility=hidden -o $@ $<
+
 $(BUILD)/mmusim-bench: $(BENCH_OBJ) $(BUILD)/libmmusim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -105,7 +112,7 @@ test: deps
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build-san \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  LDFLAGS="-fsanitize=address,undefined" build-san/mmusim build-san/test_runner
+	  LDFLAGS="-fsanitize=address,undefined" build-san/mmusim build-san/test_runner build-san/mmusim-rec.so
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-san/test_runner
 
 # The differential random-trace test, long: FUZZ_TRACES traces of
@@ -120,7 +127,7 @@ fuzz-diff: deps
 	  { echo "fuzz-diff failed; the last trace started:"; tail -n 2 $(BUILD)/fuzz-diff.trail; exit 1; }
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/mmusim $(BUILD)/mmusim-bench
+	@$(MAKE) --no-print-directory $(BUILD)/mmusim $(BUILD)/mmusim-bench $(BUILD)/mmusim-rec.so
 	$(BUILD)/mmusim-bench
 
 # The README's figure (docs/figures/walkers.*), from scratch: its plan,

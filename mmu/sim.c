@@ -90,9 +90,36 @@ fail:
 	return r;
 }
 
+int sim_attribute(struct sim *s, int top)
+{
+	s->attr = malloc(sizeof *s->attr);
+	if (!s->attr || attrib_init(s->attr, s->n)) {
+		free(s->attr);
+		s->attr = NULL;
+		return -ENOMEM;
+	}
+	s->attr_top = top;
+	return 0;
+}
+
+/* The counters attribution follows, of instance u, into c[AT_NR]. */
+static void attr_snap(const struct mmu *u, u64 *c)
+{
+	c[AT_ACC] = 0;
+	c[AT_L1] = u->tlb.misses[TLB_L1I] + u->tlb.misses[TLB_L1D];
+	c[AT_L2] = u->tlb.misses[TLB_L2];
+	c[AT_WALKS] = u->st.walks;
+	c[AT_WCYC] = u->st.walk_cycles;
+	c[AT_VCYC] = u->st.vmm_cycles;
+}
+
 void sim_destroy(struct sim *s)
 {
 	int i;
+	if (s->attr) {
+		attrib_destroy(s->attr);
+		free(s->attr);
+	}
 	for (i = 0; i < s->n; i++)
 		mmu_destroy(&s->mmu[i]);
 	free(s->mmu);
@@ -427,8 +454,34 @@ static void compact_one(struct machine *m, void *arg)
 		machine_compact_vm(m);
 }
 
-/* An access event: translated once per 4 KiB page it touches. */
+static int sim_access_event_(struct sim *s, const struct ev *e);
+
+/* An access event, attributed to its PC and page when asked. */
 static int sim_access_event(struct sim *s, const struct ev *e)
+{
+	u64 before[SIM_WALKERS_MAX * AT_NR], after[AT_NR];
+	int i, r, k;
+
+	if (__builtin_expect(!s->attr, 1))
+		return sim_access_event_(s, e);
+	for (i = 0; i < s->n; i++)
+		attr_snap(&s->mmu[i], before + i * AT_NR);
+	r = sim_access_event_(s, e);
+	for (i = 0; i < s->n; i++) {
+		attr_snap(&s->mmu[i], after);
+		for (k = 0; k < AT_NR; k++)
+			before[i * AT_NR + k] = after[k] - before[i * AT_NR + k];
+		before[i * AT_NR + AT_ACC] = 1;
+	}
+	if (!r && attrib_add(s->attr, e->kind == EV_I ? e->va : e->pc, e->va, before)) {
+		fprintf(stderr, "mmusim: out of memory for --attribute\n");
+		r = -E2BIG;
+	}
+	return r;
+}
+
+/* An access event: translated once per 4 KiB page it touches. */
+static int sim_access_event_(struct sim *s, const struct ev *e)
 {
 	enum acc a = (enum acc)e->kind;
 	u64 last = e->va + (e->size ? e->size : 1) - 1;
@@ -465,6 +518,8 @@ int sim_event(struct sim *s, const struct ev *e)
 		break;
 	case EV_MAP:
 		r = os_map(o, e->va, e->len, e->prot, e->psize);
+		if (!r && s->attr && attrib_map(s->attr, e->va, e->len))
+			r = -ENOMEM;
 		break;
 	case EV_UNMAP:
 		r = os_unmap(o, e->va, e->len);
@@ -474,6 +529,8 @@ int sim_event(struct sim *s, const struct ev *e)
 		break;
 	case EV_CTX:
 		r = os_switch(o, e->size);
+		break;
+	case EV_OBJ:            /* a loaded object: for attribution only */
 		break;
 	case EV_VM:
 		if (!s->m.vm.on)
@@ -588,6 +645,7 @@ int sim_run(struct sim *s, struct trace *t)
 			(unsigned long long)va_user_limit(5));
 		return -EINVAL;
 	}
+	s->trace = t;
 	while ((n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0) {
 		u64 base = s->events;
 		if ((r = sim_events(s, buf, n))) {

@@ -30,6 +30,7 @@
 #include "machine/machine.h"
 #include "../walkers/mmu.h"
 #include "../workloads/trace.h"
+#include "attrib.h"
 
 #define SIM_WALKERS_MAX 16
 
@@ -94,6 +95,9 @@ struct sim {
 	/* progress (stderr), called every few thousand events when set */
 	void (*progress)(struct sim *s, void *arg);
 	void *progress_arg;
+	const struct trace *trace;  /* the trace being run (its objects) */
+	struct attrib *attr;        /* --attribute, or NULL */
+	int attr_top;               /* rows shown per table */
 };
 
 /* 0 or -errno (message printed). */
@@ -137,6 +141,8 @@ struct sim_exec {
 	bool instr;                 /* ideal from instructions (I events) */
 };
 void sim_exec(const struct sim *s, const struct sim_view *v, int i, struct sim_exec *e);
+/* Turns attribution on (before the first event): 0 or -ENOMEM. */
+int sim_attribute(struct sim *s, int top);
 /* Splits "a,b,c" into walker names (in place). Returns the count or -EINVAL. */
 int sim_parse_walkers(char *list, const char **names, int max);
 

@@ -30,6 +30,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,12 +39,12 @@
 
 static const char *const fmt_names[] = {
 	[FMT_AUTO] = "auto", [FMT_TEXT] = "text", [FMT_BIN] = "bin",
-	[FMT_LACKEY] = "lackey", [FMT_GEN] = "gen",
+	[FMT_LACKEY] = "lackey", [FMT_CHAMPSIM] = "champsim", [FMT_GEN] = "gen",
 };
 
 int trace_fmt_parse(const char *s, enum trace_fmt *f)
 {
-	for (int i = FMT_AUTO; i <= FMT_LACKEY; i++) {
+	for (int i = FMT_AUTO; i <= FMT_CHAMPSIM; i++) {
 		if (s && !strcasecmp(s, fmt_names[i])) {
 			*f = (enum trace_fmt)i;
 			return 0;
@@ -58,6 +60,37 @@ const char *trace_fmt_name(enum trace_fmt f)
 
 enum trace_fmt trace_format(const struct trace *t) { return t->fmt; }
 const char *trace_name(const struct trace *t) { return t->name; }
+u32 trace_nobjs(const struct trace *t) { return t->nobjs; }
+u64 trace_skipped_lines(const struct trace *t) { return t->skipped; }
+
+const struct trace_obj *trace_object(const struct trace *t, u32 i)
+{
+	return i < t->nobjs ? &t->objs[i] : NULL;
+}
+
+int trace_obj_push(struct trace *t, const struct trace_obj *o)
+{
+	struct trace_obj *c;
+	if (t->nobjs == t->objs_cap) {
+		u32 cap = t->objs_cap ? t->objs_cap * 2 : 16;
+		struct trace_obj *v = realloc(t->objs, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		t->objs = v;
+		t->objs_cap = cap;
+	}
+	c = &t->objs[t->nobjs];
+	*c = *o;
+	c->path = strdup(o->path);
+	if (!c->path)
+		return -ENOMEM;
+	return (int)t->nobjs++;
+}
+
+int trace_add_obj(struct trace *t, const struct trace_obj *o)
+{
+	return trace_obj_push(t, o);
+}
 
 int trace_fail(struct trace *t, int err)
 {
@@ -122,8 +155,7 @@ int trace_fill(struct trace *t)
 {
 	size_t keep = (size_t)(t->end - t->p);
 	size_t room;
-	ssize_t r;
-	const char *msg;
+	int r;
 
 	if (t->eof)
 		return 0;
@@ -133,21 +165,13 @@ int trace_fill(struct trace *t)
 	t->end = t->buf + keep;
 	room = TRACE_BUF - keep;
 	SIM_BUG_ON(room == 0);
-	errno = 0;
-	r = zin_read(t->zin, t->buf + keep, room);
-	if (r < 0) {
-		int e = errno ? errno : EIO;
-		trace_msg(t, "%s: %s", t->name, strerror(e));
-		return trace_fail(t, -e);
-	}
+	r = trace_src_read(t, t->buf + keep, room);
+	if (r < 0)
+		return r;
 	t->end += r;
 	if ((size_t)r < room) {
 		t->eof = true;
 		memset(t->buf + keep + (size_t)r, 0, TRACE_PAD);
-		if ((msg = zin_error(t->zin))) {
-			t->gzerr = -EIO;
-			t->gzmsg = msg;
-		}
 	}
 	return (int)r;
 }
@@ -168,11 +192,65 @@ static bool looks_lackey(const u8 *p, const u8 *end)
 	return false;
 }
 
+/* What a binary file that is no trace looks like, for the message. */
+static const char *looks_like(const u8 *p, size_t n)
+{
+	if (n >= 4 && !memcmp(p, "\x7f" "ELF", 4))
+		return "an ELF file (a program, not a trace: record it with 'mmusim record -- PROG')";
+	if (n >= 262 && !memcmp(p + 257, "ustar", 5))
+		return "a tar archive";
+	if (n >= 4 && !memcmp(p, "PK\3\4", 4))
+		return "a zip archive";
+	if (n >= 4 && !memcmp(p, "\x28\xb5\x2f\xfd", 4))
+		return "zstd data inside a compressed stream";
+	if (n >= 6 && !memcmp(p, "\xfd" "7zXZ", 5))
+		return "xz data inside a compressed stream";
+	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		return "gzip data inside a compressed stream";
+	if (n >= CHAMPSIM_REC && n < 2 * CHAMPSIM_REC && trace_champsim_like(p, CHAMPSIM_REC))
+		return "one ChampSim record and a partial one (size not a multiple of 64)";
+	return NULL;
+}
+
+/* Auto-detection on the decompressed bytes (docs/trace-format.md). */
+static int detect(struct trace *t, enum trace_fmt *fmt)
+{
+	size_t have = (size_t)(t->end - t->p), look = MIN(have, 4096);
+	const char *what;
+
+	if (have >= BIN_MAGIC_LEN && !memcmp(t->p, BIN_MAGIC, BIN_MAGIC_LEN)) {
+		*fmt = FMT_BIN;
+		return 0;
+	}
+	if (!memchr(t->p, 0, look) && !(t->gzerr && have == 0)) {
+		*fmt = looks_lackey(t->p, t->end) ? FMT_LACKEY : FMT_TEXT;
+		return 0;
+	}
+	if (t->gzerr && have < CHAMPSIM_REC)
+		return trace_gz_fail(t);
+	if (trace_champsim_like(t->p, have)) {
+		*fmt = FMT_CHAMPSIM;
+		return 0;
+	}
+	what = looks_like(t->p, have);
+	if (what)
+		fprintf(stderr, "mmusim: %s: not a trace: looks like %s\n", t->name, what);
+	else
+		fprintf(stderr, "mmusim: %s: not a trace: binary data of no known format "
+			"(first bytes %02x %02x %02x %02x; formats: text, bin, lackey, champsim)\n", t->name,
+			have > 0 ? t->p[0] : 0, have > 1 ? t->p[1] : 0, have > 2 ? t->p[2] : 0, have > 3 ? t->p[3] : 0);
+	return -EINVAL;
+}
+
 static void trace_free(struct trace *t)
 {
 	if (!t)
 		return;
-	zin_close(t->zin);
+	if (t->opened)
+		trace_src_close(t);
+	for (u32 i = 0; i < t->nobjs; i++)
+		free(t->objs[i].path);
+	free(t->objs);
 	if (t->gen)
 		trace_gen_destroy(t->gen);
 	free(t->msg);        /* an error after one the caller reported first */
@@ -182,54 +260,53 @@ static void trace_free(struct trace *t)
 	free(t);
 }
 
+static int open_common(struct trace **tp, const char *path, int fd, enum trace_fmt fmt);
+
 int trace_open(struct trace **tp, const char *path, enum trace_fmt fmt)
+{
+	*tp = NULL;
+	if (fmt == FMT_GEN)
+		return trace_open_gen(tp, path);
+	return open_common(tp, path, -1, fmt);
+}
+
+int trace_open_fd(struct trace **tp, int fd, const char *name, enum trace_fmt fmt)
+{
+	*tp = NULL;
+	return open_common(tp, name, fd, fmt);
+}
+
+static int open_common(struct trace **tp, const char *path, int fd, enum trace_fmt fmt)
 {
 	struct trace *t;
 	int r;
 
-	*tp = NULL;
-	if (fmt == FMT_GEN)
-		return trace_open_gen(tp, path);
-	if ((unsigned)fmt > FMT_LACKEY)
+	if ((unsigned)fmt > FMT_CHAMPSIM)
 		return -EINVAL;
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return -ENOMEM;
-	t->name = strdup(strcmp(path, "-") ? path : "<stdin>");
+	t->name = strdup(fd >= 0 || strcmp(path, "-") ? path : "<stdin>");
 	t->buf = malloc(TRACE_BUF + TRACE_PAD);
 	if (!t->name || !t->buf) {
 		trace_free(t);
 		return -ENOMEM;
 	}
 	t->p = t->end = t->buf;
-	errno = 0;
-	if (!strcmp(path, "-")) {
-		int fd = dup(0);
-		t->zin = fd >= 0 ? zin_fdopen(fd) : NULL;
-		if (!t->zin && fd >= 0)
-			close(fd);
-	} else {
-		t->zin = zin_open(path);
-	}
-	if (!t->zin) {
-		int e = errno ? errno : ENOMEM;
-		fprintf(stderr, "mmusim: %s: %s\n", t->name, strerror(e));
-		trace_free(t);
-		return -e;
-	}
-	r = trace_fill(t);
+	t->opened = true;
+	r = trace_src_open(t, path, fd);
+	if (r == 0)
+		r = trace_fill(t);
 	if (r < 0) {
 		trace_free(t);
 		return r;
 	}
 	if (fmt == FMT_AUTO) {
-		size_t have = (size_t)(t->end - t->p);
-		if (have >= BIN_MAGIC_LEN && !memcmp(t->p, BIN_MAGIC, BIN_MAGIC_LEN))
-			fmt = FMT_BIN;
-		else if (looks_lackey(t->p, t->end))
-			fmt = FMT_LACKEY;
-		else
-			fmt = FMT_TEXT;
+		r = detect(t, &fmt);
+		if (r < 0) {
+			trace_free(t);
+			return r;
+		}
 	}
 	t->fmt = fmt;
 	switch (fmt) {
@@ -238,6 +315,9 @@ int trace_open(struct trace **tp, const char *path, enum trace_fmt fmt)
 		break;
 	case FMT_LACKEY:
 		t->read = trace_lackey_read;
+		break;
+	case FMT_CHAMPSIM:
+		t->read = trace_champsim_read;
 		break;
 	default:
 		t->read = trace_bin_read;
@@ -348,6 +428,8 @@ const char *ev_check(const struct ev *e)
 			return "size out of range 1..4096";
 		if (e->va > VA_LIMIT - e->size)
 			return "address beyond 57 bits";
+		if (e->pc >= VA_LIMIT)
+			return "PC beyond 57 bits";
 		return NULL;
 	case EV_MAP:
 		if (e->psize > PS_1G && e->psize != PSZ_ANY)
@@ -363,7 +445,7 @@ const char *ev_check(const struct ev *e)
 		if (e->va >= VA_LIMIT || e->len > VA_LIMIT - e->va)
 			return "address beyond 57 bits";
 		return NULL;
-	case EV_CTX: case EV_VM:
+	case EV_CTX: case EV_VM: case EV_OBJ:
 		return NULL;
 	case EV_ROI:
 		return e->size > 1 ? "bad ROI marker (1 BEGIN, 0 END)" : NULL;
@@ -375,10 +457,10 @@ const char *ev_check(const struct ev *e)
 static const char *const kw_names[EV_KIND_NR] = {
 	[EV_R] = "R", [EV_W] = "W", [EV_I] = "I", [EV_M] = "M",
 	[EV_MAP] = "MAP", [EV_UNMAP] = "UNMAP", [EV_PROTECT] = "PROTECT",
-	[EV_CTX] = "CTX", [EV_VM] = "VM", [EV_ROI] = "ROI",
+	[EV_CTX] = "CTX", [EV_VM] = "VM", [EV_ROI] = "ROI", [EV_OBJ] = "OBJ",
 };
 
-static void prot_str(u8 prot, char s[4])
+void trace_prot_str(u8 prot, char s[4])
 {
 	s[0] = prot & PERM_R ? 'r' : '-';
 	s[1] = prot & PERM_W ? 'w' : '-';
@@ -393,7 +475,7 @@ int ev_format(const struct ev *e, char *buf, size_t n)
 
 	if (e->kind >= EV_KIND_NR)
 		return -EINVAL;
-	prot_str(e->prot, ps);
+	trace_prot_str(e->prot, ps);
 	switch (e->kind) {
 	case EV_MAP:
 		if (e->psize == PSZ_ANY)
@@ -408,7 +490,12 @@ int ev_format(const struct ev *e, char *buf, size_t n)
 		return snprintf(buf, n, "%s %u", kw_names[e->kind], (unsigned)e->size);
 	case EV_ROI:
 		return snprintf(buf, n, "ROI %s", e->size ? "BEGIN" : "END");
+	case EV_OBJ:
+		return snprintf(buf, n, "# object %u", (unsigned)e->size);
 	default:
+		if (e->pc && e->kind != EV_I)
+			return snprintf(buf, n, "%s 0x%llx %u pc=0x%llx", kw_names[e->kind], va, (unsigned)e->size,
+					(unsigned long long)e->pc);
 		return snprintf(buf, n, "%s 0x%llx %u", kw_names[e->kind], va, (unsigned)e->size);
 	}
 }
@@ -521,40 +608,92 @@ int trace_parse_bytes(const char *s, size_t n, u64 *out)
 
 #define WBUF (1u << 16)
 
+struct cs_rec {               /* a ChampSim record being assembled */
+	bool open;
+	u64 ip;
+	u64 src[4], dst[2];
+	unsigned nsrc, ndst;
+};
+
 struct trace_writer {
 	enum trace_fmt fmt;
 	gzFile gz;
+	int fd;                   /* xz output (champsim .xz) */
+	lzma_stream *xz;
 	char *name;
 	u8 *buf;
 	size_t n;
 	u64 count;
+	u64 dropped;              /* events champsim cannot express */
 	struct bin_enc enc;
+	struct cs_rec cs;
 	int err;
 };
+
+static int wr_error(struct trace_writer *w, const char *what)
+{
+	fprintf(stderr, "mmusim: %s: write error: %s\n", w->name, what);
+	w->err = -EIO;
+	return w->err;
+}
+
+static int xz_pump(struct trace_writer *w, const u8 *p, size_t n, lzma_action act)
+{
+	u8 out[1u << 16];
+	lzma_ret r;
+	w->xz->next_in = p;
+	w->xz->avail_in = n;
+	do {
+		size_t k, off = 0;
+		w->xz->next_out = out;
+		w->xz->avail_out = sizeof out;
+		r = lzma_code(w->xz, act);
+		if (r != LZMA_OK && r != LZMA_STREAM_END)
+			return wr_error(w, "xz compression failed");
+		k = sizeof out - w->xz->avail_out;
+		while (off < k) {
+			ssize_t m = write(w->fd, out + off, k - off);
+			if (m < 0 && errno == EINTR)
+				continue;
+			if (m <= 0)
+				return wr_error(w, strerror(errno));
+			off += (size_t)m;
+		}
+	} while (w->xz->avail_in || (act == LZMA_FINISH && r != LZMA_STREAM_END));
+	return 0;
+}
 
 static int wr_flush(struct trace_writer *w)
 {
 	if (w->err)
 		return w->err;
-	if (w->n && gzwrite(w->gz, w->buf, (unsigned)w->n) != (int)w->n) {
+	if (w->n && w->xz) {
+		xz_pump(w, w->buf, w->n, LZMA_RUN);
+	} else if (w->n && gzwrite(w->gz, w->buf, (unsigned)w->n) != (int)w->n) {
 		int zerr;
 		const char *msg = gzerror(w->gz, &zerr);
-		fprintf(stderr, "mmusim: %s: write error: %s\n", w->name,
-			zerr == Z_ERRNO ? strerror(errno) : msg);
-		w->err = -EIO;
+		wr_error(w, zerr == Z_ERRNO ? strerror(errno) : msg);
 	}
 	w->n = 0;
 	return w->err;
 }
 
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
 int trace_writer_open(struct trace_writer **wp, const char *path, enum trace_fmt fmt, bool gzip)
 {
 	struct trace_writer *w;
-	const char *mode = gzip ? "wb1" : "wbT";
+	const char *mode = gzip && fmt != FMT_CHAMPSIM ? "wb1" : "wbT";
+	bool xz = fmt == FMT_CHAMPSIM && ends_with(path, ".xz");
+	int err = -ENOMEM;
 
 	*wp = NULL;
-	if (fmt != FMT_TEXT && fmt != FMT_BIN) {
-		fprintf(stderr, "mmusim: %s: cannot write format '%s' (text or bin)\n",
+	if (fmt != FMT_TEXT && fmt != FMT_BIN && fmt != FMT_CHAMPSIM) {
+		fprintf(stderr, "mmusim: %s: cannot write format '%s' (text, bin or champsim)\n",
 			path, trace_fmt_name(fmt));
 		return -EINVAL;
 	}
@@ -562,37 +701,164 @@ int trace_writer_open(struct trace_writer **wp, const char *path, enum trace_fmt
 	if (!w)
 		return -ENOMEM;
 	w->fmt = fmt;
+	w->fd = -1;
 	w->name = strdup(strcmp(path, "-") ? path : "<stdout>");
 	w->buf = malloc(WBUF);
-	if (!w->name || !w->buf) {
-		free(w->name);
-		free(w->buf);
-		free(w);
-		return -ENOMEM;
-	}
+	if (!w->name || !w->buf)
+		goto nomem;
 	errno = 0;
-	if (!strcmp(path, "-")) {
+	if (xz) {
+		lzma_stream init = LZMA_STREAM_INIT;
+		w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (w->fd < 0)
+			goto syserr;
+		w->xz = malloc(sizeof *w->xz);
+		if (!w->xz)
+			goto nomem;
+		*w->xz = init;
+		if (lzma_easy_encoder(w->xz, 6, LZMA_CHECK_CRC64) != LZMA_OK)
+			goto nomem;
+	} else if (!strcmp(path, "-")) {
 		int fd = dup(1);
 		w->gz = fd >= 0 ? gzdopen(fd, mode) : NULL;
 		if (!w->gz && fd >= 0)
 			close(fd);
+		if (!w->gz)
+			goto syserr;
 	} else {
 		w->gz = gzopen(path, mode);
+		if (!w->gz)
+			goto syserr;
 	}
-	if (!w->gz) {
-		int e = errno ? errno : ENOMEM;
-		fprintf(stderr, "mmusim: %s: %s\n", w->name, strerror(e));
-		free(w->name);
-		free(w->buf);
-		free(w);
-		return -e;
-	}
-	gzbuffer(w->gz, 1u << 17);
+	if (w->gz)
+		gzbuffer(w->gz, 1u << 17);
 	if (fmt == FMT_BIN) {
 		bin_enc_init(&w->enc);
 		w->n = bin_enc_header(w->buf);
 	}
 	*wp = w;
+	return 0;
+syserr:
+	err = errno ? -errno : -ENOMEM;
+	fprintf(stderr, "mmusim: %s: %s\n", w->name, strerror(-err));
+nomem:
+	if (w->xz) {
+		lzma_end(w->xz);
+		free(w->xz);
+	}
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->name);
+	free(w->buf);
+	free(w);
+	return err;
+}
+
+static void put_le64(u8 *p, u64 v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (u8)(v >> (8 * i));
+}
+
+/* Writes the open ChampSim record. */
+static int cs_flush(struct trace_writer *w)
+{
+	struct cs_rec *c = &w->cs;
+	u8 *r;
+	unsigned i;
+
+	if (!c->open)
+		return 0;
+	if (WBUF - w->n < CHAMPSIM_REC && wr_flush(w) < 0)
+		return w->err;
+	r = w->buf + w->n;
+	memset(r, 0, CHAMPSIM_REC);
+	put_le64(r, c->ip);
+	for (i = 0; i < c->ndst; i++)
+		put_le64(r + 16 + 8 * i, c->dst[i]);
+	for (i = 0; i < c->nsrc; i++)
+		put_le64(r + 32 + 8 * i, c->src[i]);
+	w->n += CHAMPSIM_REC;
+	memset(c, 0, sizeof *c);
+	return 0;
+}
+
+/* Events to ChampSim records: an I opens a record at its address; loads
+ * and stores join the open record while its operands last and their PC
+ * (when known) is its ip; otherwise they open a record of their own. */
+static int cs_put(struct trace_writer *w, const struct ev *e)
+{
+	struct cs_rec *c = &w->cs;
+	bool ld = e->kind == EV_R || e->kind == EV_M, st = e->kind == EV_W || e->kind == EV_M;
+
+	if (e->kind == EV_I) {
+		if (cs_flush(w) < 0)
+			return w->err;
+		c->open = true;
+		c->ip = e->va;
+		return 0;
+	}
+	if (!ev_is_access(e)) {
+		w->dropped++;
+		return 0;
+	}
+	if (!e->va) {                 /* zero means "no operand" in ChampSim */
+		w->dropped++;
+		return 0;
+	}
+	if (!c->open || (e->pc && e->pc != c->ip) || (ld && c->nsrc == 4) || (st && c->ndst == 2)) {
+		u64 ip = e->pc ? e->pc : c->ip;
+		if (cs_flush(w) < 0)
+			return w->err;
+		c->open = true;
+		c->ip = ip;
+	}
+	if (ld)
+		c->src[c->nsrc++] = e->va;
+	if (st)
+		c->dst[c->ndst++] = e->va;
+	return 0;
+}
+
+/* Object paths in the text format: blanks, '#', '%' and control bytes as %XX. */
+static size_t text_obj(const struct trace_obj *o, char *out)
+{
+	char *q = out;
+	q += sprintf(q, "OBJ ");
+	for (const char *p = o->path; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c == '#' || c == '%' || c >= 0x7f)
+			q += sprintf(q, "%%%02X", c);
+		else
+			*q++ = (char)c;
+	}
+	q += sprintf(q, " 0x%llx", (unsigned long long)o->bias);
+	for (u32 i = 0; i < o->nseg; i++) {
+		char ps[4];
+		trace_prot_str(o->seg[i].prot, ps);
+		q += sprintf(q, " %s 0x%llx 0x%llx", ps, (unsigned long long)o->seg[i].va,
+			     (unsigned long long)o->seg[i].len);
+	}
+	*q++ = '\n';
+	return (size_t)(q - out);
+}
+
+int trace_writer_put_obj(struct trace_writer *w, const struct trace_obj *o)
+{
+	if (w->err)
+		return w->err;
+	if (w->fmt == FMT_CHAMPSIM) {
+		w->dropped++;
+		return 0;
+	}
+	/* a text line: at most 4 + 3 * 4096 + 19 + 16 * 42 + 1 bytes */
+	if (WBUF - w->n < 3 * OBJ_PATH_MAX + 1024 && wr_flush(w) < 0)
+		return w->err;
+	if (w->fmt == FMT_BIN)
+		w->n += bin_enc_obj(o, w->buf + w->n);
+	else
+		w->n += text_obj(o, (char *)w->buf + w->n);
+	w->count++;
 	return 0;
 }
 
@@ -603,11 +869,15 @@ int trace_writer_put(struct trace_writer *w, const struct ev *e)
 	if (w->err)
 		return w->err;
 	why = ev_check(e);
+	if (!why && e->kind == EV_OBJ)
+		why = "an object event needs its object (trace_writer_put_obj)";
 	if (why) {
 		fprintf(stderr, "mmusim: %s: event %llu: cannot write invalid event (%s)\n",
 			w->name, (unsigned long long)w->count + 1, why);
 		return -EINVAL;
 	}
+	if (w->fmt == FMT_CHAMPSIM)
+		return cs_put(w, e);
 	if (WBUF - w->n < 128 && wr_flush(w) < 0)
 		return w->err;
 	if (w->fmt == FMT_BIN) {
@@ -622,12 +892,16 @@ int trace_writer_put(struct trace_writer *w, const struct ev *e)
 	return 0;
 }
 
+u64 trace_writer_dropped(const struct trace_writer *w) { return w->dropped; }
+
 int trace_writer_close(struct trace_writer *w)
 {
 	int err, r;
 
 	if (!w)
 		return 0;
+	if (w->fmt == FMT_CHAMPSIM && !w->err)
+		cs_flush(w);
 	if (w->fmt == FMT_BIN && !w->err) {
 		if (WBUF - w->n < 128)
 			wr_flush(w);
@@ -635,11 +909,22 @@ int trace_writer_close(struct trace_writer *w)
 	}
 	wr_flush(w);
 	err = w->err;
-	r = gzclose(w->gz);
-	if (r != Z_OK && !err) {
-		fprintf(stderr, "mmusim: %s: write error: %s\n", w->name,
-			r == Z_ERRNO ? strerror(errno) : "zlib error");
-		err = -EIO;
+	if (w->xz) {
+		if (!err)
+			err = xz_pump(w, NULL, 0, LZMA_FINISH);
+		lzma_end(w->xz);
+		free(w->xz);
+		if (close(w->fd) && !err) {
+			fprintf(stderr, "mmusim: %s: write error: %s\n", w->name, strerror(errno));
+			err = -EIO;
+		}
+	} else {
+		r = gzclose(w->gz);
+		if (r != Z_OK && !err) {
+			fprintf(stderr, "mmusim: %s: write error: %s\n", w->name,
+				r == Z_ERRNO ? strerror(errno) : "zlib error");
+			err = -EIO;
+		}
 	}
 	free(w->name);
 	free(w->buf);
@@ -654,5 +939,10 @@ bool trace_truncated(const struct trace *t)
 
 u64 trace_pos(const struct trace *t)
 {
-	return t->zin ? (u64)zin_offset(t->zin) : 0;
+	const struct src *s = &t->src;
+	if (!t->opened)
+		return 0;
+	/* the file's bytes consumed: read minus still buffered raw input
+	 * (compressed bytes for compressed input) */
+	return s->raw_read - (u64)(s->in_len - s->in_pos);
 }

@@ -11,6 +11,15 @@
  *             (0x86) u8 prot, varint va, varint len
  *     switch  CTX (0x87), VM (0x88): varint id
  *     marker  ROI (0x89): varint 1 = BEGIN, 0 = END
+ *     access with PC  tag 0x10..0x1f for R, W, M: bits 0-2 as above, bit 3
+ *             "PC delta follows": varint zigzag(pc - current PC) after the
+ *             size; without bit 3 the PC is the current PC. The current PC
+ *             is the last I's address or the last PC decoded (starts 0).
+ *             Legacy access tags 0x00..0x07 carry no PC (pc 0).
+ *     object  tag 0x90: varint bias, varint path length (1..4096), the
+ *             path bytes, u8 segment count (1..16), per segment u8 prot,
+ *             varint va, varint len. An EV_OBJ event; the object goes to
+ *             the trace's table (trace_object).
  *     end     tag 0xff, varint number of event records; nothing may follow
  *   Varints are unsigned LEB128 of at most 9 bytes (63 bits). The previous
  *   access starts as va 0, size 1; region records do not change it.
@@ -30,24 +39,13 @@
 #include <errno.h>
 #include <string.h>
 
-#define TAG_SIZE 4u
-#define TAG_REGION 0x80u
-#define TAG_END 0xffu
+#define TAG_SIZE BIN_TAG_SIZE
+#define TAG_REGION BIN_TAG_REGION
+#define TAG_END BIN_TAG_END
 #define VARINT_MAX 9u
 #define VARINT_BAD UINT64_MAX
 
-static inline u64 zigzag(u64 d) { return (d << 1) ^ (u64)((s64)d >> 63); }
 static inline u64 unzigzag(u64 z) { return (z >> 1) ^ (0 - (z & 1)); }
-
-static inline u8 *put_varint(u8 *q, u64 v)
-{
-	while (v >= 0x80) {
-		*q++ = (u8)(v | 0x80);
-		v >>= 7;
-	}
-	*q++ = (u8)v;
-	return q;
-}
 
 /* Reads a varint; *v = VARINT_BAD when longer than VARINT_MAX bytes.
  * May look at up to 8 bytes past the varint's start (the input buffer
@@ -93,62 +91,29 @@ static inline const u8 *get_varint(const u8 *q, u64 *v)
 	return q;
 }
 
-void bin_enc_init(struct bin_enc *st)
-{
-	st->prev_va = 0;
-	st->prev_size = 1;
-}
-
-size_t bin_enc_header(u8 *out)
-{
-	memcpy(out, BIN_MAGIC, BIN_MAGIC_LEN);
-	out[8] = BIN_VERSION;
-	out[9] = out[10] = out[11] = 0;
-	return BIN_HDR_LEN;
-}
-
 size_t bin_enc_event(struct bin_enc *st, const struct ev *e, u8 *out)
 {
-	u8 *q = out;
-
-	if (e->kind <= EV_M) {
-		bool ns = e->size != st->prev_size;
-		*q++ = (u8)(e->kind | (ns ? TAG_SIZE : 0));
-		q = put_varint(q, zigzag(e->va - st->prev_va));
-		if (ns)
-			q = put_varint(q, e->size);
-		st->prev_va = e->va;
-		st->prev_size = e->size;
-		return (size_t)(q - out);
-	}
-	*q++ = (u8)(TAG_REGION | e->kind);
 	switch (e->kind) {
-	case EV_MAP:
-		*q++ = e->prot;
-		*q++ = e->psize;
-		q = put_varint(q, e->va);
-		q = put_varint(q, e->len);
-		break;
-	case EV_PROTECT:
-		*q++ = e->prot;
-		/* fall through */
-	case EV_UNMAP:
-		q = put_varint(q, e->va);
-		q = put_varint(q, e->len);
-		break;
+	case EV_R: case EV_W: case EV_I: case EV_M:
+		return bin_enc_access(st, e->kind, e->va, e->size, e->pc, out);
+	case EV_MAP: case EV_UNMAP: case EV_PROTECT:
+		return bin_enc_region(e->kind, e->va, e->len, e->kind == EV_UNMAP ? 0 : e->prot,
+				      e->kind == EV_MAP ? e->psize : 0, out);
 	default:
-		q = put_varint(q, e->size);
-		break;
+		return bin_enc_switch(e->kind, e->size, out);
 	}
-	return (size_t)(q - out);
 }
 
-size_t bin_enc_end(u64 count, u8 *out)
+size_t bin_enc_obj(const struct trace_obj *o, u8 *out)
 {
-	u8 *q = out;
-	*q++ = TAG_END;
-	q = put_varint(q, count);
-	return (size_t)(q - out);
+	u8 prot[OBJ_SEG_MAX];
+	u64 va[OBJ_SEG_MAX], len[OBJ_SEG_MAX];
+	for (u32 i = 0; i < o->nseg; i++) {
+		prot[i] = o->seg[i].prot;
+		va[i] = o->seg[i].va;
+		len[i] = o->seg[i].len;
+	}
+	return bin_enc_object(o->path, strlen(o->path), o->bias, o->nseg, prot, va, len, out);
 }
 
 static int bin_err(struct trace *t, u64 rec, const char *why)
@@ -178,8 +143,7 @@ int trace_bin_start(struct trace *t)
 	if (t->p[9] | t->p[10] | t->p[11])
 		return bin_err(t, 0, "bad header (reserved bytes not zero)");
 	t->p += BIN_HDR_LEN;
-	t->prev_va = 0;
-	t->prev_size = 1;
+	bin_enc_init(&t->bs);
 	return 0;
 }
 
@@ -218,11 +182,81 @@ static const u8 *bin_other(const u8 *p, u8 tag, struct ev *e, const char **why)
 	return p;
 }
 
+/* Decodes an object record's payload at p (bounded by end); returns the
+ * position after it, or NULL with *why set. */
+static const u8 *bin_obj(struct trace *t, const u8 *p, const u8 *end, const char **why)
+{
+	struct trace_obj o;
+	u64 bias, plen;
+	char path[OBJ_PATH_MAX + 1];
+	u32 i;
+
+	/* varints may be read past `end` into the zero padding: each is
+	 * checked against `end` after it */
+	*why = "truncated: no end record";
+	memset(&o, 0, sizeof o);
+	p = get_varint(p, &bias);
+	p = get_varint(p, &plen);
+	if (p > end)
+		return NULL;
+	if (bias == VARINT_BAD || plen == VARINT_BAD) {
+		*why = "bad varint";
+		return NULL;
+	}
+	if (plen < 1 || plen > OBJ_PATH_MAX) {
+		*why = "object path length out of range 1..4096";
+		return NULL;
+	}
+	if ((u64)(end - p) < plen + 1)
+		return NULL;
+	memcpy(path, p, plen);
+	path[plen] = 0;
+	if (strlen(path) != plen) {
+		*why = "object path contains a NUL byte";
+		return NULL;
+	}
+	p += plen;
+	o.nseg = *p++;
+	if (o.nseg < 1 || o.nseg > OBJ_SEG_MAX) {
+		*why = "object segment count out of range 1..16";
+		return NULL;
+	}
+	for (i = 0; i < o.nseg; i++) {
+		if (p >= end)
+			return NULL;
+		o.seg[i].prot = *p++;
+		p = get_varint(p, &o.seg[i].va);
+		p = get_varint(p, &o.seg[i].len);
+		if (p > end)
+			return NULL;
+		if (o.seg[i].va == VARINT_BAD || o.seg[i].len == VARINT_BAD) {
+			*why = "bad varint";
+			return NULL;
+		}
+		if (o.seg[i].prot & ~(PERM_R | PERM_W | PERM_X)) {
+			*why = "bad protection";
+			return NULL;
+		}
+		if (!o.seg[i].len || o.seg[i].va >= VA_LIMIT || o.seg[i].len > VA_LIMIT - o.seg[i].va) {
+			*why = "object segment beyond 57 bits";
+			return NULL;
+		}
+	}
+	o.bias = bias;
+	o.path = path;
+	if (trace_obj_push(t, &o) < 0) {
+		*why = "out of memory";
+		return NULL;
+	}
+	*why = NULL;
+	return p;
+}
+
 int trace_bin_read(struct trace *t, struct ev *out, int max)
 {
 	const u8 *p = t->p, *q = p, *end = t->end;
-	u64 va = t->prev_va, rec0 = t->rec;	/* events before this call */
-	u32 size = t->prev_size;
+	u64 va = t->bs.prev_va, pc = t->bs.prev_pc, dva = t->bs.prev_dva, rec0 = t->rec; /* events before this call */
+	u32 size = t->bs.prev_size, isize = t->bs.prev_isize, dsize = t->bs.prev_dsize;
 	int n = 0, err;
 	bool ended = t->ended;
 	const char *why = NULL;
@@ -249,22 +283,56 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 		}
 		tag = *p;
 		q = p + 1;
-		if (tag < 8) {
-			u64 d, s = size, nva;
-			q = get_varint(q, &d);
-			if (tag & TAG_SIZE) {
-				q = get_varint(q, &s);
-				if (s - 1 >= ACC_SIZE_MAX) {
-					why = s == VARINT_BAD ? "bad varint" : "size out of range 1..4096";
+		if (tag < 0x30 && (tag < 8 || tag >= BIN_TAG_PC)) {
+			u64 d = 0, sz, nva, base, npc = 0;
+			unsigned kind = tag & 3;
+			if (tag >= BIN_TAG_FALL) {           /* I at the fall-through address */
+				sz = tag & 0xf;
+				if (!sz)
+					goto badtag;
+				kind = EV_I;
+				nva = pc + isize;
+			} else {
+				bool pcs = tag >= BIN_TAG_PC, isi = kind == EV_I;
+				if (pcs && isi && (tag & BIN_TAG_PCD))
+					goto badtag;
+				base = !pcs ? va : isi ? pc + isize : dva;
+				sz = !pcs ? size : isi ? isize : dsize;
+				q = get_varint(q, &d);
+				if (tag & TAG_SIZE) {
+					q = get_varint(q, &sz);
+					if (sz - 1 >= ACC_SIZE_MAX) {
+						why = sz == VARINT_BAD ? "bad varint" : "size out of range 1..4096";
+						goto bad_at;
+					}
+				}
+				if (d == VARINT_BAD) {
+					why = "bad varint";
+					goto bad_at;
+				}
+				if (pcs && !isi) {
+					npc = pc;
+					if (tag & BIN_TAG_PCD) {
+						u64 pd;
+						q = get_varint(q, &pd);
+						if (pd == VARINT_BAD) {
+							why = "bad varint";
+							goto bad_at;
+						}
+						npc = pc + unzigzag(pd);
+						if (npc >= VA_LIMIT) {
+							why = "PC beyond 57 bits";
+							goto bad_at;
+						}
+					}
+				}
+				nva = base + unzigzag(d);
+				if (!sz) {              /* an I delta before any I */
+					why = "instruction size 0";
 					goto bad_at;
 				}
 			}
-			if (d == VARINT_BAD) {
-				why = "bad varint";
-				goto bad_at;
-			}
-			nva = va + unzigzag(d);
-			if (nva > VA_LIMIT - s) {
+			if (nva > VA_LIMIT - sz) {
 				why = "address beyond 57 bits";
 				goto bad_at;
 			}
@@ -272,9 +340,19 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 				why = "truncated: no end record";
 				goto bad;
 			}
-			va = nva;
-			size = (u32)s;
-			out[n++] = (struct ev){ .kind = (u8)(tag & 3), .size = size, .va = va };
+			if (tag < 8) {
+				va = nva;
+				size = (u32)sz;
+			} else if (kind != EV_I) {
+				dva = nva;
+				dsize = (u32)sz;
+				pc = npc;
+			}
+			if (kind == EV_I) {
+				pc = nva;
+				isize = (u32)sz;
+			}
+			out[n++] = (struct ev){ .kind = (u8)kind, .size = (u32)sz, .va = nva, .pc = npc };
 			p = q;
 			continue;
 		}
@@ -295,7 +373,20 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 			p = q;
 			continue;
 		}
-		if ((tag & TAG_REGION) && (tag & 0x7f) >= EV_MAP && (tag & 0x7f) < EV_KIND_NR) {
+		if (tag == BIN_TAG_OBJ) {
+			if (end - p < (ptrdiff_t)BIN_OBJ_MAX && !t->eof)
+				goto refill;
+			q = bin_obj(t, q, end, &why);
+			if (!q) {
+				if (t->gzerr)
+					goto gzbad;
+				goto bad;
+			}
+			out[n++] = (struct ev){ .kind = EV_OBJ, .size = t->nobjs - 1 };
+			p = q;
+			continue;
+		}
+		if ((tag & TAG_REGION) && (tag & 0x7f) >= EV_MAP && (tag & 0x7f) <= EV_VM) {
 			q = bin_other(q, tag, &out[n], &why);
 			if (why)
 				goto bad_at;
@@ -307,6 +398,7 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 			p = q;
 			continue;
 		}
+badtag:
 		snprintf(msg, sizeof msg, "bad record tag 0x%02x", tag);
 		why = msg;
 		goto bad;
@@ -319,8 +411,8 @@ refill:
 			goto out;
 	}
 	t->p = p;
-	t->prev_va = va;
-	t->prev_size = size;
+	t->bs = (struct bin_enc){ .prev_va = va, .prev_pc = pc, .prev_dva = dva, .prev_size = size,
+				  .prev_isize = isize, .prev_dsize = dsize };
 	t->rec = rec0 + (u64)n;
 	return n;
 

@@ -2,8 +2,8 @@
  * trace_int.h - internals shared by the trace readers, writers and
  * generators of workloads/. Nothing outside workloads/ includes this.
  *
- * A file reader owns one input buffer filled by trace_fill() from zlib
- * (gzread reads plain files too). Bytes [p, end) are unread; when the end of
+ * A file reader owns one input buffer filled by trace_fill() from its
+ * byte source (trace_src.c: plain, gzip, xz or zstd). Bytes [p, end) are unread; when the end of
  * the input has been reached, `eof` is set and TRACE_PAD zero bytes follow
  * `end`, so a decoder may read a bounded record past the end and then check
  * whether it did.
@@ -16,29 +16,43 @@
 
 #include <zlib.h>
 
+#include "bin_enc.h"
+
 #define TRACE_BUF (1u << 20)      /* input buffer (decompressed bytes) */
 #define TRACE_PAD 64u             /* zero bytes after `end` at eof */
 #define TRACE_LINE_MAX 4096u      /* longest accepted text / lackey line */
 #define VA_LIMIT (1ull << VA_BITS_MAX)
 #define ACC_SIZE_MAX 4096u
 
-/* Binary format constants (docs/trace-format.md). */
-#define BIN_MAGIC "MMUSIMT1"
-#define BIN_MAGIC_LEN 8
-#define BIN_HDR_LEN 12
-#define BIN_VERSION 1
 
 struct gen;
+
+enum src_kind { SRC_NONE, SRC_GZIP, SRC_XZ, SRC_ZSTD };
+
+/* The raw file and its decompressor (trace_src.c). */
+struct src {
+	int fd;
+	enum src_kind kind;
+	u8 *in;                   /* raw bytes [in_pos, in_len) unread */
+	size_t in_pos, in_len;
+	bool in_eof;              /* the raw file has ended */
+	bool mid;                 /* inside a gzip member / zstd frame */
+	bool done, dead;          /* decoded to the end / broken */
+	z_stream z;
+	void *x;                  /* lzma_stream */
+	void *zs;                 /* ZSTD_DStream */
+};
 
 struct trace {
 	int (*read)(struct trace *t, struct ev *buf, int max);
 	enum trace_fmt fmt;
 	char *name;               /* for messages: path, "<stdin>" or the spec */
-	struct zin *zin;          /* the input, gzip or plain (mmu/util/zin.h) */
+	struct src src;
+	bool opened;              /* src is set up (file readers) */
 	u8 *buf;                  /* TRACE_BUF + TRACE_PAD bytes */
 	const u8 *p, *end;
 	bool eof;
-	int gzerr;                /* -EIO when the gzip stream is broken */
+	int gzerr;                /* -EIO when the compressed stream is broken */
 	const char *gzmsg;        /* its message */
 	int err;                  /* sticky error, reported (or pending in msg) */
 	/* While trace_read runs, a reader's error message waits in msg: the
@@ -56,9 +70,18 @@ struct trace {
 	u64 line;                 /* text, lackey: lines consumed */
 	/* bin */
 	u64 rec;                  /* records decoded */
-	u64 prev_va;
-	u32 prev_size;
+	struct bin_enc bs;        /* bin: decoder state */
+	u64 prev_pc;              /* lackey: the last I */
 	bool ended;
+	/* lackey */
+	u64 skipped, accesses;
+	/* champsim */
+	u64 cs_rec;               /* records decoded */
+	struct ev cs_pend[7];     /* events of a record not yet returned */
+	u8 cs_np, cs_pi;
+	/* objects announced so far */
+	struct trace_obj *objs;
+	u32 nobjs, objs_cap;
 	/* generator */
 	struct gen *gen;
 };
@@ -68,6 +91,13 @@ struct trace {
  * not reported here: eof is set and gzerr/gzmsg tell the decoder, which
  * reports it when it reaches the tail. */
 int trace_fill(struct trace *t);
+/* The byte source (trace_src.c): open (0 or -errno, message printed),
+ * read (bytes, filling dst unless the input ends; or -errno), close. */
+int trace_src_open(struct trace *t, const char *path, int fd);
+int trace_src_read(struct trace *t, u8 *dst, size_t room);
+void trace_src_close(struct trace *t);
+/* "gzip", "xz", "zstd" or "" for plain input. */
+const char *trace_src_kind(const struct trace *t);
 /* Reports a broken gzip stream; returns t->gzerr. */
 int trace_gz_fail(struct trace *t);
 /* The next line [*ls, *le) without its newline: 1, 0 at the end, or -errno
@@ -86,6 +116,8 @@ static inline void trace_pos_set(struct trace *t, int k, u64 pos)
 		t->pos[k] = pos;
 }
 
+/* "rwx" letters of prot, '-' for the missing ones. */
+void trace_prot_str(u8 prot, char s[4]);
 /* Text-format helpers shared with the generators. */
 int trace_parse_prot(const char *s, size_t n, u8 *prot);
 int trace_parse_psize(const char *s, size_t n, u8 *psize);
@@ -96,6 +128,10 @@ int trace_parse_bytes(const char *s, size_t n, u64 *out);
 int trace_text_read(struct trace *t, struct ev *buf, int max);
 int trace_lackey_read(struct trace *t, struct ev *buf, int max);
 int trace_bin_read(struct trace *t, struct ev *buf, int max);
+int trace_champsim_read(struct trace *t, struct ev *buf, int max);
+/* Whether the n bytes at p look like ChampSim records (trace_champsim.c). */
+bool trace_champsim_like(const u8 *p, size_t n);
+#define CHAMPSIM_REC 64u
 /* Checks the header at t->p (at least what the buffer holds). 0 or -EINVAL. */
 int trace_bin_start(struct trace *t);
 /* Whether `line` (n bytes, no newline) looks like valgrind lackey output. */
@@ -107,18 +143,14 @@ void trace_gen_destroy(struct gen *g);
 /* End of the address range a generator's accesses use (0: not known). */
 u64 trace_gen_va_end(const struct gen *g);
 
-/* Binary writer pieces (trace_bin.c). `st` keeps prev va/size. */
-struct bin_enc {
-	u64 prev_va;
-	u32 prev_size;
-};
-void bin_enc_init(struct bin_enc *st);
-/* Encodes one valid event at out (at least BIN_REC_MAX bytes); returns the
- * byte count. */
-#define BIN_REC_MAX 32u
+/* One valid event (not EV_OBJ) at out (at most BIN_REC_MAX bytes). */
 size_t bin_enc_event(struct bin_enc *st, const struct ev *e, u8 *out);
-size_t bin_enc_end(u64 count, u8 *out);
-size_t bin_enc_header(u8 *out);
+
+/* The object record of one object at out (BIN_OBJ_MAX bytes); returns the
+ * byte count. */
+size_t bin_enc_obj(const struct trace_obj *o, u8 *out);
+/* Appends o to t's object table (copied); its index or -ENOMEM. */
+int trace_obj_push(struct trace *t, const struct trace_obj *o);
 
 static inline bool is_blank(int c) { return c == ' ' || c == '\t' || c == '\r'; }
 

@@ -13,8 +13,14 @@
  *   Leading blanks and the number of blanks after the letter are not
  *   checked; anything else that is not one of the four shapes is an error
  *   "mmusim: FILE:LINE: malformed lackey line", then -EINVAL.
- *   Produces: access events only. Lackey records no MAP, CTX or VM: the
- *   OS model of mmu/ maps pages on first touch.
+ *   Produces: access events only; the PC of an L, S or M is the address
+ *   of the last I line before it (lackey prints an instruction's fetch,
+ *   then its data accesses). Lackey records no MAP, CTX or VM: the
+ *   OS model of mmu/ maps pages on first touch (or `--elf PROG` adds the
+ *   program's segments).
+ *   A stream of valgrind's own lines only ("==PID== ...", as when lackey
+ *   ran without --trace-mem=yes) ends with a warning and -EINVAL: such a
+ *   run would measure nothing.
  *   Does not handle: output of other valgrind tools, program output mixed
  *   into the same stream (write lackey's log to its own descriptor with
  *   --log-fd or --log-file), sizes above 4096 bytes.
@@ -26,7 +32,7 @@
 #include <errno.h>
 #include <string.h>
 
-enum lk_res { LK_EV = 1, LK_SKIP = 0, LK_BAD = -1, LK_RANGE = -2, LK_SIZE = -3 };
+enum lk_res { LK_EV = 1, LK_SKIP = 0, LK_VG = 2, LK_BAD = -1, LK_RANGE = -2, LK_SIZE = -3 };
 
 static const signed char lk_kind[256] = {
 	['I'] = EV_I + 1, ['L'] = EV_R + 1, ['S'] = EV_W + 1, ['M'] = EV_M + 1,
@@ -40,7 +46,7 @@ static int lackey_parse(const char *s, const char *e, struct ev *ev)
 	bool big = false;
 
 	if (e - s >= 2 && s[0] == '=' && s[1] == '=')
-		return LK_SKIP;
+		return LK_VG;
 	while (s < e && is_blank(*s))
 		s++;
 	if (s == e || *s == '#')
@@ -90,7 +96,8 @@ static int lackey_parse(const char *s, const char *e, struct ev *ev)
 bool trace_lackey_line(const char *line, size_t n)
 {
 	struct ev ev;
-	return lackey_parse(line, line + n, &ev) != LK_BAD;
+	int r = lackey_parse(line, line + n, &ev);
+	return r != LK_BAD;
 }
 
 int trace_lackey_read(struct trace *t, struct ev *buf, int max)
@@ -99,17 +106,35 @@ int trace_lackey_read(struct trace *t, struct ev *buf, int max)
 	while (n < max) {
 		const char *s, *e, *why;
 		int r = trace_next_line(t, &s, &e);
-		if (r == 0)
+		if (r == 0) {
+			if (!t->accesses && t->skipped && !n) {
+				fprintf(stderr, "mmusim: %s: warning: valgrind output without memory-access lines "
+					"(run lackey with --trace-mem=yes and give its log a descriptor of its own: "
+					"--log-fd=3 PROG 3>&1 >/dev/null)\n", t->name);
+				return trace_fail(t, -EINVAL);
+			}
 			break;
+		}
 		if (r < 0)
 			return n ? n : r;
 		r = lackey_parse(s, e, &buf[n]);
-		if (r >= 0) {
-			if (r > 0)
-				trace_pos_set(t, n, t->line);
-			n += r;
+		if (r == LK_EV) {
+			trace_pos_set(t, n, t->line);
+			/* the PC of a data access is the last instruction's */
+			if (buf[n].kind == EV_I)
+				t->prev_pc = buf[n].va;
+			else
+				buf[n].pc = t->prev_pc;
+			t->accesses++;
+			n++;
 			continue;
 		}
+		if (r == LK_VG) {
+			t->skipped++;
+			continue;
+		}
+		if (r >= 0)
+			continue;
 		why = r == LK_RANGE ? "address beyond 57 bits" :
 		      r == LK_SIZE ? "bad size (must be 1..4096)" : "malformed lackey line";
 		trace_msg(t, "%s:%llu: %s", t->name, (unsigned long long)t->line, why);

@@ -8,6 +8,8 @@
  *     UNMAP <va> <len>
  *     PROTECT <va> <len> <prot>
  *     CTX <pid> / VM <id>          decimal (or 0x hex) below 2^32
+ *     R|W|M <va> [size] pc=<hex>    an access with the PC of its instruction
+ *     OBJ <path> <bias> <prot> <va> <len> ...   a loaded object
  *   Keywords and page sizes are case-insensitive; tokens are separated by
  *   blanks (space, tab, CR); a token starting with '#' starts a comment that
  *   runs to the end of the line; blank lines are skipped.
@@ -149,14 +151,19 @@ static int parse_acc_size(struct tok tk, u32 *size)
 }
 
 enum { KW_MAP = EV_MAP, KW_UNMAP = EV_UNMAP, KW_PROTECT = EV_PROTECT, KW_CTX = EV_CTX, KW_VM = EV_VM,
-       KW_ROI = EV_ROI };
+       KW_ROI = EV_ROI, KW_OBJ = EV_OBJ };
+
+static bool is_pc(struct tok tk)
+{
+	return tk.n >= 3 && !strncasecmp(tk.s, "pc=", 3);
+}
 
 static int keyword(struct tok tk)
 {
 	static const char *const kw[EV_KIND_NR] = {
 		[EV_R] = "R", [EV_W] = "W", [EV_I] = "I", [EV_M] = "M",
 		[EV_MAP] = "MAP", [EV_UNMAP] = "UNMAP", [EV_PROTECT] = "PROTECT",
-		[EV_CTX] = "CTX", [EV_VM] = "VM", [EV_ROI] = "ROI",
+		[EV_CTX] = "CTX", [EV_VM] = "VM", [EV_ROI] = "ROI", [EV_OBJ] = "OBJ",
 	};
 	for (int i = 0; i < EV_KIND_NR; i++)
 		if (strlen(kw[i]) == tk.n && !strncasecmp(kw[i], tk.s, tk.n))
@@ -192,6 +199,75 @@ static int region_toks(struct trace *t, const struct tok *tk, int n, struct ev *
 	return 0;
 }
 
+static int unhex(int c)
+{
+	return hex_tab[(unsigned char)c] ? hex_tab[(unsigned char)c] - 1 : -1;
+}
+
+/* OBJ <path> <bias> (<prot> <va> <len>)... : a loaded object; the path
+ * has its blanks, '#' and '%' as %XX. */
+static int obj_line(struct trace *t, const char *s, const char *end, struct ev *e)
+{
+	struct tok tk[3 + 3 * OBJ_SEG_MAX + 1];
+	struct trace_obj o;
+	char path[OBJ_PATH_MAX + 1];
+	size_t pl = 0;
+	int n = 0, i;
+	u64 v;
+
+	while (n < (int)ARRAY_SIZE(tk)) {
+		while (s < end && is_blank(*s))
+			s++;
+		if (s == end || *s == '#')
+			break;
+		tk[n].s = s;
+		while (s < end && !is_blank(*s))
+			s++;
+		tk[n].n = (size_t)(s - tk[n].s);
+		n++;
+	}
+	if (n < 6)
+		return text_err(t, "OBJ needs a path, a bias and at least one segment (prot va len)");
+	if ((n - 3) % 3)
+		return text_err(t, "OBJ segments come in threes (prot va len)");
+	if (n == (int)ARRAY_SIZE(tk))
+		return text_err(t, "OBJ has more than %d segments", OBJ_SEG_MAX);
+	for (size_t k = 0; k < tk[1].n; k++) {
+		int c = (unsigned char)tk[1].s[k];
+		if (c == '%') {
+			int h = k + 2 < tk[1].n ? unhex(tk[1].s[k + 1]) : -1, l = h >= 0 ? unhex(tk[1].s[k + 2]) : -1;
+			if (l < 0 || (h == 0 && l == 0))
+				return text_err(t, "bad %%XX escape in object path");
+			c = h * 16 + l;
+			k += 2;
+		}
+		if (pl == OBJ_PATH_MAX)
+			return text_err(t, "object path longer than %u bytes", OBJ_PATH_MAX);
+		path[pl++] = (char)c;
+	}
+	path[pl] = 0;
+	memset(&o, 0, sizeof o);
+	o.path = path;
+	if (parse_va(tk[2], &o.bias) < 0 && parse_uint(tk[2], UINT64_MAX, &o.bias) < 0)
+		return text_err(t, "bad object bias " TOKF " (expected hex)", TOKA(tk[2]));
+	for (i = 3; i < n; i += 3) {
+		struct obj_seg *g = &o.seg[o.nseg++];
+		if (trace_parse_prot(tk[i].s, tk[i].n, &g->prot) < 0)
+			return text_err(t, "bad protection " TOKF, TOKA(tk[i]));
+		if (va_tok(t, tk[i + 1], &g->va) < 0)
+			return t->err;
+		if (trace_parse_bytes(tk[i + 2].s, tk[i + 2].n, &v) < 0 || v == 0)
+			return text_err(t, "bad length " TOKF, TOKA(tk[i + 2]));
+		if (v > VA_LIMIT - g->va)
+			return text_err(t, "address beyond 57 bits");
+		g->len = v;
+	}
+	if ((i = trace_obj_push(t, &o)) < 0)
+		return text_err(t, "out of memory");
+	*e = (struct ev){ .kind = EV_OBJ, .size = (u32)i };
+	return 1;
+}
+
 /* Parses one line; 1 with an event, 0 for a blank line, -EINVAL. */
 static int text_line(struct trace *t, const char *s, const char *end, struct ev *e)
 {
@@ -211,12 +287,23 @@ static int text_line(struct trace *t, const char *s, const char *end, struct ev 
 		if (va_tok(t, tk[1], &e->va) < 0)
 			return t->err;
 		e->size = 1;
-		if (n >= 3 && parse_acc_size(tk[2], &e->size) < 0)
-			return text_err(t, "bad size " TOKF " (must be 1..4096)", TOKA(tk[2]));
+		used = 2;
+		if (n >= 3 && !is_pc(tk[2])) {
+			if (parse_acc_size(tk[2], &e->size) < 0)
+				return text_err(t, "bad size " TOKF " (must be 1..4096)", TOKA(tk[2]));
+			used = 3;
+		}
 		if (e->va > VA_LIMIT - e->size)
 			return text_err(t, "address beyond 57 bits");
-		used = 3;
+		if (n > used && is_pc(tk[used]) && kw != EV_I) {
+			struct tok v = { tk[used].s + 3, tk[used].n - 3 };
+			if (va_tok(t, v, &e->pc) < 0)
+				return t->err;
+			used++;
+		}
 		break;
+	case KW_OBJ:
+		return obj_line(t, s, end, e);
 	case KW_MAP:
 		if (region_toks(t, tk, n, e) < 0)
 			return t->err;

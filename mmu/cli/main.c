@@ -5,6 +5,8 @@
  *   mmusim compare -w a,b,... [options] TRACE | --gen SPEC
  *   mmusim explain [options] [--warm TRACE | --warm-gen SPEC] VA
  *   mmusim gen     SPEC [-o FILE] [--format text|bin] [--plain]
+ *   mmusim convert IN -o OUT [--format bin|text|champsim] [--plain] [--elf PROG]
+ *   mmusim record  [-o FILE] [--] PROG ARGS...                  (record.c)
  *   mmusim config  [-c FILE] [-s section.key=value]...
  *   mmusim place   -c CLUSTER.ini [options] TRACE | --gen SPEC   (place_cli.c)
  *   mmusim demo
@@ -17,6 +19,12 @@
 #include "../machine/place_backing.h"
 #include "../place/place.h"
 #include "../../workloads/trace.h"
+#include "../../workloads/elf.h"
+#include "record.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -57,6 +65,10 @@ struct opts {
 	const char *warmup, *warmup_instr, *measure, *interval;
 	const char *csv;
 	bool roi, progress, quiet, allow_truncated;
+	const char *elf;
+	bool attribute;
+	const char *top;
+	char **record;             /* run --record -- PROG ARGS */
 	const char *positional[4];
 	int npos;
 	int argc;                   /* the whole command line, for provenance */
@@ -71,6 +83,8 @@ static const char usage_main[] =
 	"  compare  run one trace through several walkers in one pass\n"
 	"  explain  print every page-walk reference of one translation\n"
 	"  gen      write a synthetic generator's events to a trace file\n"
+	"  convert  turn any readable trace into the binary format, text or ChampSim\n"
+	"  record   record a program's accesses with PCs (QEMU user mode plugin)\n"
 	"  config   print the effective configuration\n"
 	"  place    replay VM lifetimes over a cluster: how many VMs get contiguous host memory\n"
 	"  sweep    run a plan's grid of compares (GNU parallel, Slurm) into one tidy CSV\n"
@@ -117,7 +131,12 @@ static int cmd_help(const char *cmd, FILE *f)
 		fputs("usage: mmusim run [-c FILE] [-s K=V]... [-w WALKER] [--json] [--check] [--format FMT]\n"
 		      "                  [--warmup N | --warmup-instructions N | --roi] [--measure N]\n"
 		      "                  [--interval N] [--csv FILE] [--progress|--quiet] [--allow-truncated]\n"
-		      "                  [--backing FILE] TRACE|--gen SPEC\n"
+		      "                  [--backing FILE] [--elf PROG[@BIAS]] [--attribute [--top N]]\n"
+		      "                  TRACE|--gen SPEC|--record [--] PROG ARGS...\n"
+		      "--elf PROG: PROG's PT_LOAD segments become MAP events before the trace (for lackey\n"
+		      "traces; a PIE at valgrind's base 0x108000 unless @BIAS is given).\n"
+		      "--attribute: accesses, TLB misses, walks and cycles per function and per data region\n"
+		      "(the --top N largest, default 20).\n"
 		      "Runs every event through one MMU instance and prints its statistics.\n"
 		      "The window: --warmup N simulates N accesses (--warmup-instructions: I events) with\n"
 		      "every structure warming up, then resets every statistic; --measure N stops after N\n"
@@ -147,6 +166,20 @@ static int cmd_help(const char *cmd, FILE *f)
 		      "Writes the generator's events (default: binary, gzip-compressed, to standard output\n"
 		      "if no -o; --plain writes the binary format uncompressed). Text is plain, or\n"
 		      "gzip-compressed when -o names a .gz file.\n", f);
+	else if (!strcmp(cmd, "record"))
+		fputs("usage: mmusim record [-o FILE] [--] PROG ARGS...\n"
+		      "Runs PROG under qemu-x86_64 with the recorder plugin and writes its instruction fetches\n"
+		      "and data accesses (with PCs), its mmap/munmap/mprotect/brk calls as MAP, UNMAP and\n"
+		      "PROTECT events and its loaded ELF objects in the binary format: to FILE (zstd when it\n"
+		      "ends in .zst, gzip for .gz, else plain) or to standard output, in which case PROG's own\n"
+		      "output goes to standard error. 'mmusim run --record -- PROG ARGS' simulates directly.\n", f);
+	else if (!strcmp(cmd, "convert"))
+		fputs("usage: mmusim convert IN -o OUT [--format bin|text|champsim] [--plain] [--elf PROG]\n"
+		      "Reads any trace (format detected) and writes it in another format: bin (default,\n"
+		      "gzip-compressed unless --plain), text (gzip when OUT ends in .gz) or champsim\n"
+		      "(xz when OUT ends in .xz). ChampSim records hold instructions and their memory\n"
+		      "operands only: MAP, CTX, VM and object events are dropped, with a warning.\n"
+		      "--elf PROG first writes PROG's object record and its PT_LOAD segments as MAPs.\n", f);
 	else if (!strcmp(cmd, "config"))
 		fputs("usage: mmusim config [-c FILE] [-s K=V]...\nPrints the effective configuration as INI.\n", f);
 	else if (!strcmp(cmd, "place"))
@@ -252,6 +285,14 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 			o->quiet = true;
 		} else if (!strcmp(a, "--allow-truncated")) {
 			o->allow_truncated = true;
+		} else if (!strcmp(a, "--elf")) {
+			NEED_ARG();
+			o->elf = argv[++i];
+		} else if (!strcmp(a, "--attribute")) {
+			o->attribute = true;
+		} else if (!strcmp(a, "--top")) {
+			NEED_ARG();
+			o->top = argv[++i];
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error(cmd, "unknown option '%s'", a);
 		} else {
@@ -269,10 +310,34 @@ static int load_cfg(const struct opts *o, struct cfg *c)
 	return cfg_load(c, o->cfg_file, o->ovr, o->novr) ? -EXIT_RUNTIME : 0;
 }
 
-/* Opens the workload: a generator spec or a trace file. */
+static pid_t rec_pid = -1;
+static char rec_prog[PATH_MAX];
+
+/* Opens the workload: a generator spec, a trace file or a program run
+ * under the recorder. */
 static int open_workload(const char *cmd, const struct opts *o, struct trace **t)
 {
 	enum trace_fmt fmt = FMT_AUTO;
+	if (o->record) {
+		int p[2];
+		char name[PATH_MAX + 16];
+		if (o->gen || o->npos)
+			return usage_error(cmd, "%s", "give --record PROG, a trace file or --gen, one of them");
+		if (!o->record[0])
+			return usage_error(cmd, "%s", "--record needs a program: --record -- PROG ARGS...");
+		if (pipe2(p, O_CLOEXEC)) {
+			fprintf(stderr, "mmusim: record: pipe: %s\n", strerror(errno));
+			return -EXIT_RUNTIME;
+		}
+		if (record_spawn(o->record, p[1], true, &rec_pid, rec_prog, sizeof rec_prog)) {
+			close(p[0]);
+			close(p[1]);
+			return -EXIT_RUNTIME;
+		}
+		close(p[1]);
+		snprintf(name, sizeof name, "record:%s", rec_prog);
+		return trace_open_fd(t, p[0], name, FMT_BIN) ? -EXIT_RUNTIME : 0;
+	}
 	if (o->gen) {
 		if (o->npos)
 			return usage_error(cmd, "give either --gen or a trace file, not both ('%s')", o->positional[0]);
@@ -433,6 +498,28 @@ static void progress_cb(struct sim *s, void *arg)
 	progress_print(s, p, t);
 }
 
+/* --elf SPEC: the program's object and its segments as MAP events, before
+ * the trace. 0 or -errno. */
+static int elf_events_sim(const char *spec, struct trace *t, struct sim *s)
+{
+	char path[PATH_MAX];
+	struct trace_obj ob;
+	struct ev maps[OBJ_SEG_MAX];
+	bool given;
+	u64 bias;
+	int r, n;
+
+	elf_spec(spec, path, sizeof path, &bias, &given);
+	if ((r = elf_read_obj(path, bias, given, &ob)))
+		return r;
+	r = trace_add_obj(t, &ob);
+	n = elf_obj_maps(&ob, maps);
+	free(ob.path);
+	if (r < 0)
+		return r;
+	return sim_events(s, maps, n);
+}
+
 static int run_sim(const char *cmd, const struct opts *o, bool many)
 {
 	struct backing_rec *recs = NULL;
@@ -525,13 +612,43 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 		s.progress = progress_cb;
 		s.progress_arg = &pg;
 	}
-	r = sim_run(&s, t);
+	r = 0;
+	if (o->attribute) {
+		char *end;
+		long top = o->top ? strtol(o->top, &end, 10) : 20;
+		if (o->top && (*end || top < 1 || top > 1000000)) {
+			trace_close(t);
+			sim_destroy(&s);
+			backing_free(recs, nrecs);
+			return usage_error(cmd, "bad --top '%s' (a count of rows, 1 or more)", o->top);
+		}
+		if (sim_attribute(&s, (int)top))
+			r = -ENOMEM;
+	} else if (o->top) {
+		trace_close(t);
+		sim_destroy(&s);
+		backing_free(recs, nrecs);
+		return usage_error(cmd, "%s", "--top goes with --attribute");
+	}
+	if (o->elf && !r)
+		r = elf_events_sim(o->elf, t, &s);
+	if (!r)
+		r = sim_run(&s, t);
 	if (s.progress) {
 		progress_print(&s, &pg, now_s());
 		if (pg.tty)
 			fputc('\n', stderr);
 	}
-	if (r && o->allow_truncated && trace_truncated(t)) {
+	if (rec_pid > 0) {
+		if (r) {                 /* a reader gone early stops the recorder */
+			trace_close(t);
+			t = NULL;
+		}
+		if (record_wait(rec_pid, rec_prog) && !r)
+			r = -EIO;
+		rec_pid = -1;
+	}
+	if (r && o->allow_truncated && t && trace_truncated(t)) {
 		/* the reader printed what is wrong; the report says it too */
 		s.end = SIM_END_TRUNCATED;
 		r = 0;
@@ -721,6 +838,51 @@ static int cmd_gen(const struct opts *o)
 	return r ? -EXIT_RUNTIME : 0;
 }
 
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+static int cmd_convert(const struct opts *o)
+{
+	struct trace *t;
+	struct trace_writer *w;
+	enum trace_fmt fmt = FMT_BIN;
+	struct ev buf[4096];
+	int n, r = 0, i;
+	bool gz;
+
+	if (o->npos != 1)
+		return usage_error("convert", "%s", o->npos ? "one input trace only" : "an input trace is needed");
+	if (!o->out)
+		return usage_error("convert", "%s", "-o OUT is needed");
+	if (o->format && (trace_fmt_parse(o->format, &fmt) || (fmt != FMT_TEXT && fmt != FMT_BIN && fmt != FMT_CHAMPSIM)))
+		return usage_error("convert", "convert writes bin, text or champsim, not '%s'", o->format);
+	gz = fmt == FMT_BIN ? !o->plain : fmt == FMT_TEXT && has_suffix(o->out, ".gz");
+	if (trace_open(&t, o->positional[0], FMT_AUTO))
+		return -EXIT_RUNTIME;
+	if (trace_writer_open(&w, o->out, fmt, gz)) {
+		trace_close(t);
+		return -EXIT_RUNTIME;
+	}
+	if (o->elf)
+		r = elf_events_write(o->elf, t, w);
+	while (!r && (n = trace_read(t, buf, (int)ARRAY_SIZE(buf))) > 0)
+		for (i = 0; i < n && !r; i++)
+			r = buf[i].kind == EV_OBJ ? trace_writer_put_obj(w, trace_object(t, buf[i].size))
+						  : trace_writer_put(w, &buf[i]);
+	if (!r && n < 0)
+		r = n;
+	if (!r && trace_writer_dropped(w))
+		fprintf(stderr, "mmusim: %s: warning: %llu events have no ChampSim form (MAP, UNMAP, PROTECT, CTX, VM, "
+			"objects, address 0) and were left out\n", o->out, (unsigned long long)trace_writer_dropped(w));
+	if (trace_writer_close(w) && !r)
+		r = -EIO;
+	trace_close(t);
+	return r ? -EXIT_RUNTIME : 0;
+}
+
 static int cmd_config(const struct opts *o)
 {
 	struct cfg c;
@@ -731,6 +893,33 @@ static int cmd_config(const struct opts *o)
 		return r;
 	cfg_dump(&c, stdout);
 	return 0;
+}
+
+/* mmusim record [-o FILE] [--] PROG ARGS... */
+static int cmd_record(int argc, char **argv)
+{
+	const char *out = NULL;
+	int i;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			cmd_help("record", stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-o")) {
+			if (i + 1 >= argc)
+				return -usage_error("record", "%s", "option -o needs an argument");
+			out = argv[++i];
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return -usage_error("record", "unknown option '%s'", argv[i]);
+		} else {
+			break;
+		}
+	}
+	if (i >= argc)
+		return -usage_error("record", "%s", "a program is needed: mmusim record [-o FILE] -- PROG ARGS...");
+	return record_main(out, argv + i) ? EXIT_RUNTIME : 0;
 }
 
 /* The placement simulator has options of its own (place_cli.c). */
@@ -762,7 +951,25 @@ static int mmusim_main(int argc, char **argv)
 		return cmd_sweep(argc - 2, argv + 2);
 	if (!strcmp(cmd, "plot"))
 		return cmd_plot(argc - 2, argv + 2);
-	r = parse_opts(cmd, argc - 2, argv + 2, &o);
+	if (!strcmp(cmd, "record"))
+		return cmd_record(argc - 2, argv + 2);
+	{
+		/* run|compare ... --record [--] PROG ARGS: the rest is the program */
+		int k;
+		char **rec = NULL;
+		for (k = 2; k < argc; k++)
+			if (!strcmp(argv[k], "--record")) {
+				rec = argv + k + 1;
+				if (*rec && !strcmp(*rec, "--"))
+					rec++;
+				argc = k;
+				break;
+			}
+		r = parse_opts(cmd, argc - 2, argv + 2, &o);
+		o.record = rec;
+		if (rec && strcmp(cmd, "run") && strcmp(cmd, "compare"))
+			return -usage_error(cmd, "%s", "--record is an option of run and compare");
+	}
 	if (r == 1)
 		return 0;
 	if (r < 0)
@@ -779,6 +986,8 @@ static int mmusim_main(int argc, char **argv)
 		r = cmd_gen(&o);
 	else if (!strcmp(cmd, "config"))
 		r = cmd_config(&o);
+	else if (!strcmp(cmd, "convert"))
+		r = cmd_convert(&o);
 	else if (!strcmp(cmd, "demo")) {
 		if (o.npos || o.gen)
 			return usage_error("demo", "%s", "demo takes no workload") ? EXIT_USAGE : EXIT_USAGE;

@@ -155,6 +155,66 @@ void json_put_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static const char *const attr_key[AT_NR] = {
+	"accesses", "l1_tlb_misses", "l2_tlb_misses", "walks", "walk_cycles", "vmm_cycles",
+};
+
+/* ,"by_function":[...] or ,"by_region":[...]: the top rows. */
+static void json_attr(const struct sim *s, int w, bool region, FILE *f)
+{
+	struct attrib_row *r;
+	long n = attrib_resolve(s->attr, s->trace, w, region, &r), i;
+	int k;
+
+	fprintf(f, ",\"%s\":[", region ? "by_region" : "by_function");
+	for (i = 0; i < n && i < s->attr_top; i++) {
+		fprintf(f, "%s{\"%s\":", i ? "," : "", region ? "region" : "function");
+		json_put_str(f, r[i].name);
+		for (k = 0; k < AT_NR; k++)
+			fprintf(f, ",\"%s\":%" PRIu64, attr_key[k], r[i].v[k]);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	if (n > 0)
+		attrib_rows_free(r, n);
+}
+
+/* The text tables of --attribute, per walker. */
+static void text_attr(const struct sim *s, FILE *f)
+{
+	static const char *const head[AT_NR] = { "accesses", "L1 miss", "L2 miss", "walks", "walk cyc", "VMM cyc" };
+	for (int w = 0; w < s->n; w++) {
+		for (int region = 0; region < 2; region++) {
+			struct attrib_row *r;
+			long n = attrib_resolve(s->attr, s->trace, w, region, &r), i;
+			u64 tot[AT_NR] = { 0 };
+			int k;
+			if (n < 0)
+				continue;
+			for (i = 0; i < n; i++)
+				for (k = 0; k < AT_NR; k++)
+					tot[k] += r[i].v[k];
+			fprintf(f, "\n  walker %s, by %s (top %d of %ld, percent of the total)\n", s->mmu[w].name,
+				region ? "data region" : "function", s->attr_top, n);
+			for (k = 0; k < AT_NR; k++)
+				fprintf(f, " %18s", head[k]);
+			fprintf(f, "  %s\n", region ? "region" : "function");
+			for (k = 0; k < AT_NR; k++)
+				fprintf(f, " %18" PRIu64, tot[k]);
+			fprintf(f, "  TOTAL\n");
+			for (i = 0; i < n && i < s->attr_top; i++) {
+				for (k = 0; k < AT_NR; k++) {
+					char c[40];
+					snprintf(c, sizeof c, "%" PRIu64 " (%5.1f%%)", r[i].v[k], 100.0 * ratio(r[i].v[k], tot[k]));
+					fprintf(f, " %18s", c);
+				}
+				fprintf(f, "  %s\n", r[i].name);
+			}
+			attrib_rows_free(r, n);
+		}
+	}
+}
+
 static void json_num_or_null(FILE *f, double v, bool have)
 {
 	if (have)
@@ -312,6 +372,10 @@ static void json_walker(const struct sim *s, int wi, const struct sim_view *v, F
 		}
 		fputc(']', f);
 		free(iv);
+	}
+	if (s->attr) {
+		json_attr(s, wi, false, f);
+		json_attr(s, wi, true, f);
 	}
 	fputc('}', f);
 }
@@ -672,6 +736,8 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 		ROW(lab, 0, st->walk_hist[k]);
 	}
 #undef ROW
+	if (s->attr)
+		text_attr(s, f);
 	free(mv.vms);
 	free(vw);
 }

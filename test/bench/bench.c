@@ -14,6 +14,9 @@
  *              synthetic Azure-like trace replayed over the fleet of
  *              configs/cluster-azure.ini by each algorithm (the trace is
  *              generated and its events sorted once, outside the timing)
+ *   record   : test/bench/record.sh: the recorder against valgrind lackey
+ *              on xz -9 of 1 MB and sort of 100k lines (slow: lackey takes
+ *              minutes), events/s, slowdowns and the agreement of counts
  * Traces are generated once into the binary format in a temporary
  * directory and read back from it, as a user's recorded trace would be.
  */
@@ -224,13 +227,49 @@ static void place_bench(const char *cluster_file, const char *spec)
 	cluster_free(&c);
 }
 
+/* `mmusim-bench count TRACE`: events by kind, and the data accesses as
+ * QEMU would count them (a 16- or 32-byte access split into 8-byte ones,
+ * an M a load and a store), for the recorder-lackey agreement figures. */
+static int count_trace(const char *path)
+{
+	struct trace *t;
+	static struct ev buf[4096];
+	u64 kind[EV_KIND_NR] = { 0 }, split = 0, wide = 0;
+	int n, i;
+
+	if (trace_open(&t, path, FMT_AUTO))
+		return 1;
+	while ((n = trace_read(t, buf, 4096)) > 0)
+		for (i = 0; i < n; i++) {
+			const struct ev *e = &buf[i];
+			u64 w = e->size >= 16 && e->kind != EV_I ? e->size / 8 : 1;
+			kind[e->kind]++;
+			if (e->kind == EV_R || e->kind == EV_W)
+				split += w;
+			else if (e->kind == EV_M)
+				split += 2 * w;
+			wide += w > 1;
+		}
+	trace_close(t);
+	if (n < 0)
+		return 1;
+	printf("I %llu R %llu W %llu M %llu data_as_qemu %llu wide %llu\n", (unsigned long long)kind[EV_I],
+	       (unsigned long long)kind[EV_R], (unsigned long long)kind[EV_W], (unsigned long long)kind[EV_M],
+	       (unsigned long long)split, (unsigned long long)wide);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *only = argc > 1 ? argv[1] : NULL;   /* hit | seq | walk | nested | shadow | place */
+	const char *only = argc > 1 ? argv[1] : NULL;   /* hit | seq | walk | nested | shadow | place | record */
 	char dir[] = "/tmp/mmusim-bench.XXXXXX", cmd[600];
 	static const char *const direct[] = { "bpo", "dual-direct", "vmm-direct", "guest-direct", "tpt" };
 	size_t k;
 
+	if (only && !strcmp(only, "count"))
+		return argc > 2 ? count_trace(argv[2]) : 2;
+	if (only && !strcmp(only, "record"))
+		return system("sh test/bench/record.sh") ? 1 : 0;
 	if (!mkdtemp(dir))
 		return 1;
 	printf("mmusim bench (one core; figures vary with the machine)\n");
@@ -252,6 +291,8 @@ int main(int argc, char **argv)
 		}
 	if (!only || !strcmp(only, "place"))
 		place_bench("configs/cluster-azure.ini", "azure:n=1000000,seed=1");
+	if (!only && system("sh test/bench/record.sh"))
+		fprintf(stderr, "mmusim bench: the recorder bench failed\n");
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	return system(cmd) ? 1 : 0;
 }

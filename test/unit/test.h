@@ -43,6 +43,9 @@ extern int test_failed_now;   /* set when the running test failed */
 #define CHECK_NEAR(a, b, tol) do { double a_ = (a), b_ = (b), t_ = (tol);            \
 	if (!(a_ - b_ <= t_ && b_ - a_ <= t_))                                         \
 	test_fail(__FILE__, __LINE__, "%s ~ %s: %g vs %g (tol %g)", #a, #b, a_, b_, t_); } while (0)
+#define CHECK_STR_EQ(a, b) do { const char *a_ = (a), *b_ = (b);                   \
+	if (!a_ || !b_ || strcmp(a_, b_)) test_fail(__FILE__, __LINE__, "[%s] != [%s]",   \
+						   a_ ? a_ : "(null)", b_ ? b_ : "(null)"); } while (0)
 #define CHECK_STR_CONTAINS(hay, needle) do { const char *h_ = (hay), *n_ = (needle); \
 	if (!h_ || !strstr(h_, n_)) test_fail(__FILE__, __LINE__, "%s does not contain \"%s\": [%s]", #hay, n_, h_ ? h_ : "(null)"); } while (0)
 
