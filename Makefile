@@ -89,10 +89,10 @@ $(BUILD)/mmusim: $(BUILD)/mmu/cli/main.o $(BUILD)/libmmusim.a
 $(BUILD)/test_runner: $(TEST_OBJ) $(BUILD)/libmmusim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The recorder: a QEMU TCG plugin (record/). No -z defs: its qemu_plugin_*
+# The recorder: a QEMU TCG plugin (workloads/record/). No -z defs: its qemu_plugin_*
 # symbols resolve against qemu-x86_64 when QEMU loads it. Never built with
 # the sanitizers (QEMU does not load the sanitizer runtime).
-$(BUILD)/mmusim-rec.so: record/mmusim-rec.c record/qemu-plugin.h workloads/bin_enc.h
+$(BUILD)/mmusim-rec.so: workloads/record/mmusim-rec.c workloads/record/qemu-plugin.h workloads/bin_enc.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -g -fPIC -shared -fvisibility=hidden -o $@ $<
 

@@ -386,7 +386,7 @@ int trace_bin_read(struct trace *t, struct ev *out, int max)
 			p = q;
 			continue;
 		}
-		if ((tag & TAG_REGION) && (tag & 0x7f) >= EV_MAP && (tag & 0x7f) <= EV_VM) {
+		if ((tag & TAG_REGION) && (tag & 0x7f) >= EV_MAP && (tag & 0x7f) <= EV_ROI) {
 			q = bin_other(q, tag, &out[n], &why);
 			if (why)
 				goto bad_at;

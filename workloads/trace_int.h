@@ -35,6 +35,7 @@ struct src {
 	enum src_kind kind;
 	u8 *in;                   /* raw bytes [in_pos, in_len) unread */
 	size_t in_pos, in_len;
+	u64 raw_read;             /* bytes read from the file so far */
 	bool in_eof;              /* the raw file has ended */
 	bool mid;                 /* inside a gzip member / zstd frame */
 	bool done, dead;          /* decoded to the end / broken */

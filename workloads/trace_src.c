@@ -64,6 +64,7 @@ static int raw_fill(struct trace *t)
 			break;
 		}
 		s->in_len += (size_t)r;
+		s->raw_read += (u64)r;
 		if (s->kind != SRC_NONE)
 			break;          /* a decoder takes what it gets */
 	}
@@ -164,8 +165,10 @@ static size_t step_gzip(struct trace *t, u8 *dst, size_t room)
 	if (!s->mid && s->in_pos < s->in_len) {
 		/* another member must follow, or nothing: zlib would inflate
 		 * junk as a corrupt member, and gzread drops it silently */
-		if (s->in_len - s->in_pos < 2 && !s->in_eof)
-			return 0;                   /* more bytes first */
+		if (s->in_len - s->in_pos < 2 && !s->in_eof && raw_fill(t) < 0) {
+			s->dead = true;
+			return 0;
+		}
 		if (s->in[s->in_pos] != 0x1f || (s->in_len - s->in_pos >= 2 && s->in[s->in_pos + 1] != 0x8b)) {
 			src_broken(t, "junk after the gzip stream");
 			return 0;

@@ -205,7 +205,7 @@ static void text_attr(const struct sim *s, FILE *f)
 			for (i = 0; i < n && i < s->attr_top; i++) {
 				for (k = 0; k < AT_NR; k++) {
 					char c[40];
-					snprintf(c, sizeof c, "%" PRIu64 " (%5.1f%%)", r[i].v[k], 100.0 * ratio(r[i].v[k], tot[k]));
+					snprintf(c, sizeof c, "%" PRIu64 " (%5.1f%%)", r[i].v[k], 100.0 * rpt_ratio(r[i].v[k], tot[k]));
 					fprintf(f, " %18s", c);
 				}
 				fprintf(f, "  %s\n", r[i].name);

@@ -51,7 +51,7 @@
  *   syscall_64.tbl; ELF gABI for program headers.
  */
 #include "qemu-plugin.h"
-#include "../workloads/bin_enc.h"
+#include "../bin_enc.h"
 
 #include <elf.h>
 #include <errno.h>
