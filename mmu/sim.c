@@ -308,6 +308,21 @@ static void mismatch(struct sim *s, struct mmu *u, u64 va, enum acc a, const cha
 			(unsigned long long)s->events, "RWIM"[a], (unsigned long long)va, what);
 }
 
+/* A contiguous VM was scheduled: the walkers that translate it by
+ * base-plus-offset load its gBA and gMS (shared/seeds 000: kept in the
+ * VMCS, loaded into the registers when the VM is scheduled). */
+static void vm_entered(struct sim *s)
+{
+	int i;
+	for (i = 0; i < s->n; i++) {
+		struct mmu *u = &s->mmu[i];
+		if (!u->w.ops->base_regs)
+			continue;
+		u->st.base_loads++;
+		u->st.vmm_cycles += s->m.cfg.vmm.base_load_cycles;
+	}
+}
+
 /* Compares one translation (or fault) with the reference translator. A
  * guest-only walker (the unvirtualized baseline) is compared with the
  * guest-physical side of the answer. Permissions must be equal, except
@@ -318,7 +333,7 @@ static void check_one(struct sim *s, struct mmu *u, u64 va, enum acc a, bool ok,
 {
 	struct oracle_res r;
 	bool gonly = u->w.ops->guest_only && s->m.vm.on;
-	bool gsize = u->w.ops->guest_size_when_contig && s->m.vm.contiguous;
+	bool gsize = u->w.ops->guest_size_when_contig && s->m.vm.contiguous && !s->m.vm.escaped;
 	u64 want_pa;
 	enum psize want_ps;
 	u8 want_perms;
@@ -474,13 +489,17 @@ int sim_event(struct sim *s, const struct ev *e)
 	case EV_CTX:
 		r = os_switch(o, e->size);
 		break;
-	case EV_VM:
+	case EV_VM: {
+		u32 prev = s->m.vm.id;
 		r = machine_switch_vm(&s->m, e->size);
 		if (r == -ENOMEM)
 			return r;       /* message below */
 		if (r)
 			return r;
+		if (s->m.vm.id != prev && s->m.vm.contiguous)
+			vm_entered(s);
 		break;
+	}
 	case EV_ROI:
 		if (s->win.roi && e->size && !s->counting) {
 			s->roi_regions++;

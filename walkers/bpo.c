@@ -29,7 +29,15 @@
  *   gBA serves both sides (the host frames behind the hole are returned),
  *   and the bounds check (vm_gpa_is_ram) refuses gPAs inside the hole as it
  *   refuses those beyond gMS.
- *   Not modelled: gBA/gMS reload cost on VM entry.
+ *   Escape filter ([segment] vmm_escape_pages; shared/seeds 001 sec. 6, a
+ *   VMM-segment mechanism that the seed 000 design lacks): guest pages
+ *   whose host page has a permanent hard fault are listed by gPA in a
+ *   Bloom filter checked with the bounds check; a listed page (table or
+ *   data) is translated through the EPT. The same filter serves bpo,
+ *   vmm-direct and dual-direct, since gBA is the VMM segment's offset.
+ *   gBA/gMS are loaded on each VM switch ([vmm] base_load_cycles, charged
+ *   by the simulation loop; walker_ops.base_regs).
+ *   Not modelled: a VM with holes other than the one MMIO hole.
  */
 #include "radix.h"
 #include "../mmu/machine/machine.h"
@@ -55,7 +63,29 @@ bool bpo_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *
 	struct mmu *u = p->arg;
 	if (!bpo_check(u, table, f))
 		return false;
+	if (vm_escaped(&u->m->vm, table))      /* escape filter: through the EPT */
+		return nested_table_hpa(p, table, out, f);
 	*out = mk_hpa(table + (u->m->vm.base_hfn << PAGE_SHIFT));
+	return true;
+}
+
+/* With an escape filter in use, translations are cached at 4K (a larger
+ * guest page may hold an escaped page) and an escaped page's frame comes
+ * from the EPT. */
+static bool bpo_escape(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+		       struct walk_fault *fault)
+{
+	u64 hpa;
+	u8 hperms;
+	enum psize hps;
+
+	out->ps = PS_4K;
+	if (!vm_escaped(&w->m->vm, out->gpa.v))
+		return true;
+	if (!nested_gpa_hpa(w->mmu, out->gpa.v, in->acc, &hpa, &hperms, &hps, fault))
+		return false;
+	out->pa = mk_hpa(hpa);
+	out->perms &= hperms;
 	return true;
 }
 
@@ -83,6 +113,8 @@ bool bpo_walk(struct walker *w, const struct xlate_in *in, struct xlate_out *out
 	out->ps = psize_aligned(res.ps, w->m->vm.base_hfn << PAGE_SHIFT);
 	out->perms = res.perms;
 	out->dirty = res.dirty;
+	if (w->m->vm.escaped)
+		return bpo_escape(w, in, out, fault);
 	return true;
 }
 
@@ -100,6 +132,7 @@ const struct walker_ops bpo_walker_ops = {
 	.needs_vm = true,
 	.ept_faults = true,
 	.guest_size_when_contig = true,
+	.base_regs = true,
 	.init = bpo_init,
 	.translate = bpo_translate,
 };

@@ -54,6 +54,7 @@ struct mmu_stats {
 	u64 ntlb_hits, ntlb_misses;
 	u64 vmm[VMM_CAUSE_NR];    /* VMM interventions by cause */
 	u64 vmm_cycles;
+	u64 base_loads;           /* gBA/gMS loads on VM switches ([vmm] base_load_cycles) */
 	u64 vmm_pages, vmm_pages_peak; /* host pages of the walker's own tables */
 	/* agile paging */
 	u64 agile_full_shadow;    /* translations served entirely in shadow mode */

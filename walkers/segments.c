@@ -12,7 +12,13 @@
  *     the escape filter (a Bloom filter of pages, bloom.h);
  *   - the VMM segment: all guest-physical memory of a VM whose memory is
  *     one contiguous host extent: hPA = gPA + OFFSET_v (as bpo.c's gBA, with
- *     the same bounds check).
+ *     the same bounds check), unless the guest-physical page is in the
+ *     VMM segment's escape filter ([segment] vmm_escape_pages: bad host
+ *     pages, checked in parallel with the segment, 001 sec. 6), which is
+ *     translated through the EPT.
+ *   The guest segment's filter is keyed by gVA ([segment] escape_pages;
+ *   the escape filter of Basu et al., ISCA 2013, for the guest's direct
+ *   segment); the VMM segment's by gPA (001's placement of the filter).
  *   Walkers, for a TLB miss:
  *   - dual-direct: inside both segments, gVA -> hPA in one base-bound
  *     computation (the two offsets added in advance) and 0 references;
@@ -94,6 +100,8 @@ static bool dual_translate(struct walker *w, const struct xlate_in *in, struct x
 			   struct walk_fault *f)
 {
 	bool g = guest_seg(w, in->va.v), v = w->m->vm.contiguous;
+	if (g && v && w->m->vm.escaped && vm_escaped(&w->m->vm, in->va.v + w->m->os.seg.offset))
+		return guest_direct(w, in, out, f);    /* VMM escape filter: the EPT */
 	if (g && v) {
 		u64 gpa = in->va.v + w->m->os.seg.offset;
 		if (!seg_allows(in->acc, f, in->va.v) || !bpo_check(w->mmu, gpa, f))
@@ -130,6 +138,7 @@ const struct walker_ops dual_direct_walker_ops = {
 	.needs_vm = true,
 	.ept_faults = true,
 	.guest_size_when_contig = true,
+	.base_regs = true,
 	.init = seg_init,
 	.translate = dual_translate,
 };
@@ -140,6 +149,7 @@ const struct walker_ops vmm_direct_walker_ops = {
 	.needs_vm = true,
 	.ept_faults = true,
 	.guest_size_when_contig = true,
+	.base_regs = true,
 	.init = seg_init,
 	.translate = vmm_translate,
 };

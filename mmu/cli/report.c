@@ -241,7 +241,10 @@ static void json_walker_body(const struct sim *s, int wi, const struct sim_view 
 	fprintf(f, ",\"vmm\":{\"interventions\":%" PRIu64 ",\"cycles\":%" PRIu64 ",\"by_cause\":", vmm_all,
 		st->vmm_cycles);
 	json_causes(f, st->vmm);
-	fprintf(f, ",\"pages\":%" PRIu64 ",\"pages_peak\":%" PRIu64 "}", st->vmm_pages, st->vmm_pages_peak);
+	fprintf(f, ",\"pages\":%" PRIu64 ",\"pages_peak\":%" PRIu64, st->vmm_pages, st->vmm_pages_peak);
+	if (s->m.cfg.vmm.base_load_cycles)     /* only when charged: default reports unchanged */
+		fprintf(f, ",\"base_loads\":%" PRIu64, st->base_loads);
+	fputc('}', f);
 	fprintf(f, ",\"total_cycles\":%" PRIu64, st->l2_cycles + st->walk_cycles + st->vmm_cycles);
 	fprintf(f, ",\"compulsory\":{\"accesses\":%" PRIu64 ",\"walks\":%" PRIu64 ",\"walk_refs\":%" PRIu64
 		",\"walk_cycles\":%" PRIu64 ",\"l2_tlb_cycles\":%" PRIu64 ",\"vmm\":{\"interventions\":%" PRIu64
@@ -616,6 +619,8 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 		}
 		ROW("steady interventions per walk", 1, rpt_ratio(rpt_c_vmm_total(st->vmm) - rpt_c_vmm_total(st->comp_vmm),
 							       st->walks - st->comp_walks));
+		if (s->m.cfg.vmm.base_load_cycles)
+			ROW("gBA/gMS loads (VM switches)", 0, st->base_loads);
 		ROW("VMM cycles", 0, st->vmm_cycles);
 		ROW("  of which on first touch", 0, st->comp_vmm_cycles);
 		ROW("VMM table pages (peak)", 0, st->vmm_pages_peak);

@@ -102,6 +102,11 @@ bool buddy_is_free(const struct buddy *b, u64 frame);
 int buddy_largest_free(const struct buddy *b);
 
 /*
+ * "Contiguous", the one definition used by the VMM model (vm.c, [host]
+ * contig_align) and the placement simulator (place.c, [cluster]
+ * contig_align): a VM's memory is one run of consecutive frames whose
+ * first frame is a multiple of the alignment, so that hPA = gPA + gBA.
+ *
  * Contiguous extents: nframes consecutive frames, any count (not only a
  * power of two, possibly far more than 2^max_order). The extent is carved
  * into aligned blocks (the largest that fit, at most 2^max_order), so the
@@ -124,6 +129,19 @@ bool buddy_alloc_contig_at(struct buddy *b, u64 frame, u64 nframes);
  * it was allocated (an extent, part of one, adjacent blocks). Freeing a
  * frame that is free is a bug (SIM_BUG_ON). */
 void buddy_free_contig(struct buddy *b, u64 frame, u64 nframes);
+
+/*
+ * The seed paper's modified Xen heap allocator (shared/seeds 003 sec. 9,
+ * Algorithm 4): nframes as the domain builder's extents (order `order`,
+ * clamped to max_order, while that many frames remain, then smaller), the
+ * first one where buddy_alloc puts it, every later one only at next_mfn,
+ * the frame after the previous extent. Returns the first frame, or
+ * BUDDY_NONE with nothing allocated when an extent at next_mfn is not
+ * free or the first frame is not a multiple of 2^align_order (the caller
+ * then backs the VM scattered, as the paper's Xen falls back to its
+ * default allocation).
+ */
+u64 buddy_alloc_xen(struct buddy *b, u64 nframes, u32 order, u32 align_order);
 
 /*
  * Scattered allocation, as Xen's populate_physmap hands a domain extents

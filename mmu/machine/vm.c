@@ -52,6 +52,50 @@ static int ept_map(struct machine *m, u64 gpa, u64 hpa, int level)
 	return 0;
 }
 
+/* Bad host pages of a contiguous VM ([segment] vmm_escape_pages, shared/
+ * seeds 001 sec. 6): each chosen guest page (seeded, distinct) is moved to
+ * a fresh host frame and listed in the VMM segment's escape filter; the
+ * bad frame stays allocated to the host for good (tag 0: compaction does
+ * not move it). */
+static int vmm_escape(struct machine *m)
+{
+	struct vm *v = &m->vm;
+	u32 want = m->cfg.segment.vmm_escape_pages, i;
+	u64 rng, tries;
+	int r;
+
+	bloom_destroy(&v->esc);
+	v->escaped = 0;
+	if (!want)
+		return 0;
+	if ((r = bloom_init(&v->esc, m->cfg.segment.filter_bits, m->cfg.segment.filter_hashes)))
+		return r;
+	rng = rng_seed(m->cfg.sim.seed ^ 0xe5cull ^ ((u64)v->vpid << 32));
+	for (i = 0, tries = 0; i < want && tries < 64ull * want; tries++) {
+		u64 g = rng_next(&rng) % v->gframes, old, nf, *src, *dst;
+		if (!vm_gpa_is_ram(v, g << PAGE_SHIFT) || g < (RESERVED_LOW >> PAGE_SHIFT) ||
+		    bloom_test(&v->esc, g))
+			continue;          /* distinct pages; the reserved first 1 MiB stays */
+		if ((nf = buddy_alloc(&m->frames, 0)) == BUDDY_NONE)
+			return -ENOMEM;
+		old = v->g2h[g] - 1;
+		if ((src = physmem_page(&m->mem, old))) {
+			if (!(dst = physmem_page_make(&m->mem, nf)))
+				return -ENOMEM;
+			memcpy(dst, src, PAGE_SIZE);
+			physmem_drop(&m->mem, old);
+		}
+		m->tags[old] = 0;
+		v->st.backed[0]--;        /* remapped, not a new page */
+		if ((r = ept_map(m, g << PAGE_SHIFT, nf << PAGE_SHIFT, 1)))
+			return r;
+		bloom_add(&v->esc, g);
+		v->escaped++;
+		i++;
+	}
+	return 0;
+}
+
 /* Maps all guest memory onto the host extent starting at frame base (2M
  * EPT pages with host_thp when aligned) and makes the VM contiguous. */
 static int map_extent(struct machine *m, u64 base)
@@ -71,7 +115,7 @@ static int map_extent(struct machine *m, u64 base)
 		buddy_free_contig(&m->frames, base + v->hole_lo, v->hole_hi - v->hole_lo);
 	v->contiguous = true;
 	v->base_hfn = base;
-	return 0;
+	return vmm_escape(m);
 }
 
 /* Backs guest memory with the host extents a placement run chose: guest
@@ -96,6 +140,22 @@ static int back_as_placed(struct machine *m, const struct backing_rec *b)
 		g += n;
 	}
 	return 0;
+}
+
+u32 vm_contig_align_order(const struct cfg *c)
+{
+	return (u32)__builtin_ctzll(c->host.contig_align >> PAGE_SHIFT);
+}
+
+u64 vm_alloc_extent(struct machine *m, u64 nframes)
+{
+	const struct cfg *c = &m->cfg;
+	u32 align = vm_contig_align_order(c);
+
+	if (c->host.allocator == ALLOC_XEN_HEAP)       /* the builder's 1G extents */
+		return buddy_alloc_xen(&m->frames, nframes, 18, align);
+	/* lowest run of free frames starting on a contig_align boundary */
+	return buddy_alloc_contig(&m->frames, nframes, align, BUDDY_FIT_FIRST);
 }
 
 int vm_init(struct machine *m, const struct cfg *c, u32 id)
@@ -147,8 +207,7 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 		return r;
 	}
 	if (v->backing == BACK_CONTIGUOUS) {
-		/* lowest run of free frames starting on a max-order boundary */
-		u64 base = buddy_alloc_contig(&m->frames, v->gframes, m->frames.max_order, BUDDY_FIT_FIRST);
+		u64 base = vm_alloc_extent(m, v->gframes);
 		if (base != BUDDY_NONE && (r = map_extent(m, base)))
 			return r;
 	}
@@ -162,6 +221,7 @@ void vm_destroy(struct machine *m)
 	if (!v->on)
 		return;
 	buddy_destroy(&v->gphys);
+	bloom_destroy(&v->esc);
 	free(v->g2h);
 	memset(v, 0, sizeof *v);
 }
@@ -366,7 +426,7 @@ int vm_compact(struct machine *m, struct vm_compaction *out)
 	struct vm *v = &m->vm;
 	struct buddy *b = &m->frames;
 	struct compact_ctx c = { 0 };
-	u64 blk = 1ull << b->max_order, f, g;
+	u64 blk = 1ull << vm_contig_align_order(&m->cfg), f, g;
 	int r = 0;
 
 	memset(out, 0, sizeof *out);
@@ -379,7 +439,7 @@ int vm_compact(struct machine *m, struct vm_compaction *out)
 	if (!c.contig_vpid)
 		return -ENOMEM;
 	machine_foreach_vm(m, note_contig, &c);
-	/* the lowest window, on a max-order boundary, of movable frames */
+	/* the lowest window, on a contig_align boundary, of movable frames */
 	for (c.start = 0; c.start + c.n <= b->nframes; c.start += blk) {
 		for (f = c.start; f < c.start + c.n; f++)
 			if (!movable(m, &c, f))

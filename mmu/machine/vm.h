@@ -42,6 +42,7 @@
 #define MMUSIM_VM_H
 
 #include "buddy.h"
+#include "../util/bloom.h"
 #include "../util/cfg.h"
 
 struct machine;
@@ -61,6 +62,8 @@ struct vm {
 	struct buddy gphys;         /* guest-physical frame allocator */
 	hpa_t ept_root;
 	u32 *g2h;                   /* gfn -> hfn + 1 (0: not backed) */
+	struct bloom esc;           /* VMM segment's escape filter, by gfn */
+	u64 escaped;                /* guest pages in it (bad host pages remapped) */
 	struct {
 		u64 ept_pages, ept_writes;
 		u64 backed[PS_NR];      /* host pages backing guest memory, by size */
@@ -73,8 +76,22 @@ struct vm {
  * host extents are those of the record. 0 or -errno (message printed). */
 int vm_init(struct machine *m, const struct cfg *c, u32 id);
 void vm_destroy(struct machine *m);
+/* The alignment of a contiguous extent, as an order of 4K frames. */
+u32 vm_contig_align_order(const struct cfg *c);
+/* One contiguous extent of nframes host frames for a VM, as [host]
+ * allocator and contig_align say (buddy.h: the definition of contiguous);
+ * BUDDY_NONE when the host cannot give one. */
+u64 vm_alloc_extent(struct machine *m, u64 nframes);
 /* Backs guest frames [gfn, gfn + 2^order) with host memory. 0 / -ENOMEM. */
 int vm_back(struct machine *m, u64 gfn, u32 order);
+/* Is gpa in the VMM segment's escape filter (shared/seeds 001 sec. 6: a
+ * host page with a permanent hard fault, remapped by the VMM; such pages
+ * are translated through the EPT, the filter being checked in parallel
+ * with the segment)? False positives escape too. */
+static inline bool vm_escaped(const struct vm *v, u64 gpa)
+{
+	return v->escaped && bloom_test(&v->esc, gpa >> PAGE_SHIFT);
+}
 /* Is gpa guest RAM (below the top, outside the MMIO hole)? This is the
  * bounds check of base-plus-offset's security module and of the VMM
  * segment. */

@@ -62,11 +62,19 @@ struct cfg_os {
 	bool pcid;             /* CR3 writes keep TLB entries of other PCIDs */
 };
 
+/* How the VMM looks for a VM's contiguous host extent (buddy.h). */
+enum host_alloc {
+	ALLOC_SEARCH = 0,      /* any free run that can hold it (buddy_alloc_contig) */
+	ALLOC_XEN_HEAP = 1,    /* extend greedily at next_mfn (buddy_alloc_xen) */
+};
+
 struct cfg_host {
 	u64 ram;               /* bytes of simulated physical memory */
 	u32 max_order;         /* buddy allocator: largest block 2^max_order pages */
 	double fragmentation;  /* 0..1: pre-existing fragmentation of host memory */
 	double movable_pins;   /* 0..1: share of the fragmentation pins compaction can move */
+	enum host_alloc allocator; /* how a contiguous extent is looked for */
+	u64 contig_align;      /* bytes: a contiguous extent starts at a multiple of this */
 };
 
 enum vm_backing { BACK_SCATTERED = 0, BACK_CONTIGUOUS = 1 };
@@ -96,6 +104,7 @@ struct cfg_vmm {
 	u32 pte_cycles;        /* VMM software work per page-table entry handled */
 	bool invlpg_exits;     /* guest INVLPG and PCID flushes exit (shadow, agile) */
 	u32 migrate_cycles;    /* compaction: cycles to move one 4K page */
+	u32 base_load_cycles;  /* gBA/gMS loaded on each VM switch (base-plus-offset walkers) */
 };
 
 struct cfg {
@@ -119,6 +128,7 @@ struct cfg {
 		u64 guest_base;        /* gVA of the primary region */
 		u64 guest_size;        /* bytes; 0: no guest segment */
 		u32 escape_pages;      /* pages remapped by paging at start-up */
+		u32 vmm_escape_pages;  /* bad host pages of a contiguous VM, escaped by gPA */
 		u32 filter_bits;       /* escape filter size (power of two) */
 		u32 filter_hashes;
 	} segment;

@@ -1,0 +1,284 @@
+/*
+ * test_seed.c - the seed papers' mechanisms added as options, each against
+ * a hand-derived expectation: the VMM segment's escape filter (shared/
+ * seeds 001 sec. 6), the Xen heap allocator of Algorithm 4 (003 sec. 9),
+ * the one definition of a contiguous extent (its alignment), gBA/gMS
+ * loads on VM switches (000).
+ */
+#include "test.h"
+#include "sim_util.h"
+#include "../../mmu/machine/oracle.h"
+#include "../../mmu/machine/pte.h"
+
+/* ---- Algorithm 4 on a known free list ---- */
+
+/* 64 frames, blocks of at most 16 (max_order 4): four order-4 blocks. */
+static void fresh64(struct buddy *b)
+{
+	REQUIRE_EQ(buddy_init(b, 64, 4), 0);
+}
+
+TEST(seed_xen_heap_extends_at_next_mfn)
+{
+	struct buddy b;
+
+	/* Fresh: buddy_alloc gives ascending frames, so the first 16-frame
+	 * extent is 0 and next_mfn walks 16, 32: 40 frames = extents of 16,
+	 * 16 and 8 at 0, 16, 32. */
+	fresh64(&b);
+	CHECK_EQ(buddy_alloc_xen(&b, 40, 4, 0), 0);
+	CHECK_EQ(b.free_frames, 24);
+	CHECK(!buddy_is_free(&b, 39));
+	CHECK(buddy_is_free(&b, 40));
+	CHECK(buddy_audit(&b) == NULL);
+	buddy_destroy(&b);
+
+	/* Frame 20 pinned: order-4 blocks 0, 32, 48 are free. The first
+	 * extent lands at 0 (the lowest free-list entry of a fresh heap);
+	 * next_mfn = 16 is not free: Algorithm 4 fails and gives everything
+	 * back, although the free run [21, 64) holds 43 frames, where the
+	 * first-fit search puts the extent. */
+	fresh64(&b);
+	REQUIRE(buddy_alloc_at(&b, 20, 0));
+	CHECK_EQ(buddy_alloc_xen(&b, 32, 4, 0), BUDDY_NONE);
+	CHECK_EQ(b.free_frames, 63);
+	CHECK(buddy_audit(&b) == NULL);
+	CHECK_EQ(buddy_alloc_contig(&b, 32, 0, BUDDY_FIT_FIRST), 21);
+	buddy_destroy(&b);
+
+	/* LIFO free lists decide the first extent: take 0, 32, 48, give back
+	 * 48, 0, 32 in that order; 32 is on top, next_mfn = 48 is free:
+	 * the VM gets [32, 64). */
+	fresh64(&b);
+	REQUIRE(buddy_alloc_at(&b, 20, 0));
+	REQUIRE_EQ(buddy_alloc(&b, 4), 0);
+	REQUIRE_EQ(buddy_alloc(&b, 4), 32);
+	REQUIRE_EQ(buddy_alloc(&b, 4), 48);
+	buddy_free(&b, 48, 4);
+	buddy_free(&b, 0, 4);
+	buddy_free(&b, 32, 4);
+	CHECK_EQ(buddy_alloc_xen(&b, 32, 4, 0), 32);
+	CHECK_EQ(b.free_frames, 31);
+	buddy_destroy(&b);
+
+	/* No free order-4 block: the builder falls back to order 3 for the
+	 * first extent and stays there. Frames 4, 20, 36 and 52 pinned, in
+	 * that order: the free order-3 blocks are 8, 24, 40, 56, pushed in
+	 * that order as the pins split their blocks, so the free list gives
+	 * 56 first (LIFO). 16 frames: 56, then next_mfn = 64 is past the
+	 * end: fails. 8 frames: 56. 8 frames aligned to 16: the first extent
+	 * is now 40, not a multiple of 16: fails. */
+	fresh64(&b);
+	REQUIRE(buddy_alloc_at(&b, 4, 0));
+	REQUIRE(buddy_alloc_at(&b, 20, 0));
+	REQUIRE(buddy_alloc_at(&b, 36, 0));
+	REQUIRE(buddy_alloc_at(&b, 52, 0));
+	CHECK_EQ(buddy_alloc_xen(&b, 16, 4, 0), BUDDY_NONE);
+	CHECK_EQ(buddy_alloc_xen(&b, 8, 4, 0), 56);
+	CHECK_EQ(buddy_alloc_xen(&b, 8, 4, 4), BUDDY_NONE);
+	CHECK(buddy_is_free(&b, 40));
+	CHECK_EQ(b.free_frames, 52);
+	CHECK(buddy_audit(&b) == NULL);
+	buddy_destroy(&b);
+}
+
+/* ---- one definition of contiguous: the alignment ---- */
+
+TEST(seed_contig_alignment)
+{
+	struct buddy b;
+
+	/* Frames 0..19 allocated: the free run is [20, 64). Unaligned
+	 * (granule) fit: 20; aligned to 16 frames: 32; to 64: none. */
+	fresh64(&b);
+	REQUIRE(buddy_alloc_contig_at(&b, 0, 20));
+	CHECK_EQ(buddy_find_contig(&b, 30, 0, BUDDY_FIT_FIRST), 20);
+	CHECK_EQ(buddy_find_contig(&b, 30, 4, BUDDY_FIT_FIRST), 32);
+	CHECK_EQ(buddy_find_contig(&b, 30, 4, BUDDY_FIT_BEST), 32);
+	CHECK_EQ(buddy_find_contig(&b, 40, 4, BUDDY_FIT_FIRST), BUDDY_NONE);
+	CHECK_EQ(buddy_find_contig(&b, 40, 0, BUDDY_FIT_FIRST), 20);
+	buddy_destroy(&b);
+}
+
+/* The lowest frame that is a multiple of 2^align and starts n free frames,
+ * by a scan of every frame (independent of the free-run index). */
+static u64 scan_lowest(const struct buddy *b, u64 n, u32 align)
+{
+	u64 s, f;
+	for (s = 0; s + n <= b->nframes; s += 1ull << align) {
+		for (f = s; f < s + n && buddy_is_free(b, f); f++)
+			;
+		if (f == s + n)
+			return s;
+	}
+	return BUDDY_NONE;
+}
+
+/* The VMM takes the lowest extent on a [host] contig_align boundary: on a
+ * fragmented host, 2M alignment finds room where 1G does not. */
+TEST(seed_contig_align_vmm)
+{
+	static const u64 align[] = { 2ull << 20, 1ull << 30 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(align); i++) {
+		struct cfg c;
+		struct machine m;
+		u32 ao;
+		u64 want;
+
+		cfg_default(&c);
+		c.host.ram = 8ull << 30;
+		c.host.fragmentation = 1;
+		c.host.contig_align = align[i];
+		c.vm.memory = 1ull << 30;
+		c.vm.backing = BACK_CONTIGUOUS;
+		c.vm.enabled = true;
+		REQUIRE_EQ(machine_init(&m, &c), 0);
+		/* VM 0 was created with the machine; VM 1 now */
+		ao = vm_contig_align_order(&c);
+		CHECK_EQ(ao, align[i] == (2ull << 20) ? 9 : 18);
+		want = scan_lowest(&m.frames, (1ull << 30) >> PAGE_SHIFT, ao);
+		REQUIRE_EQ(machine_switch_vm(&m, 1), 0);
+		CHECK_EQ(m.vm.contiguous ? m.vm.base_hfn : BUDDY_NONE, want);
+		/* every 1G block holds a pin: no 1G-aligned 1G extent exists */
+		if (ao == 18)
+			CHECK(!m.vm.contiguous);
+		else
+			CHECK(m.vm.contiguous);
+		machine_destroy(&m);
+	}
+}
+
+/* ---- the VMM segment's escape filter ---- */
+
+TEST(seed_vmm_escape_filter)
+{
+	static const char *const names[] = { "vmm-direct", "dual-direct", "bpo" };
+	struct cfg c;
+	struct sim s;
+	u64 g, moved = 0, va = 0, base, seg_lo;
+	struct oracle_res r;
+	int i;
+
+	cfg_default(&c);
+	c.vm.backing = BACK_CONTIGUOUS;
+	c.vm.memory = 256ull << 20;
+	c.pwc.enabled = false;
+	c.ntlb.enabled = false;
+	c.segment.guest_size = 64ull << 20;
+	c.segment.vmm_escape_pages = 64;
+	REQUIRE(sim_init(&s, &c, names, 3, true) == 0);
+	REQUIRE(s.m.vm.contiguous);
+	CHECK_EQ(s.m.vm.escaped, 64);
+	base = s.m.vm.base_hfn;
+	seg_lo = s.m.os.seg.gfn_lo;
+	/* exactly 64 guest pages map outside hPA = gPA + gBA, each in the
+	 * filter; pick one inside the guest segment */
+	for (g = 0; g < s.m.vm.gframes; g++) {
+		u8 perms;
+		if (!vm_ept_leaf(&s.m, g << PAGE_SHIFT, &perms))
+			continue;
+		if (s.m.vm.g2h[g] - 1 == base + g)
+			continue;
+		moved++;
+		CHECK(vm_escaped(&s.m.vm, g << PAGE_SHIFT));
+		if (!va && g >= seg_lo && g < s.m.os.seg.gfn_hi)
+			va = s.m.os.seg.base + ((g - seg_lo) << PAGE_SHIFT);
+	}
+	CHECK_EQ(moved, 64);
+	REQUIRE(va != 0);
+	/* A cold walk of an escaped data page (no PWC, no nested TLB):
+	 *  vmm-direct   4 guest tables by the segment (4 refs, 4 base-bound),
+	 *               the page by the segment check (1) then its EPT walk
+	 *               (4 refs): 8 refs, 5 base-bound
+	 *  dual-direct  the guest segment (1 base-bound), the VMM filter
+	 *               hits: the EPT walk, 4 refs
+	 *  bpo          as vmm-direct
+	 * (the guest tables themselves are not escaped: checked below) */
+	oracle_translate(&s.m, s.m.os.cur->root, 4, va, ACC_R, &r);
+	for (i = 0; i < 3; i++) {
+		struct mmu *u = &s.mmu[i];
+		struct xlate_out o;
+		struct walk_fault f;
+		unsigned want_refs = i == 1 ? 4 : 8, want_bb = i == 1 ? 1 : 5;
+		REQUIRE(mmu_translate(u, va, ACC_R, &o, &f));
+		CHECK_EQ(o.pa.v, r.hpa.v);
+		CHECK(o.pa.v != (va + s.m.os.seg.offset + (base << PAGE_SHIFT)));
+		CHECK_EQ(u->log.refs, want_refs);
+		CHECK_EQ(u->st.base_bound, want_bb);
+		if (i == 0)
+			for (unsigned k = 0; k < u->log.n; k++)
+				if (u->log.r[k].dim == DIM_G)
+					CHECK(!vm_escaped(&s.m.vm, u->log.r[k].addr - (base << PAGE_SHIFT)));
+	}
+	/* and every translation of a run agrees with the reference */
+	feed(&s, "uniform:n=20000,footprint=64M,rw=0.3", true);
+	for (i = 0; i < 3; i++) {
+		CHECK(s.mmu[i].st.oracle_checks > 0);
+		CHECK_EQ(s.mmu[i].st.oracle_mismatches, 0);
+	}
+	sim_destroy(&s);
+}
+
+TEST(seed_vmm_escape_needs_4k_ept)
+{
+	char *out, *err;
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "%s run -w vmm-direct -s segment.vmm_escape_pages=4 -s vm.host_thp=true "
+		 "--gen uniform:n=10", test_mmusim());
+	CHECK_EQ(test_run(cmd, &out, &err), 1);
+	CHECK_STR_CONTAINS(err, "[vm] host_thp: bad host pages are remapped at 4K");
+	free(out);
+	free(err);
+	snprintf(cmd, sizeof cmd, "%s run -w bpo -s host.max_order=9 --gen uniform:n=10", test_mmusim());
+	CHECK_EQ(test_run(cmd, &out, &err), 1);
+	CHECK_STR_CONTAINS(err, "[host] max_order: larger than the largest buddy block");
+	free(out);
+	free(err);
+	snprintf(cmd, sizeof cmd, "%s run -w bpo -s host.allocator=buddy --gen uniform:n=10", test_mmusim());
+	CHECK_EQ(test_run(cmd, &out, &err), 1);
+	CHECK_STR_CONTAINS(err, "[host] allocator");
+	free(out);
+	free(err);
+	snprintf(cmd, sizeof cmd, "%s run -w bpo -s host.contig_align=3M --gen uniform:n=10", test_mmusim());
+	CHECK_EQ(test_run(cmd, &out, &err), 1);
+	CHECK_STR_CONTAINS(err, "[host] contig_align: must be a power of two");
+	free(out);
+	free(err);
+}
+
+/* ---- gBA/gMS loaded on VM entry ---- */
+
+TEST(seed_base_loads_on_vm_switch)
+{
+	static const char *const names[] = { "bpo", "nested", "vmm-direct", "guest-direct" };
+	static const u32 cyc[] = { 0, 70 };
+	u64 vmm[2][4];
+	int k, i;
+
+	for (k = 0; k < 2; k++) {
+		struct cfg c;
+		struct sim s;
+		cfg_default(&c);
+		c.vm.backing = BACK_CONTIGUOUS;
+		c.vm.memory = 1ull << 30;
+		c.vmm.base_load_cycles = cyc[k];
+		REQUIRE(sim_init(&s, &c, names, 4, true) == 0);
+		/* 4000 accesses, a turn every 1000: VM 0 (already running,
+		 * no switch), then VM 1, 0, 1: 3 switches, each to a
+		 * contiguous VM */
+		feed(&s, "multivm:n=4000,vms=2,quantum=1000,footprint=1M", false);
+		CHECK_EQ(s.ev_kind[EV_VM], 4);
+		for (i = 0; i < 4; i++) {
+			bool regs = i == 0 || i == 2;
+			CHECK_EQ(s.mmu[i].st.base_loads, regs ? 3 : 0);
+			vmm[k][i] = s.mmu[i].st.vmm_cycles;
+		}
+		sim_destroy(&s);
+	}
+	CHECK_EQ(vmm[1][0] - vmm[0][0], 3 * 70);
+	CHECK_EQ(vmm[1][2] - vmm[0][2], 3 * 70);
+	CHECK_EQ(vmm[1][1], vmm[0][1]);
+	CHECK_EQ(vmm[1][3], vmm[0][3]);
+}
