@@ -6,7 +6,9 @@
  * loads on VM switches (000).
  */
 #include "test.h"
+#include <stdlib.h>
 #include "sim_util.h"
+#include "place_util.h"
 #include "../../mmu/machine/oracle.h"
 #include "../../mmu/machine/pte.h"
 
@@ -281,4 +283,213 @@ TEST(seed_base_loads_on_vm_switch)
 	CHECK_EQ(vmm[1][2] - vmm[0][2], 3 * 70);
 	CHECK_EQ(vmm[1][1], vmm[0][1]);
 	CHECK_EQ(vmm[1][3], vmm[0][3]);
+}
+
+/* ---- contiguity over time in the placement simulator ---- */
+
+
+#define G1 (1ull << 30)
+
+/* Every alive VM's granules are allocated and no two VMs share one; the
+ * allocated granules are exactly the VMs', the reserved ones and the pins. */
+static void check_owners(const struct place_sim *s, int line)
+{
+	u32 i;
+	for (i = 0; i < s->c->servers; i++) {
+		const struct place_server *v = &s->srv[i];
+		u8 *own;
+		u64 j, n = 0, used;
+		if (!v->powered)
+			continue;
+		pu_check_server(s, i, __FILE__, line);
+		own = calloc(v->b->nframes, 1);
+		for (j = 0; j < s->t->n; j++) {
+			const struct place_vm *m = &s->vm[j];
+			u64 e, g;
+			if (m->state != PVM_ALIVE || m->server != i)
+				continue;
+			for (e = 0; e < (m->contiguous ? 1 : m->next); e++) {
+				u64 a = m->contiguous ? m->base : m->ext[e].frame;
+				u64 len = m->contiguous ? m->frames : 1ull << m->ext[e].order;
+				for (g = a; g < a + len; g++) {
+					if (own[g] || buddy_is_free(v->b, g))
+						test_fail(__FILE__, line, "server %u granule %llu: shared or free", i,
+							  (unsigned long long)g);
+					own[g] = 1;
+					n++;
+				}
+			}
+		}
+		used = v->b->nframes - v->b->free_frames;
+		if (used != n + v->npins + (s->c->kind[v->kind].reserved + s->c->granule - 1) / s->c->granule)
+			test_fail(__FILE__, line, "server %u: %llu granules used, %llu by VMs", i,
+				  (unsigned long long)used, (unsigned long long)n);
+		free(own);
+	}
+}
+
+static const char *const ini_8g =
+	"[cluster]\nservers = %u\ngranule = 1G\ncontig_fit = best\n%s\n"
+	"[server.a]\nram = 8G\ncores = 16\nshare = 100\n";
+
+/* One server of 8 granules of 1G (max_order 0: no merging, so the free
+ * list alone decides where scattered granules go).
+ *  t=0   A..F 1G each at 0..5, G 2G at [6, 8)
+ *  t=10  B, D leave: free 1, 3 (pushed in that order)
+ *  t=20  W 2G: no run of 2: scattered, the free list gives 3 then 1
+ *  t=30  A, C, E, F, G leave: free 0, 2, 4, 5, 6, 7 (pushed in order)
+ *  t=40  Z 6G: no run of 6: scattered 7, 6, 5, 4, 2, 0. Compaction: no
+ *        contiguous VM, pin or reserved granule: window [0, 6); none of
+ *        Z's granules is at its place (gPA offset k at granule k), 6 move;
+ *        W's 3 and 1 are in the window, 2 move. 8 granules = 8 * 262144
+ *        4K pages. W's granules get the free 6 and 7. */
+TEST(seed_place_compaction)
+{
+	struct cluster c;
+	struct vmtrace t = { 0 };
+	struct place_events ev;
+	struct place_sim s;
+	char ini[512];
+	static const u64 start[] = { 0, 0, 0, 0, 0, 0, 0, 20, 40 };
+	static const u64 end[] = { 30, 10, 30, 10, 30, 30, 30, 1000, 1000 };
+	static const u64 mem[] = { 1, 1, 1, 1, 1, 1, 2, 2, 6 };
+	u64 i;
+
+	snprintf(ini, sizeof ini, ini_8g, 1u, "compaction = true\ncontig_fit = first");
+	REQUIRE(pu_cluster(&c, "compact.ini", ini));
+	for (i = 0; i < ARRAY_SIZE(start); i++)
+		REQUIRE(vmtrace_add(&t, NULL, 0, start[i], end[i], 1, mem[i] * G1) == 0);
+	REQUIRE(place_events_build(&ev, &t) == 0);
+	REQUIRE(place_init(&s, &c, &t, PLACE_FIRST) == 0);
+	for (i = 0; i < ev.n; i++) {
+		REQUIRE(place_step(&s, &ev.v[i]) == 0);
+		check_owners(&s, __LINE__);
+		if (place_ev_time(&ev.v[i]) == 20 && place_ev_arrival(&ev.v[i])) {
+			/* W: scattered 3, 1; compaction found no window of 2
+			 * between the contiguous A, C, E, F, G */
+			REQUIRE(!s.vm[7].contiguous);
+			REQUIRE_EQ(s.vm[7].next, 2);
+			CHECK_EQ(s.vm[7].ext[0].frame, 3);
+			CHECK_EQ(s.vm[7].ext[1].frame, 1);
+			CHECK_EQ(s.st.compact_failed, 1);
+		}
+	}
+	/* (the departures at 1000 came last) */
+	place_finish(&s);
+	CHECK_EQ(s.st.compacted, 1);
+	CHECK_EQ(s.st.compact_failed, 1);
+	CHECK_EQ(s.st.compact_pages, 8 * 262144);
+	CHECK_EQ(s.vm[8].contiguous, 1);
+	CHECK_EQ(s.vm[8].base, 0);
+	CHECK_EQ(s.vm[8].made, 1);
+	CHECK_EQ(s.st.contiguous, 7);
+	CHECK_EQ(s.st.eventually, 8);
+	place_destroy(&s);
+
+	/* W's new granules, checked just after Z's compaction */
+	REQUIRE(place_init(&s, &c, &t, PLACE_FIRST) == 0);
+	for (i = 0; i < ev.n && !(place_ev_time(&ev.v[i]) == 40); i++)
+		REQUIRE(place_step(&s, &ev.v[i]) == 0);
+	REQUIRE(place_step(&s, &ev.v[i]) == 0);
+	REQUIRE_EQ(s.vm[7].next, 2);
+	CHECK_EQ(s.vm[7].ext[0].frame, 6);
+	CHECK_EQ(s.vm[7].ext[1].frame, 7);
+	place_destroy(&s);
+	place_events_free(&ev);
+	vmtrace_free(&t);
+	cluster_free(&c);
+}
+
+/* Two servers. The same A..G (server 0 full at t=0) and H 1G at t=0 on
+ * server 1 (powered on, H at granule 0 by best fit). W (t=20, scattered 3,
+ * 1) leaves at 50. Z 6G at 40 on server 0 (first fit), scattered. The
+ * pass at t=100 (one migrate_interval after the first event): Z's server
+ * has free 1, 3 (no run of 6); server 1 has [1, 8): Z moves there at
+ * granule 1 (best fit), 6 * 262144 pages, 60 s after its creation; server
+ * 0 is left empty and powers off. */
+TEST(seed_place_migration)
+{
+	struct cluster c;
+	struct vmtrace t = { 0 };
+	struct place_events ev;
+	struct place_sim s;
+	char ini[512];
+	static const u64 start[] = { 0, 0, 0, 0, 0, 0, 0, 0, 20, 40 };
+	static const u64 end[] = { 30, 10, 30, 10, 30, 30, 30, 1000, 50, 1000 };
+	static const u64 mem[] = { 1, 1, 1, 1, 1, 1, 2, 1, 2, 6 };
+	u64 i;
+
+	snprintf(ini, sizeof ini, ini_8g, 2u, "migrate_interval = 100");
+	REQUIRE(pu_cluster(&c, "migrate.ini", ini));
+	for (i = 0; i < ARRAY_SIZE(start); i++)
+		REQUIRE(vmtrace_add(&t, NULL, 0, start[i], end[i], 1, mem[i] * G1) == 0);
+	REQUIRE(place_events_build(&ev, &t) == 0);
+	REQUIRE(place_init(&s, &c, &t, PLACE_FIRST) == 0);
+	for (i = 0; i < ev.n; i++) {
+		REQUIRE(place_step(&s, &ev.v[i]) == 0);
+		check_owners(&s, __LINE__);
+		if (place_ev_time(&ev.v[i]) == 40) {
+			CHECK_EQ(s.vm[7].server, 1);
+			CHECK_EQ(s.vm[9].server, 0);
+			CHECK(!s.vm[9].contiguous);
+		}
+	}
+	place_finish(&s);
+	CHECK_EQ(s.st.passes, 1);          /* none later: no scattered VM left */
+	CHECK_EQ(s.st.migrated, 1);
+	CHECK_EQ(s.st.migrate_local, 0);
+	CHECK_EQ(s.st.migrate_pages, 6 * 262144);
+	CHECK_EQ(s.vm[9].server, 1);
+	CHECK_EQ(s.vm[9].base, 1);
+	CHECK_EQ(s.vm[9].made, 2);
+	CHECK_EQ(s.st.delay_max, 60);
+	CHECK(!s.srv[0].powered);
+	CHECK_EQ(s.st.eventually, s.st.contiguous + 1);
+	place_destroy(&s);
+	place_events_free(&ev);
+	vmtrace_free(&t);
+	cluster_free(&c);
+}
+
+/* Invariants on a churning synthetic trace with every option on. */
+TEST(seed_place_over_time_invariants)
+{
+	static const char *const opts[] = {
+		"compaction = true\nfragmentation = 0.5",
+		"migrate_interval = 3600\nfragmentation = 0.5",
+		"compaction = true\nmigrate_interval = 600\nallocator = xen-heap\ncontig_align = 1G\nfragmentation = 0.3",
+	};
+	struct vmtrace t = { 0 };
+	struct place_events ev;
+	size_t o;
+
+	REQUIRE(vmtrace_gen(&t, "azure:n=600,seed=3") == 0);
+	REQUIRE(place_events_build(&ev, &t) == 0);
+	for (o = 0; o < ARRAY_SIZE(opts); o++) {
+		struct cluster c;
+		struct place_sim s;
+		char ini[512];
+		u64 i;
+		snprintf(ini, sizeof ini,
+			 "[cluster]\nservers = 6\ncpu_ratio = 8\n%s\n[server.a]\nram = 64G\ncores = 16\nshare = 100\n",
+			 opts[o]);
+		REQUIRE(pu_cluster(&c, "churn.ini", ini));
+		REQUIRE(place_init(&s, &c, &t, PLACE_CONTIG) == 0);
+		for (i = 0; i < ev.n; i++) {
+			REQUIRE(place_step(&s, &ev.v[i]) == 0);
+			if (i % 37 == 0)
+				check_owners(&s, __LINE__);
+		}
+		place_finish(&s);
+		CHECK(s.st.compacted + s.st.migrated + s.st.migrate_local > 0);
+		CHECK_EQ(s.st.eventually, s.st.contiguous + s.st.compacted + s.st.migrated + s.st.migrate_local);
+		/* a contiguous VM's run is aligned */
+		for (i = 0; i < t.n; i++)
+			if (s.vm[i].contiguous)
+				CHECK_EQ(s.vm[i].base & ((1ull << c.align_order) - 1), 0);
+		place_destroy(&s);
+		cluster_free(&c);
+	}
+	place_events_free(&ev);
+	vmtrace_free(&t);
 }
