@@ -16,10 +16,9 @@
  *   granules (buddy_alloc_contig, [cluster] contig_fit first or best); when
  *   no free run is long enough it is backed scattered (buddy_alloc_
  *   scattered with 1G blocks first, as Xen's domain builder falls back from
- *   1G to 2M to 4K extents). A VM never moves and never changes size, so a
- *   VM contiguous at creation is contiguous for its lifetime: the two are
- *   the same count here (the seed paper counts VMs "allocated contiguous
- *   memory during their lifetime").
+ *   1G to 2M to 4K extents). A VM never changes size and a contiguous VM
+ *   never moves: contiguous at creation is contiguous for life (the seed
+ *   paper counts VMs "allocated contiguous memory during their lifetime").
  *   Servers: all start powered off. A server is powered on when a VM is
  *   placed on it while off, and (with [cluster] power_off, the default)
  *   powered off when its last VM leaves; its allocator is then freed and a
@@ -74,12 +73,14 @@
  *   powered / servers in the cluster (the seed paper's "servers used over
  *   the servers in the data center"; with servers never powered off, peak
  *   powered is also the number of servers used).
- *   Not modelled: migration or compaction (a scattered VM never becomes
- *   contiguous; the seed paper's slides mention making it contiguous later),
- *   memory overcommit, ballooning, VM resizes, NUMA, placement latency and
- *   failures, anti-affinity, the Xen heap's real choice of extents (see
- *   buddy.c: the allocator searches for a run; the paper's modified Xen
- *   extends greedily from its first extent).
+ *   Contiguity: one run of granules starting at a multiple of [cluster]
+ *   contig_align (default one granule; buddy.h has the one definition),
+ *   found by a search of the free runs (allocator = search) or by the
+ *   paper's Xen heap (allocator = xen-heap, Algorithm 4: buddy.c). With
+ *   [cluster] compaction or migrate_interval a scattered VM can become
+ *   contiguous later (place_time.c); without them it never does.
+ *   Not modelled: memory overcommit, ballooning, VM resizes, NUMA,
+ *   placement latency and failures, anti-affinity.
  *   Search: a tree over the servers in order (struct place_node) holds,
  *   for each subtree, the largest free vCPUs, free granules and free run of
  *   its powered servers, the range of their scores and the largest
@@ -91,7 +92,7 @@
  *   Tables 3-4, sec. 7-8); Xen's populate_physmap and the domain builder
  *   for scattered backing (see buddy.c).
  */
-#include "place.h"
+#include "place_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -206,7 +207,7 @@ void place_events_free(struct place_events *ev)
 
 /* ---- the search tree ---- */
 
-static const struct cluster_kind *kind_of(const struct place_sim *s, u32 i)
+const struct cluster_kind *place_kind_of(const struct place_sim *s, u32 i)
 {
 	return &s->c->kind[s->srv[i].kind];
 }
@@ -240,7 +241,7 @@ static void leaf_set(struct place_sim *s, u32 i)
 			n->smax[j] = in ? sc : -INFINITY;
 		}
 	} else {
-		const struct cluster_kind *k = kind_of(s, i);
+		const struct cluster_kind *k = place_kind_of(s, i);
 		*n = (struct place_node){ .uf = k->cap_frames, .uc = k->cap_vcpus };
 		no_scores(n);
 	}
@@ -259,7 +260,7 @@ static void node_join(struct place_node *p, const struct place_node *l, const st
 	}
 }
 
-static void tree_update(struct place_sim *s, u32 i)
+void place_tree_update(struct place_sim *s, u32 i)
 {
 	u64 x = s->leaves + i;
 
@@ -359,6 +360,11 @@ static u32 best_of(const struct place_sim *s, u32 c, u64 f, bool max)
 	return q.idx;
 }
 
+u32 place_first_run(const struct place_sim *s, u32 c, u64 f)
+{
+	return leftmost(s, 1, W_RUN, c, f);
+}
+
 u32 place_choose(const struct place_sim *s, u32 i, bool *power_on)
 {
 	const struct vm_rec *r = &s->t->v[i];
@@ -400,67 +406,10 @@ u32 place_choose(const struct place_sim *s, u32 i, bool *power_on)
 
 /* ---- servers ---- */
 
-/* One run of n granules for a VM on buddy b, as [cluster] allocator and
- * contig_align say (buddy.h: the definition of contiguous). */
-static u64 alloc_run(const struct place_sim *s, struct buddy *b, u64 n)
-{
-	if (s->c->xen_heap)                   /* the builder's 1G extents */
-		return buddy_alloc_xen(b, n, s->c->max_order, s->c->align_order);
-	return buddy_alloc_contig(b, n, s->c->align_order, s->c->contig_fit);
-}
-
-/* The alive VMs of a server, and the alive scattered VMs (arrival order). */
-static void srv_link(struct place_sim *s, u32 i)
-{
-	struct place_vm *m = &s->vm[i];
-	struct place_server *v = &s->srv[m->server];
-	m->sprev = PLACE_NONE;
-	m->snext = v->head;
-	if (v->head != PLACE_NONE)
-		s->vm[v->head].sprev = i;
-	v->head = i;
-}
-
-static void srv_unlink(struct place_sim *s, u32 i)
-{
-	struct place_vm *m = &s->vm[i];
-	if (m->sprev != PLACE_NONE)
-		s->vm[m->sprev].snext = m->snext;
-	else
-		s->srv[m->server].head = m->snext;
-	if (m->snext != PLACE_NONE)
-		s->vm[m->snext].sprev = m->sprev;
-}
-
-static void x_link(struct place_sim *s, u32 i)
-{
-	struct place_vm *m = &s->vm[i];
-	m->xnext = PLACE_NONE;
-	m->xprev = s->xtail;
-	if (s->xtail != PLACE_NONE)
-		s->vm[s->xtail].xnext = i;
-	else
-		s->xhead = i;
-	s->xtail = i;
-}
-
-static void x_unlink(struct place_sim *s, u32 i)
-{
-	struct place_vm *m = &s->vm[i];
-	if (m->xprev != PLACE_NONE)
-		s->vm[m->xprev].xnext = m->xnext;
-	else
-		s->xhead = m->xnext;
-	if (m->xnext != PLACE_NONE)
-		s->vm[m->xnext].xprev = m->xprev;
-	else
-		s->xtail = m->xprev;
-}
-
 static int power_on(struct place_sim *s, u32 i)
 {
 	struct place_server *v = &s->srv[i];
-	const struct cluster_kind *k = kind_of(s, i);
+	const struct cluster_kind *k = place_kind_of(s, i);
 	u64 rf = (k->reserved + s->c->granule - 1) / s->c->granule;
 
 	SIM_BUG_ON(v->powered || v->b);
@@ -498,7 +447,7 @@ static int power_on(struct place_sim *s, u32 i)
 	return 0;
 }
 
-static void power_off(struct place_sim *s, u32 i)
+void place_power_off(struct place_sim *s, u32 i)
 {
 	struct place_server *v = &s->srv[i];
 
@@ -582,276 +531,6 @@ void place_destroy(struct place_sim *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* ---- contiguity over time: compaction and migration ---- */
-
-#define PH_ORDER 0xffu   /* a placeholder extent: `frame` granules to re-allocate */
-
-struct iv {
-	u64 a, n;
-};
-
-static int iv_cmp(const void *x, const void *y)
-{
-	u64 a = ((const struct iv *)x)->a, b = ((const struct iv *)y)->a;
-	return a < b ? -1 : a > b;
-}
-
-/* Appends the blocks of granules [p, e) (largest aligned blocks first). */
-static int push_range(struct buddy_extent **v, u64 *n, u64 *cap, u64 p, u64 e, u32 maxo)
-{
-	while (p < e) {
-		u32 k = 0;
-		while (k < maxo && !(p & ((2ull << k) - 1)) && p + (2ull << k) <= e)
-			k++;
-		if (*n == *cap) {
-			u64 nc = *cap ? 2 * *cap : 8;
-			struct buddy_extent *nv = realloc(*v, nc * sizeof *nv);
-			if (!nv)
-				return -ENOMEM;
-			*v = nv;
-			*cap = nc;
-		}
-		(*v)[(*n)++] = (struct buddy_extent){ p, k };
-		p += 1ull << k;
-	}
-	return 0;
-}
-
-static int push_ext(struct buddy_extent **v, u64 *n, u64 *cap, struct buddy_extent x)
-{
-	if (*n == *cap) {
-		u64 nc = *cap ? 2 * *cap : 8;
-		struct buddy_extent *nv = realloc(*v, nc * sizeof *nv);
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = nc;
-	}
-	(*v)[(*n)++] = x;
-	return 0;
-}
-
-/* Phase 1 of moving scattered VM y out of window [w, w + n): its blocks
- * inside the window are freed and replaced, in guest-physical order, by
- * placeholders; the parts outside stay. *moved counts the granules. */
-static int displace(struct place_sim *s, struct buddy *b, struct place_vm *y, u64 w, u64 n, u64 *moved)
-{
-	struct buddy_extent *v = NULL;
-	u64 nv = 0, cap = 0, j;
-	bool any = false;
-
-	for (j = 0; j < y->next && !any; j++)
-		any = y->ext[j].frame < w + n && y->ext[j].frame + (1ull << y->ext[j].order) > w;
-	if (!any)
-		return 0;
-	for (j = 0; j < y->next; j++) {
-		u64 a = y->ext[j].frame, e = a + (1ull << y->ext[j].order), lo, hi;
-		if (e <= w || a >= w + n) {
-			if (push_ext(&v, &nv, &cap, y->ext[j]))
-				goto oom;
-			continue;
-		}
-		lo = MAX(a, w);
-		hi = MIN(e, w + n);
-		if (push_range(&v, &nv, &cap, a, lo, s->c->max_order) ||
-		    push_ext(&v, &nv, &cap, (struct buddy_extent){ hi - lo, PH_ORDER }) ||
-		    push_range(&v, &nv, &cap, hi, e, s->c->max_order))
-			goto oom;
-		buddy_free_contig(b, lo, hi - lo);
-		*moved += hi - lo;
-	}
-	free(y->ext);
-	y->ext = v;
-	y->next = nv;
-	return 0;
-oom:
-	free(v);
-	fprintf(stderr, "mmusim: out of memory compacting a server\n");
-	return -ENOMEM;
-}
-
-/* Phase 2: the placeholders get frames outside the (now allocated) window. */
-static int replace_placeholders(struct place_sim *s, struct buddy *b, struct place_vm *y)
-{
-	struct buddy_extent *v = NULL, *add;
-	u64 nv = 0, cap = 0, j, k, nadd;
-	bool any = false;
-
-	for (j = 0; j < y->next && !any; j++)
-		any = y->ext[j].order == PH_ORDER;
-	if (!any)
-		return 0;
-	for (j = 0; j < y->next; j++) {
-		if (y->ext[j].order != PH_ORDER) {
-			if (push_ext(&v, &nv, &cap, y->ext[j]))
-				goto oom;
-			continue;
-		}
-		/* enough is free: the window took what was free in it plus
-		 * what was moved out, and the VM freed as much outside (so a
-		 * failure is the host running out of memory) */
-		if (buddy_alloc_scattered(b, y->ext[j].frame, s->c->max_order, &add, &nadd))
-			goto oom;
-		for (k = 0; k < nadd; k++)
-			if (push_ext(&v, &nv, &cap, add[k])) {
-				free(add);
-				goto oom;
-			}
-		free(add);
-	}
-	free(y->ext);
-	y->ext = v;
-	y->next = nv;
-	return 0;
-oom:
-	free(v);
-	fprintf(stderr, "mmusim: out of memory compacting a server\n");
-	return -ENOMEM;
-}
-
-static void became_contig(struct place_sim *s, u32 i, u64 base, u8 how)
-{
-	struct place_vm *m = &s->vm[i];
-	u64 d = s->now - s->t->v[i].created;
-
-	m->contiguous = 1;
-	m->made = how;
-	m->base = base;
-	free(m->ext);
-	m->ext = NULL;
-	m->next = 0;
-	s->alive_contig++;
-	s->st.delay_sum += (double)d;
-	s->st.delay_max = MAX(s->st.delay_max, d);
-}
-
-/*
- * [cluster] compaction: scattered VM i was just placed on its server. The
- * window is the lowest run of n granules on a contig_align boundary that
- * holds no reserved granule, no pin and no contiguous VM (those do not
- * move; free granules and scattered VMs' granules do). The VM's granules
- * that are not already at their place (gPA offset from the window's
- * start) move in, other scattered VMs' granules in the window move out to
- * free granules elsewhere (always enough: the server holds the VM). 0, or
- * -ENOMEM.
- */
-static int compact(struct place_sim *s, u32 i)
-{
-	struct place_vm *m = &s->vm[i];
-	struct place_server *v = &s->srv[m->server];
-	const struct cluster_kind *k = kind_of(s, m->server);
-	u64 rf = (k->reserved + s->c->granule - 1) / s->c->granule, n = m->frames;
-	u64 al = 1ull << s->c->align_order, ni = 0, cur = 0, w = BUDDY_NONE, j, off, moved = 0;
-	struct iv *iv = malloc((2 + v->npins + v->nvms) * sizeof *iv);
-	u32 y;
-
-	if (!iv) {
-		fprintf(stderr, "mmusim: out of memory compacting a server\n");
-		return -ENOMEM;
-	}
-	if (rf)
-		iv[ni++] = (struct iv){ 0, rf };
-	for (j = 0; j < v->npins; j++)
-		iv[ni++] = (struct iv){ v->pins[j], 1 };
-	for (y = v->head; y != PLACE_NONE; y = s->vm[y].snext)
-		if (s->vm[y].contiguous)
-			iv[ni++] = (struct iv){ s->vm[y].base, s->vm[y].frames };
-	qsort(iv, ni, sizeof *iv, iv_cmp);
-	for (j = 0; j <= ni; j++) {
-		u64 end = j < ni ? iv[j].a : k->frames, st = (cur + al - 1) & ~(al - 1);
-		if (end >= st && end - st >= n) {
-			w = st;
-			break;
-		}
-		if (j < ni)
-			cur = MAX(cur, iv[j].a + iv[j].n);
-	}
-	free(iv);
-	if (w == BUDDY_NONE) {
-		s->st.compact_failed++;
-		return 0;
-	}
-	for (j = 0, off = 0; j < m->next; off += 1ull << m->ext[j].order, j++)
-		if (m->ext[j].frame != w + off)
-			moved += 1ull << m->ext[j].order;
-	buddy_free_extents(v->b, m->ext, m->next);
-	for (y = v->head; y != PLACE_NONE; y = s->vm[y].snext)
-		if (y != i && !s->vm[y].contiguous && displace(s, v->b, &s->vm[y], w, n, &moved))
-			return -ENOMEM;
-	SIM_BUG_ON(!buddy_alloc_contig_at(v->b, w, n));
-	for (y = v->head; y != PLACE_NONE; y = s->vm[y].snext)
-		if (y != i && !s->vm[y].contiguous && replace_placeholders(s, v->b, &s->vm[y]))
-			return -ENOMEM;
-	became_contig(s, i, w, 1);
-	s->st.compacted++;
-	s->st.compact_pages += moved * (s->c->granule >> PAGE_SHIFT);
-	return 0;
-}
-
-/*
- * [cluster] migrate_interval: every alive scattered VM, in arrival order,
- * is made contiguous if some powered server can now give it a run: its
- * own server first (its pages move locally, while the old ones are still
- * held), else the first other powered server with a free run and room for
- * its vCPUs (a live migration; the old server may then power off). No
- * server is powered on for it. 0, or -ENOMEM.
- */
-static int migrate_pass(struct place_sim *s)
-{
-	u32 i, nx;
-
-	s->st.passes++;
-	for (i = s->xhead; i != PLACE_NONE; i = nx) {
-		struct place_vm *m = &s->vm[i];
-		const struct vm_rec *r = &s->t->v[i];
-		struct place_server *o = &s->srv[m->server], *d;
-		u32 di = m->server;
-		u64 base = BUDDY_NONE, pages = m->frames * (s->c->granule >> PAGE_SHIFT);
-
-		nx = m->xnext;
-		if (o->run >= m->frames)
-			base = alloc_run(s, o->b, m->frames);
-		if (base == BUDDY_NONE) {
-			di = leftmost(s, 1, W_RUN, r->vcpus, m->frames);
-			if (di == PLACE_NONE || di == m->server)
-				continue;
-			if ((base = alloc_run(s, s->srv[di].b, m->frames)) == BUDDY_NONE)
-				continue;
-		}
-		buddy_free_extents(o->b, m->ext, m->next);
-		x_unlink(s, i);
-		if (di == m->server) {
-			s->st.migrate_local++;
-			o->run = buddy_largest_run(o->b);
-			tree_update(s, di);
-			became_contig(s, i, base, 3);
-		} else {
-			u32 from = m->server;
-			d = &s->srv[di];
-			srv_unlink(s, i);
-			o->free_vcpus += r->vcpus;
-			o->free_frames += m->frames;
-			o->nvms--;
-			m->server = di;
-			srv_link(s, i);
-			d->free_vcpus -= r->vcpus;
-			d->free_frames -= m->frames;
-			d->nvms++;
-			d->run = buddy_largest_run(d->b);
-			tree_update(s, di);
-			if (!o->nvms && s->c->power_off)
-				power_off(s, from);
-			else
-				o->run = buddy_largest_run(o->b);
-			tree_update(s, from);
-			s->st.migrated++;
-			became_contig(s, i, base, 2);
-		}
-		s->st.migrate_pages += pages;
-	}
-	return 0;
-}
-
 static int arrive(struct place_sim *s, u32 i)
 {
 	const struct vm_rec *r = &s->t->v[i];
@@ -876,7 +555,7 @@ static int arrive(struct place_sim *s, u32 i)
 	SIM_BUG_ON(v->free_vcpus < r->vcpus || v->free_frames < m->frames);
 	m->server = idx;
 	m->powered_on = on;
-	m->base = alloc_run(s, v->b, m->frames);
+	m->base = place_alloc_run(s, v->b, m->frames);
 	if (m->base != BUDDY_NONE) {
 		m->contiguous = 1;
 		s->st.contiguous++;
@@ -890,11 +569,11 @@ static int arrive(struct place_sim *s, u32 i)
 		s->st.scattered_extents += m->next;
 	}
 	m->state = PVM_ALIVE;
-	srv_link(s, i);
-	if (!m->contiguous && s->c->compaction && (rc = compact(s, i)))
+	place_srv_link(s, i);
+	if (!m->contiguous && s->c->compaction && (rc = place_compact(s, i)))
 		return rc;
 	if (!m->contiguous)
-		x_link(s, i);
+		place_x_link(s, i);
 	v->free_vcpus -= r->vcpus;
 	v->free_frames -= m->frames;
 	v->run = buddy_largest_run(v->b);
@@ -904,7 +583,7 @@ static int arrive(struct place_sim *s, u32 i)
 	s->used_vcpus += r->vcpus;
 	s->used_frames += m->frames;
 	s->st.peak_vms = MAX(s->st.peak_vms, s->alive);
-	tree_update(s, idx);
+	place_tree_update(s, idx);
 	return 0;
 }
 
@@ -918,12 +597,12 @@ static void depart(struct place_sim *s, u32 i)
 		return;
 	SIM_BUG_ON(m->state != PVM_ALIVE);
 	v = &s->srv[m->server];
-	srv_unlink(s, i);
+	place_srv_unlink(s, i);
 	if (m->contiguous) {
 		buddy_free_contig(v->b, m->base, m->frames);
 		s->alive_contig--;
 	} else {
-		x_unlink(s, i);
+		place_x_unlink(s, i);
 		buddy_free_extents(v->b, m->ext, m->next);
 		free(m->ext);
 		m->ext = NULL;
@@ -936,10 +615,10 @@ static void depart(struct place_sim *s, u32 i)
 	s->used_vcpus -= r->vcpus;
 	s->used_frames -= m->frames;
 	if (!v->nvms && s->c->power_off)
-		power_off(s, m->server);
+		place_power_off(s, m->server);
 	else
 		v->run = buddy_largest_run(v->b);
-	tree_update(s, m->server);
+	place_tree_update(s, m->server);
 }
 
 static void sample_row(struct place_sim *s, u64 t)
@@ -952,7 +631,7 @@ static void sample_row(struct place_sim *s, u64 t)
 
 /* Accounts for the time from s->now to t, with the state of s->now;
  * emits the samples that fall in [now, t). */
-static void advance(struct place_sim *s, u64 t)
+void place_advance(struct place_sim *s, u64 t)
 {
 	if (!s->started) {
 		s->started = true;
@@ -969,24 +648,12 @@ static void advance(struct place_sim *s, u64 t)
 
 int place_step(struct place_sim *s, const struct place_ev *e)
 {
-	u64 t = place_ev_time(e), iv = s->c->migrate_interval;
-	int rc = 0;
+	u64 t = place_ev_time(e);
+	int rc = s->c->migrate_interval ? place_passes_until(s, t) : 0;
 
-	if (iv) {
-		if (!s->started)
-			s->next_pass = t + iv;
-		while (s->next_pass <= t) {
-			if (s->xhead == PLACE_NONE) {      /* nothing to do until t */
-				s->next_pass += ((t - s->next_pass) / iv + 1) * iv;
-				break;
-			}
-			advance(s, s->next_pass);
-			if ((rc = migrate_pass(s)))
-				return rc;
-			s->next_pass += iv;
-		}
-	}
-	advance(s, t);
+	if (rc)
+		return rc;
+	place_advance(s, t);
 	if (place_ev_arrival(e))
 		rc = arrive(s, e->vm);
 	else
