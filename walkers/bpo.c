@@ -23,8 +23,12 @@
  *   gBA is aligned to (a TLB entry maps an aligned page onto an aligned
  *   frame, SDM vol. 3A 4.10.2.2; an extent placed at a 4K boundary, as
  *   `--backing` may give, is cached at 4K).
- *   A VM that is not contiguous uses nested paging (walkers/nested.c): the
- *   two cohabit on one host, each VM in the mode its contiguity allows.
+ *   A VM that is not contiguous uses nested paging (walkers/nested.c), or
+ *   with [vm] fallback = shadow shadow paging (shadow.c; 003 sec. 5 and
+ *   000 C3 name both "conventional methods"): the modes cohabit on one
+ *   host, each VM in the mode its contiguity allows. Under the shadow
+ *   fallback only non-contiguous VMs' guest table writes, CR3 writes and
+ *   INVLPGs exit; a contiguous VM updates its tables directly.
  *   MMIO holes ([vm] mmio_hole, vm.h): the extent spans the hole, so one
  *   gBA serves both sides (the host frames behind the hole are returned),
  *   and the bounds check (vm_gpa_is_ram) refuses gPAs inside the hole as it
@@ -39,9 +43,7 @@
  *   by the simulation loop; walker_ops.base_regs).
  *   Not modelled: a VM with holes other than the one MMIO hole.
  */
-#include "radix.h"
-#include "../mmu/machine/machine.h"
-#include "mmu.h"
+#include "shadow_pt.h"
 
 #include <errno.h>
 
@@ -89,10 +91,38 @@ static bool bpo_escape(struct walker *w, const struct xlate_in *in, struct xlate
 	return true;
 }
 
-static int bpo_init(struct walker *w, const struct cfg *cfg)
+/* [vm] fallback = shadow: the walker keeps shadow tables (shadow_pt.c) for
+ * the VMs that are not contiguous; their guest table writes, CR3 writes
+ * and INVLPGs exit as under the shadow walker, a contiguous VM's do not. */
+int bpo_init(struct walker *w, const struct cfg *cfg)
 {
-	(void)cfg;
-	return w->m->vm.on ? 0 : -EINVAL;
+	if (!w->m->vm.on)
+		return -EINVAL;
+	return cfg->vm.fallback == FALLBACK_SHADOW ? shadow_init(w, cfg) : 0;
+}
+
+bool bpo_fallback(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+		  struct walk_fault *fault)
+{
+	return w->priv ? shadow_translate(w, in, out, fault) : nested_translate(w, in, out, fault);
+}
+
+void bpo_fb_pt_write(struct walker *w, const struct pt_update *pu)
+{
+	if (w->priv && !w->m->vm.contiguous)
+		mmu_vmm_charge(w->mmu, VMM_PT_WRITE, sh_pt_sync(w, pu));
+}
+
+void bpo_fb_invalidate(struct walker *w, enum inv_scope s, u32 ctx, gva_t va)
+{
+	if (w->priv && (s == INV_ALL || !w->m->vm.contiguous))
+		shadow_invalidate(w, s, ctx, va);
+}
+
+void bpo_fb_cr3(struct walker *w, u32 ctx, gpa_t root)
+{
+	if (w->priv && !w->m->vm.contiguous)
+		shadow_cr3(w, ctx, root);
 }
 
 bool bpo_walk(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
@@ -122,9 +152,10 @@ static bool bpo_translate(struct walker *w, const struct xlate_in *in,
 			  struct xlate_out *out, struct walk_fault *fault)
 {
 	if (!w->m->vm.contiguous)
-		return nested_translate(w, in, out, fault);
+		return bpo_fallback(w, in, out, fault);
 	return bpo_walk(w, in, out, fault);
 }
+
 
 const struct walker_ops bpo_walker_ops = {
 	.name = "bpo",
@@ -135,4 +166,8 @@ const struct walker_ops bpo_walker_ops = {
 	.base_regs = true,
 	.init = bpo_init,
 	.translate = bpo_translate,
+	.pt_write = bpo_fb_pt_write,
+	.invalidate = bpo_fb_invalidate,
+	.cr3 = bpo_fb_cr3,
+	.destroy = shadow_destroy,
 };

@@ -27,7 +27,8 @@
  *   - vmm-direct: the guest walk, each guest table and the final gPA
  *     translated by the VMM segment: guest-levels references and
  *     guest-levels + 1 base-bound computations (4 and 5 for 4K pages on 4
- *     levels); nested paging when the VM is not contiguous;
+ *     levels); when the VM is not contiguous, [vm] fallback (nested
+ *     paging, or shadow paging as under bpo);
  *   - guest-direct: inside the guest segment, gVA -> gPA by one base-bound
  *     computation, then the nested TLB or an EPT walk (4 references with 4
  *     EPT levels); elsewhere nested paging.
@@ -123,7 +124,7 @@ static bool dual_translate(struct walker *w, const struct xlate_in *in, struct x
 static bool vmm_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
 			  struct walk_fault *f)
 {
-	return w->m->vm.contiguous ? bpo_walk(w, in, out, f) : nested_translate(w, in, out, f);
+	return w->m->vm.contiguous ? bpo_walk(w, in, out, f) : bpo_fallback(w, in, out, f);
 }
 
 static bool guest_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
@@ -150,8 +151,12 @@ const struct walker_ops vmm_direct_walker_ops = {
 	.ept_faults = true,
 	.guest_size_when_contig = true,
 	.base_regs = true,
-	.init = seg_init,
+	.init = bpo_init,                /* and [vm] fallback, as bpo */
 	.translate = vmm_translate,
+	.pt_write = bpo_fb_pt_write,
+	.invalidate = bpo_fb_invalidate,
+	.cr3 = bpo_fb_cr3,
+	.destroy = shadow_destroy,
 };
 
 const struct walker_ops guest_direct_walker_ops = {

@@ -102,6 +102,9 @@ static const char *const backing_names[] = {
 static const char *const alloc_names[] = {
 	[ALLOC_SEARCH] = "search", [ALLOC_XEN_HEAP] = "xen-heap", NULL
 };
+static const char *const fallback_names[] = {
+	[FALLBACK_NESTED] = "nested", [FALLBACK_SHADOW] = "shadow", NULL
+};
 static const char *const thp_names[] = {
 	[THP_NEVER] = "never", [THP_ALWAYS] = "always", NULL
 };
@@ -109,6 +112,7 @@ _Static_assert(sizeof(enum repl) == sizeof(unsigned), "enum repl is stored as un
 _Static_assert(sizeof(enum thp_mode) == sizeof(unsigned), "enum thp_mode is stored as unsigned");
 _Static_assert(sizeof(enum vm_backing) == sizeof(unsigned), "enum vm_backing is stored as unsigned");
 _Static_assert(sizeof(enum host_alloc) == sizeof(unsigned), "enum host_alloc is stored as unsigned");
+_Static_assert(sizeof(enum vm_fallback) == sizeof(unsigned), "enum vm_fallback is stored as unsigned");
 
 #define ENTRIES_MAX (1u << 24)   /* a 16M-entry table is already absurd */
 #define LAT_MAX 100000u
@@ -209,6 +213,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_ENUM("vm", "backing", c.vm.backing, backing_names),
 	K_U64("vm", "compact_after", c.vm.compact_after),
 	K_BOOL("vm", "mmio_hole", c.vm.mmio_hole),
+	K_ENUM("vm", "fallback", c.vm.fallback, fallback_names),
 
 	K_BOOL("ntlb", "enabled", c.ntlb.enabled),
 	K_ENTRIES("ntlb", "entries", c.ntlb.g.entries),

@@ -78,6 +78,8 @@ struct cfg_host {
 };
 
 enum vm_backing { BACK_SCATTERED = 0, BACK_CONTIGUOUS = 1 };
+/* What a VM that is not contiguous uses under base-plus-offset. */
+enum vm_fallback { FALLBACK_NESTED = 0, FALLBACK_SHADOW = 1 };
 
 /* [vm]: one virtual machine whose guest-physical memory is backed by host
  * frames through an EPT. Walkers that need a VM (nested, shadow, ...)
@@ -90,6 +92,7 @@ struct cfg_vm {
 	enum vm_backing backing;
 	u64 compact_after;     /* accesses after which scattered VMs are compacted (0: never) */
 	bool mmio_hole;        /* guest-physical [3G, 4G) is an MMIO hole (memory > 3G) */
+	enum vm_fallback fallback; /* bpo, vmm-direct: non-contiguous VMs use this */
 };
 
 /* [ntlb]: the nested TLB (gPA -> hPA), Bhargava et al., ASPLOS 2008. */
