@@ -433,13 +433,21 @@ void sim_report_json(const struct sim *s, const struct sim_prov *p, FILE *f)
 			fprintf(f, "%s{\"id\":%u,\"vpid\":%u,\"memory\":%" PRIu64 ",\"host_levels\":%d,"
 				"\"host_thp\":%s,\"backing\":\"%s\",\"contiguous\":%s,\"base\":%" PRIu64
 				",\"contiguous_at_start\":%s,\"bpo_mode\":\"%s\",\"processes\":%u,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
-				",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}}",
+				",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}",
 				k ? "," : "", vm->id, vm->vpid, (vm->gframes - (vm->hole_hi - vm->hole_lo)) << PAGE_SHIFT, vm->host_levels,
 				vm->host_thp ? "true" : "false", vm->backing == BACK_CONTIGUOUS ? "contiguous" : "scattered",
 				vm->contiguous ? "true" : "false", vm->contiguous ? vm->base_hfn << PAGE_SHIFT : 0,
 				vm->contiguous_at_start ? "true" : "false",
 				vm->contiguous ? "base-plus-offset" : "nested", mv.vms[k].nprocs, vm->st.ept_pages, vm->st.ept_writes, vm->st.backed[PS_4K],
 				vm->st.backed[PS_2M]);
+			if (s->m.cfg.segment.guest_fragmentation > 0 || s->m.cfg.segment.self_balloon)
+				fprintf(f, ",\"guest_pins\":%" PRIu64 ",\"self_balloon\":{\"ballooned\":%" PRIu64
+					",\"hot_added\":%" PRIu64 ",\"interventions\":%" PRIu64 ",\"cycles\":%" PRIu64 "}",
+					vm->st.guest_pins, vm->st.ballooned, vm->st.hot_added, vm->st.balloon_exits,
+					vm->st.balloon_cycles);
+			if (s->m.cfg.segment.vmm_escape_pages)
+				fprintf(f, ",\"vmm_escaped\":%" PRIu64, vm->escaped);
+			fputc('}', f);
 		}
 		fprintf(f, "],\"compaction\":{\"runs\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"pages\":%" PRIu64
 			",\"pins_moved\":%" PRIu64 ",\"cycles\":%" PRIu64 "},\"fragmentation_pins\":%" PRIu64

@@ -142,6 +142,54 @@ static int back_as_placed(struct machine *m, const struct backing_rec *b)
 	return 0;
 }
 
+/* [segment] guest_fragmentation: one guest frame pinned (guest kernel
+ * data, never freed) at a random offset of each 2M guest-physical chunk of
+ * RAM with probability f, seeded; the hot-add range is not RAM yet. */
+static void guest_fragment(struct vm *v, const struct cfg *c)
+{
+	double f = c->segment.guest_fragmentation;
+	u64 rng = rng_seed(c->sim.seed ^ 0x9f7a9ull ^ ((u64)v->vpid << 32)), ch, top = v->hot_n ? v->hot_lo : v->gframes;
+
+	if (f <= 0)
+		return;
+	for (ch = 0; ch + 512 <= top; ch += 512) {
+		u64 g = ch + rng_next(&rng) % 512;
+		if (rng_unit(&rng) < f && buddy_is_free(&v->gphys, g)) {
+			SIM_BUG_ON(!buddy_alloc_at(&v->gphys, g, 0));
+			v->st.guest_pins++;
+		}
+	}
+}
+
+#define BALLOON_BATCH 256   /* frames per balloon request (virtio-balloon's PFN array) */
+
+int vm_self_balloon(struct machine *m, u64 n)
+{
+	struct vm *v = &m->vm;
+	const struct cfg_vmm *k = &m->cfg.vmm;
+	u64 i, f;
+
+	if (!v->hot_n || v->hot_added || n > v->hot_n || v->gphys.free_frames < n)
+		return -ENOSPC;
+	/* inflate: the guest hands n free 4K frames to the VMM, batch by
+	 * batch; each batch is one exit, each frame one P2M/EPT update */
+	for (i = 0; i < n; i++) {
+		f = buddy_alloc(&v->gphys, 0);
+		SIM_BUG_ON(f == BUDDY_NONE);
+	}
+	v->st.ballooned += n;
+	v->st.balloon_exits += (n + BALLOON_BATCH - 1) / BALLOON_BATCH;
+	v->st.balloon_cycles += (n + BALLOON_BATCH - 1) / BALLOON_BATCH * k->exit_cycles + n * k->pte_cycles;
+	/* hot-add: one exit (the memory-device notification); the range is
+	 * backed as the guest uses it (scattered) or already is (contiguous) */
+	buddy_free_contig(&v->gphys, v->hot_lo, v->hot_n);
+	v->hot_added = true;
+	v->st.hot_added += v->hot_n;
+	v->st.balloon_exits++;
+	v->st.balloon_cycles += k->exit_cycles;
+	return 0;
+}
+
 u32 vm_contig_align_order(const struct cfg *c)
 {
 	return (u32)__builtin_ctzll(c->host.contig_align >> PAGE_SHIFT);
@@ -183,6 +231,11 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 		v->hole_hi = (4ull << 30) >> PAGE_SHIFT;
 		v->gframes += v->hole_hi - v->hole_lo;
 	}
+	if (c->segment.self_balloon && c->segment.guest_size && id >= m->nbacking) {
+		v->hot_lo = (v->gframes + 511) & ~511ull;   /* 2M-aligned, above guest RAM */
+		v->hot_n = ((c->segment.guest_size >> PAGE_SHIFT) + 511) & ~511ull;
+		v->gframes = v->hot_lo + v->hot_n;
+	}
 	if (v->gframes > UINT32_MAX || (m->frames.nframes >> 32)) {
 		fprintf(stderr, "mmusim: [vm] memory: at most 16 TiB of guest and host memory\n");
 		return -EINVAL;
@@ -197,6 +250,9 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 		SIM_BUG_ON(!buddy_alloc_at(&v->gphys, f, 0));
 	for (f = v->hole_lo; f < v->hole_hi; f++)     /* the guest never gets the hole */
 		SIM_BUG_ON(!buddy_alloc_at(&v->gphys, f, 0));
+	if (v->hot_n)                         /* nor the range until hot-added */
+		SIM_BUG_ON(!buddy_alloc_contig_at(&v->gphys, v->hot_lo, v->hot_n));
+	guest_fragment(v, c);
 	v->ept_root = machine_host_pt_alloc(m);
 	if (!v->ept_root.v)
 		return -ENOMEM;

@@ -62,12 +62,16 @@ struct vm {
 	struct buddy gphys;         /* guest-physical frame allocator */
 	hpa_t ept_root;
 	u32 *g2h;                   /* gfn -> hfn + 1 (0: not backed) */
+	u64 hot_lo, hot_n;          /* self-ballooning: hot-add range [lo, lo + n) frames */
+	bool hot_added;
 	struct bloom esc;           /* VMM segment's escape filter, by gfn */
 	u64 escaped;                /* guest pages in it (bad host pages remapped) */
 	struct {
 		u64 ept_pages, ept_writes;
 		u64 backed[PS_NR];      /* host pages backing guest memory, by size */
 		u64 compactions, migrated;
+		u64 guest_pins;         /* [segment] guest_fragmentation */
+		u64 ballooned, hot_added, balloon_exits, balloon_cycles;
 	} st;
 };
 
@@ -76,6 +80,11 @@ struct vm {
  * host extents are those of the record. 0 or -errno (message printed). */
 int vm_init(struct machine *m, const struct cfg *c, u32 id);
 void vm_destroy(struct machine *m);
+/* Self-ballooning ([segment] self_balloon; shared/seeds 001 sec. 6): the
+ * guest balloons out n free guest frames (its fragmented memory) and the
+ * VMM hot-adds the VM's reserved contiguous range of n frames. 0, or
+ * -ENOSPC (no reserve, already used, or fewer than n frames free). */
+int vm_self_balloon(struct machine *m, u64 n);
 /* The alignment of a contiguous extent, as an order of 4K frames. */
 u32 vm_contig_align_order(const struct cfg *c);
 /* One contiguous extent of nframes host frames for a VM, as [host]

@@ -243,6 +243,8 @@ static const struct cfg_key cfg_keys[] = {
 	K_SIZE("segment", "guest_size", c.segment.guest_size, 0, 1ull << 46, check_page_multiple),
 	K_U32("segment", "escape_pages", c.segment.escape_pages, 0, 1u << 20),
 	K_U32("segment", "vmm_escape_pages", c.segment.vmm_escape_pages, 0, 1u << 20),
+	K_FRAC("segment", "guest_fragmentation", c.segment.guest_fragmentation),
+	K_BOOL("segment", "self_balloon", c.segment.self_balloon),
 	K_U32C("segment", "filter_bits", c.segment.filter_bits, 64, 1u << 24, check_pow2),
 	K_U32("segment", "filter_hashes", c.segment.filter_hashes, 1, 16),
 	K_LAT("tpt", "tag_check_cycles", c.tpt.tag_check_cycles),

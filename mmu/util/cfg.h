@@ -132,6 +132,8 @@ struct cfg {
 		u64 guest_size;        /* bytes; 0: no guest segment */
 		u32 escape_pages;      /* pages remapped by paging at start-up */
 		u32 vmm_escape_pages;  /* bad host pages of a contiguous VM, escaped by gPA */
+		double guest_fragmentation; /* fraction of guest-physical 2M chunks with a pinned frame */
+		bool self_balloon;     /* no contiguous gPA extent: balloon out, hot-add one */
 		u32 filter_bits;       /* escape filter size (power of two) */
 		u32 filter_hashes;
 	} segment;
