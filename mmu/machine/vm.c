@@ -74,7 +74,7 @@ static int vmm_escape(struct machine *m)
 	for (i = 0, tries = 0; i < want && tries < 64ull * want; tries++) {
 		u64 g = rng_next(&rng) % v->gframes, old, nf, *src, *dst;
 		if (!vm_gpa_is_ram(v, g << PAGE_SHIFT) || g < (RESERVED_LOW >> PAGE_SHIFT) ||
-		    bloom_test(&v->esc, g))
+		    v->g2h[g] - 1 != v->base_hfn + g)
 			continue;          /* distinct pages; the reserved first 1 MiB stays */
 		if ((nf = buddy_alloc(&m->frames, 0)) == BUDDY_NONE)
 			return -ENOMEM;

@@ -431,6 +431,8 @@ static int power_on(struct place_sim *s, u32 i)
 		}
 	}
 	v->npins = (u32)buddy_fragment(v->b, s->c->fragmentation, rng_seed(s->c->seed) ^ rng_seed(i), v->pins);
+	if (v->pins)
+		v->pin_gap = place_pin_gap(s, i);
 	SIM_BUG_ON(v->b->free_frames != k->cap_frames);
 	v->powered = true;
 	v->free_frames = v->b->free_frames;

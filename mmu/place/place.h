@@ -66,6 +66,7 @@ struct place_server {
 	u32 head;                /* its alive VMs (place_vm.snext), PLACE_NONE: none */
 	u32 npins;
 	u64 *pins;               /* [cluster] compaction: its pinned granules, ascending */
+	u64 pin_gap;             /* ... the longest aligned run between them */
 };
 
 enum place_vm_state { PVM_PENDING, PVM_ALIVE, PVM_GONE, PVM_REJECTED };

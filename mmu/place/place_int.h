@@ -22,6 +22,8 @@ void place_x_unlink(struct place_sim *s, u32 i);
 /* place_time.c: compaction of VM i's server ([cluster] compaction), a
  * migration pass ([cluster] migrate_interval). 0 or -ENOMEM. */
 int place_compact(struct place_sim *s, u32 i);
+/* The longest aligned run of server i free of reserved granules and pins. */
+u64 place_pin_gap(const struct place_sim *s, u32 i);
 int place_migrate_pass(struct place_sim *s);
 /* The migration passes due up to time t (before its events). 0 / -ENOMEM. */
 int place_passes_until(struct place_sim *s, u64 t);

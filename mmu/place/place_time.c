@@ -236,6 +236,39 @@ static void became_contig(struct place_sim *s, u32 i, u64 base, u8 how)
 	s->st.delay_max = MAX(s->st.delay_max, d);
 }
 
+/* The lowest window of n granules at a multiple of al in [0, frames)
+ * that meets none of: the reserved granules [0, rf), the server's pins
+ * (ascending), the intervals iv (ascending). n = 0: the longest such
+ * window's length instead. */
+static u64 lowest_window(const struct place_sim *s, const struct place_server *v, u64 rf, u64 frames,
+			 const struct iv *iv, u64 ni, u64 n, u64 al)
+{
+	u64 cur = rf, p = 0, q = 0, best = 0;
+	(void)s;
+	for (;;) {
+		bool pin = p < v->npins && (q >= ni || v->pins[p] < iv[q].a);
+		u64 a = pin ? v->pins[p] : q < ni ? iv[q].a : frames;
+		u64 e = pin ? a + 1 : q < ni ? iv[q].a + iv[q].n : frames;
+		u64 st = (cur + al - 1) & ~(al - 1);
+		if (a >= st) {
+			if (n && a - st >= n)
+				return st;
+			best = MAX(best, a - st);
+		}
+		if (p >= v->npins && q >= ni)
+			return n ? BUDDY_NONE : best;
+		cur = MAX(cur, e);
+		pin ? p++ : q++;
+	}
+}
+
+u64 place_pin_gap(const struct place_sim *s, u32 i)
+{
+	const struct cluster_kind *k = place_kind_of(s, i);
+	u64 rf = (k->reserved + s->c->granule - 1) / s->c->granule;
+	return lowest_window(s, &s->srv[i], rf, k->frames, NULL, 0, 0, 1ull << s->c->align_order);
+}
+
 /*
  * [cluster] compaction: scattered VM i was just placed on its server. The
  * window is the lowest run of n granules on a contig_align boundary that
@@ -252,31 +285,24 @@ int place_compact(struct place_sim *s, u32 i)
 	struct place_server *v = &s->srv[m->server];
 	const struct cluster_kind *k = place_kind_of(s, m->server);
 	u64 rf = (k->reserved + s->c->granule - 1) / s->c->granule, n = m->frames;
-	u64 al = 1ull << s->c->align_order, ni = 0, cur = 0, w = BUDDY_NONE, j, off, moved = 0;
-	struct iv *iv = malloc((2 + v->npins + v->nvms) * sizeof *iv);
+	u64 al = 1ull << s->c->align_order, ni = 0, w, j, off, moved = 0;
+	struct iv *iv;
 	u32 y;
 
+	if (n > v->pin_gap) {                   /* no window between the pins */
+		s->st.compact_failed++;
+		return 0;
+	}
+	iv = malloc((1 + v->nvms) * sizeof *iv);
 	if (!iv) {
 		fprintf(stderr, "mmusim: out of memory compacting a server\n");
 		return -ENOMEM;
 	}
-	if (rf)
-		iv[ni++] = (struct iv){ 0, rf };
-	for (j = 0; j < v->npins; j++)
-		iv[ni++] = (struct iv){ v->pins[j], 1 };
 	for (y = v->head; y != PLACE_NONE; y = s->vm[y].snext)
 		if (s->vm[y].contiguous)
 			iv[ni++] = (struct iv){ s->vm[y].base, s->vm[y].frames };
 	qsort(iv, ni, sizeof *iv, iv_cmp);
-	for (j = 0; j <= ni; j++) {
-		u64 end = j < ni ? iv[j].a : k->frames, st = (cur + al - 1) & ~(al - 1);
-		if (end >= st && end - st >= n) {
-			w = st;
-			break;
-		}
-		if (j < ni)
-			cur = MAX(cur, iv[j].a + iv[j].n);
-	}
+	w = lowest_window(s, v, rf, k->frames, iv, ni, n, al);
 	free(iv);
 	if (w == BUDDY_NONE) {
 		s->st.compact_failed++;
