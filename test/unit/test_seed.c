@@ -223,7 +223,7 @@ TEST(seed_vmm_escape_filter)
 	sim_destroy(&s);
 }
 
-TEST(seed_vmm_escape_needs_4k_ept)
+TEST(seed_config_errors)
 {
 	char *out, *err;
 	char cmd[512];
@@ -248,6 +248,22 @@ TEST(seed_vmm_escape_needs_4k_ept)
 	CHECK_STR_CONTAINS(err, "[host] contig_align: must be a power of two");
 	free(out);
 	free(err);
+	{
+		static const char *const kv[][2] = {
+			{ "vm.fallback=agile", "[vm] fallback: must be nested or shadow" },
+			{ "segment.guest_fragmentation=2", "[segment] guest_fragmentation: must be a fraction" },
+			{ "segment.self_balloon=maybe", "[segment] self_balloon: must be true, false" },
+			{ "vmm.base_load_cycles=100001", "[vmm] base_load_cycles: must be between 0 and 100000" },
+			{ "segment.vmm_escape_pages=2000000", "[segment] vmm_escape_pages: must be between 0 and 1048576" },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(kv); i++) {
+			snprintf(cmd, sizeof cmd, "%s run -w bpo -s %s --gen uniform:n=10", test_mmusim(), kv[i][0]);
+			CHECK_EQ(test_run(cmd, &out, &err), 1);
+			CHECK_STR_CONTAINS(err, kv[i][1]);
+			free(out);
+			free(err);
+		}
+	}
 }
 
 /* ---- gBA/gMS loaded on VM entry ---- */
