@@ -35,9 +35,10 @@
  *   Translations through a segment are cached in the TLB at 4K (the guest
  *   segment maps 4K pages; the paper's segment hits bypass the TLB, which we
  *   do not model). Their permissions are the primary region's: rw-.
- *   Not modelled: the guest OS's self-ballooning and compaction of the
- *   paper (VMs get contiguity from the host allocator and compaction of the
- *   virtualization issue), segments for more than process 0.
+ *   Guest-physical fragmentation and self-ballooning (001 sec. 6) are the
+ *   VMM's and the guest OS's (vm.h, [segment] guest_fragmentation and
+ *   self_balloon); host compaction is the VMM's (vm.c).
+ *   Not modelled: segments for more than process 0.
  */
 #include "radix.h"
 #include "../mmu/machine/machine.h"

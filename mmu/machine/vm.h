@@ -36,7 +36,23 @@
  *   mapped in the EPT. A contiguous VM's extent spans the hole, and the
  *   host frames behind the hole go back to the host allocator, so that
  *   hPA = gPA + gBA holds on both sides; the bounds check refuses the hole.
- *   Not modelled: MMIO itself, ballooning, host swapping, EPT misconfig.
+ *   Contiguous extents ([host] allocator, contig_align: buddy.h's one
+ *   definition) and compaction (vm_compact) are the VMM's. Bad host pages
+ *   of a contiguous VM ([segment] vmm_escape_pages, shared/seeds 001 sec.
+ *   6): each is moved to another host frame (the bad one stays allocated
+ *   for good) and its gPA listed in the VMM segment's escape filter.
+ *   Guest-physical fragmentation ([segment] guest_fragmentation: a pinned
+ *   guest frame in a fraction of the 2M chunks) and self-ballooning
+ *   ([segment] self_balloon, 001 sec. 6): the VM reserves a contiguous
+ *   guest-physical range of the guest segment's size above its RAM at
+ *   creation; when the guest segment finds no contiguous extent the guest
+ *   balloons out as many free frames (one exit per 256, virtio-balloon's
+ *   PFN array, and [vmm] pte_cycles per frame) and the VMM hot-adds the
+ *   range (one exit). Ballooned frames keep their host backing (at
+ *   start-up none is backed under scattered backing; a contiguous VM's
+ *   cannot be given back without a hole in the bounds check).
+ *   Not modelled: MMIO itself, ballooning for memory overcommit, host
+ *   swapping, EPT misconfig.
  */
 #ifndef MMUSIM_VM_H
 #define MMUSIM_VM_H
