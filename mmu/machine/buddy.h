@@ -173,6 +173,10 @@ u64 buddy_fragment(struct buddy *b, double f, u64 seed, u64 *pins);
 
 /* Longest run of consecutive free frames (0 when none). */
 u64 buddy_largest_run(struct buddy *b);
+/* Longest run of free frames that starts at a multiple of 2^align_order
+ * (the largest extent buddy_find_contig can place with that alignment).
+ * Cost: O(depth) per free run (0: buddy_largest_run, O(1)). */
+u64 buddy_largest_aligned_run(struct buddy *b, u32 align_order);
 /* Fragmentation figures; free runs shorter than min_run (0 counts as 1)
  * are left out of runs / frames_in_runs. Cost: O(depth) per free run of at
  * least min_run frames. */

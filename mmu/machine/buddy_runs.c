@@ -332,6 +332,28 @@ u64 buddy_largest_run(struct buddy *b)
 	return ix_ready(b)->sum[1].best;
 }
 
+static void emit_aligned(struct run_walk *w, u64 start, u64 end)
+{
+	u64 a = (start + w->align_mask) & ~w->align_mask;
+
+	if (a < end && end - a > w->found)
+		w->found = end - a;
+}
+
+u64 buddy_largest_aligned_run(struct buddy *b, u32 align_order)
+{
+	struct run_walk w;
+
+	if (!align_order)
+		return buddy_largest_run(b);
+	memset(&w, 0, sizeof w);
+	w.min_len = 1;
+	w.align_mask = (1ull << align_order) - 1;
+	w.emit = emit_aligned;
+	walk_runs(b, &w);
+	return w.found;
+}
+
 static void emit_count(struct run_walk *w, u64 start, u64 end)
 {
 	w->runs++;

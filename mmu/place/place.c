@@ -292,14 +292,8 @@ static u32 leftmost(const struct place_sim *s, u64 x, enum want w, u32 c, u64 f)
 			return PLACE_NONE;
 		break;
 	}
-	if (x >= s->leaves) {
-		u32 i = (u32)(x - s->leaves);
-		/* the run bound ignores the alignment: check the server */
-		if (w == W_RUN && s->c->align_order &&
-		    buddy_find_contig(s->srv[i].b, f, s->c->align_order, s->c->contig_fit) == BUDDY_NONE)
-			return PLACE_NONE;
-		return i;
-	}
+	if (x >= s->leaves)
+		return (u32)(x - s->leaves);
 	r = leftmost(s, 2 * x, w, c, f);
 	return r != PLACE_NONE ? r : leftmost(s, 2 * x + 1, w, c, f);
 }
@@ -437,7 +431,7 @@ static int power_on(struct place_sim *s, u32 i)
 	v->powered = true;
 	v->free_frames = v->b->free_frames;
 	v->free_vcpus = k->cap_vcpus;
-	v->run = buddy_largest_run(v->b);
+	v->run = buddy_largest_aligned_run(v->b, s->c->align_order);
 	v->nvms = 0;
 	if (!v->ever) {
 		v->ever = true;
@@ -563,7 +557,7 @@ static int arrive(struct place_sim *s, u32 i)
 		s->st.contiguous++;
 		s->alive_contig++;
 	} else {
-		SIM_BUG_ON(v->run >= m->frames && !s->c->align_order && !s->c->xen_heap);
+		SIM_BUG_ON(v->run >= m->frames && !s->c->xen_heap);
 		if (buddy_alloc_scattered(v->b, m->frames, s->c->max_order, &m->ext, &m->next)) {
 			fprintf(stderr, "mmusim: out of memory backing VM %u\n", i);
 			return -ENOMEM;
@@ -578,7 +572,7 @@ static int arrive(struct place_sim *s, u32 i)
 		place_x_link(s, i);
 	v->free_vcpus -= r->vcpus;
 	v->free_frames -= m->frames;
-	v->run = buddy_largest_run(v->b);
+	v->run = buddy_largest_aligned_run(v->b, s->c->align_order);
 	v->nvms++;
 	s->st.placed++;
 	s->alive++;
@@ -619,7 +613,7 @@ static void depart(struct place_sim *s, u32 i)
 	if (!v->nvms && s->c->power_off)
 		place_power_off(s, m->server);
 	else
-		v->run = buddy_largest_run(v->b);
+		v->run = buddy_largest_aligned_run(v->b, s->c->align_order);
 	place_tree_update(s, m->server);
 }
 

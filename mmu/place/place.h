@@ -61,7 +61,7 @@ struct place_server {
 	bool powered;
 	bool ever;               /* powered at some time */
 	u64 free_frames;         /* granules */
-	u64 run;                 /* longest run of free granules */
+	u64 run;                 /* longest run of free granules at [cluster] contig_align */
 	struct buddy *b;         /* its memory while powered, else NULL */
 	u32 head;                /* its alive VMs (place_vm.snext), PLACE_NONE: none */
 	u32 npins;

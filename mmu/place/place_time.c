@@ -359,7 +359,7 @@ int place_migrate_pass(struct place_sim *s)
 		place_x_unlink(s, i);
 		if (di == m->server) {
 			s->st.migrate_local++;
-			o->run = buddy_largest_run(o->b);
+			o->run = buddy_largest_aligned_run(o->b, s->c->align_order);
 			place_tree_update(s, di);
 			became_contig(s, i, base, 3);
 		} else {
@@ -374,12 +374,12 @@ int place_migrate_pass(struct place_sim *s)
 			d->free_vcpus -= r->vcpus;
 			d->free_frames -= m->frames;
 			d->nvms++;
-			d->run = buddy_largest_run(d->b);
+			d->run = buddy_largest_aligned_run(d->b, s->c->align_order);
 			place_tree_update(s, di);
 			if (!o->nvms && s->c->power_off)
 				place_power_off(s, from);
 			else
-				o->run = buddy_largest_run(o->b);
+				o->run = buddy_largest_aligned_run(o->b, s->c->align_order);
 			place_tree_update(s, from);
 			s->st.migrated++;
 			became_contig(s, i, base, 2);

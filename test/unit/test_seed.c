@@ -99,6 +99,11 @@ TEST(seed_contig_alignment)
 	CHECK_EQ(buddy_find_contig(&b, 30, 4, BUDDY_FIT_BEST), 32);
 	CHECK_EQ(buddy_find_contig(&b, 40, 4, BUDDY_FIT_FIRST), BUDDY_NONE);
 	CHECK_EQ(buddy_find_contig(&b, 40, 0, BUDDY_FIT_FIRST), 20);
+	/* the longest run at each alignment: 44 from 20, 32 from 32, none
+	 * from a multiple of 64 (0 is allocated) */
+	CHECK_EQ(buddy_largest_aligned_run(&b, 0), 44);
+	CHECK_EQ(buddy_largest_aligned_run(&b, 4), 32);
+	CHECK_EQ(buddy_largest_aligned_run(&b, 6), 0);
 	buddy_destroy(&b);
 }
 
