@@ -13,10 +13,13 @@
  *   fragmentation pin (unmovable host allocations) and no contiguous VM
  *   (whose hPA = gPA + gBA must not change); free granules and the
  *   granules of scattered VMs move. The lowest such window is taken: the
- *   VM's granules not already at their place move in, the other scattered
- *   VMs' granules in the window move out to free granules (there are
- *   always enough: the server holds the VM). Cost: the granules moved, as
- *   4K pages. When no window exists the VM stays scattered (counted).
+ *   other scattered VMs' granules in the window move out to free granules
+ *   (there are always enough: the server holds the VM) and the VM gets the
+ *   window. The VM is being created, so its memory holds nothing yet and
+ *   costs nothing to move (003 sec. 6.1: compaction provides the memory,
+ *   then the VMM allocates it to the VM upon creation). Cost: the other
+ *   VMs' granules moved, as 4K pages. When no window exists the VM stays
+ *   scattered (counted).
  *   Migration ([cluster] migrate_interval = T seconds): every T seconds
  *   from the first event, each alive scattered VM in arrival order is made
  *   contiguous if it can be: on its own server when a free run now holds
@@ -273,11 +276,10 @@ u64 place_pin_gap(const struct place_sim *s, u32 i)
  * [cluster] compaction: scattered VM i was just placed on its server. The
  * window is the lowest run of n granules on a contig_align boundary that
  * holds no reserved granule, no pin and no contiguous VM (those do not
- * move; free granules and scattered VMs' granules do). The VM's granules
- * that are not already at their place (gPA offset from the window's
- * start) move in, other scattered VMs' granules in the window move out to
- * free granules elsewhere (always enough: the server holds the VM). 0, or
- * -ENOMEM.
+ * move; free granules and scattered VMs' granules do). Other scattered
+ * VMs' granules in the window move out to free granules elsewhere (always
+ * enough: the server holds the VM); the new VM's own granules hold
+ * nothing yet and are not counted as moved. 0, or -ENOMEM.
  */
 int place_compact(struct place_sim *s, u32 i)
 {
@@ -285,7 +287,7 @@ int place_compact(struct place_sim *s, u32 i)
 	struct place_server *v = &s->srv[m->server];
 	const struct cluster_kind *k = place_kind_of(s, m->server);
 	u64 rf = (k->reserved + s->c->granule - 1) / s->c->granule, n = m->frames;
-	u64 al = 1ull << s->c->align_order, ni = 0, w, j, off, moved = 0;
+	u64 al = 1ull << s->c->align_order, ni = 0, w, moved = 0;
 	struct iv *iv;
 	u32 y;
 
@@ -308,9 +310,6 @@ int place_compact(struct place_sim *s, u32 i)
 		s->st.compact_failed++;
 		return 0;
 	}
-	for (j = 0, off = 0; j < m->next; off += 1ull << m->ext[j].order, j++)
-		if (m->ext[j].frame != w + off)
-			moved += 1ull << m->ext[j].order;
 	buddy_free_extents(v->b, m->ext, m->next);
 	for (y = v->head; y != PLACE_NONE; y = s->vm[y].snext)
 		if (y != i && !s->vm[y].contiguous && displace(s, v->b, &s->vm[y], w, n, &moved))
