@@ -156,10 +156,9 @@ static bool bpo_translate(struct walker *w, const struct xlate_in *in,
 	return bpo_walk(w, in, out, fault);
 }
 
-
 const struct walker_ops bpo_walker_ops = {
 	.name = "bpo",
-	.summary = "base-plus-offset for contiguous VMs (hPA = gPA + gBA, bounds-checked); nested otherwise",
+	.summary = "base-plus-offset for contiguous VMs (hPA = gPA + gBA, bounds-checked); nested ([vm] fallback) otherwise",
 	.needs_vm = true,
 	.ept_faults = true,
 	.guest_size_when_contig = true,
