@@ -276,8 +276,6 @@ static void after_event(void *ctx, const struct place_sim *s, const struct place
 
 /* ---- reports ---- */
 
-
-
 static double delay_mean(const struct place_stats *s)
 {
 	u64 later = s->compacted + s->migrated + s->migrate_local;
