@@ -14,6 +14,9 @@
  *              synthetic Azure-like trace replayed over the fleet of
  *              configs/cluster-azure.ini by each algorithm (the trace is
  *              generated and its events sorted once, outside the timing)
+ *   place-time: the same with contiguity over time ([cluster] compaction
+ *              and hourly migration passes) on fragmented servers with 4
+ *              vCPUs per core, the costly case (mmu/place/place_time.c)
  * Traces are generated once into the binary format in a temporary
  * directory and read back from it, as a user's recorded trace would be.
  */
@@ -259,7 +262,7 @@ int main(int argc, char **argv)
 		}
 	if (!only || !strcmp(only, "place"))
 		place_bench("configs/cluster-azure.ini", "azure:n=1000000,seed=1", NULL, 0);
-	if (!only || !strcmp(only, "place") || !strcmp(only, "place-time")) {
+	if (!only || !strcmp(only, "place-time")) {
 		/* contiguity over time: compaction and hourly migration passes on
 		 * fragmented servers with memory binding (the costly case) */
 		static const char *const ov[] = { "cluster.fragmentation=0.5", "cluster.cpu_ratio=4",
