@@ -98,7 +98,12 @@ int bpo_init(struct walker *w, const struct cfg *cfg)
 {
 	if (!w->m->vm.on)
 		return -EINVAL;
-	return cfg->vm.fallback == FALLBACK_SHADOW ? shadow_init(w, cfg) : 0;
+	if (cfg->vm.fallback != FALLBACK_SHADOW)
+		return 0;
+	/* the VMs that could take EPT violations (lazily backed, so not
+	 * contiguous) are shadowed: their first touches are shadow fills */
+	w->mmu->ept_faults = false;
+	return shadow_init(w, cfg);
 }
 
 bool bpo_fallback(struct walker *w, const struct xlate_in *in, struct xlate_out *out,

@@ -126,6 +126,7 @@ struct mmu {
 	u32 exit_cycles, pte_cycles;
 	u32 access_cycles;        /* [cpu] access_cycles: pace of simulated time */
 	bool invlpg_exits;        /* [vmm] invlpg_exits */
+	bool ept_faults;          /* walker_ops.ept_faults, unless its init turned it off */
 	struct walk_log log;
 	u32 ctx;                  /* current TLB tag (PCID) */
 	gpa_t root;               /* current CR3 */
