@@ -192,7 +192,10 @@ int vm_self_balloon(struct machine *m, u64 n)
 
 u32 vm_contig_align_order(const struct cfg *c)
 {
-	return (u32)__builtin_ctzll(c->host.contig_align >> PAGE_SHIFT);
+	/* the loader refuses an alignment above the largest block; a
+	 * configuration built in code may lower max_order alone: the largest
+	 * block is then the alignment, as before the key existed */
+	return MIN((u32)__builtin_ctzll(c->host.contig_align >> PAGE_SHIFT), c->host.max_order);
 }
 
 u64 vm_alloc_extent(struct machine *m, u64 nframes)
