@@ -23,17 +23,27 @@
  *   gBA is aligned to (a TLB entry maps an aligned page onto an aligned
  *   frame, SDM vol. 3A 4.10.2.2; an extent placed at a 4K boundary, as
  *   `--backing` may give, is cached at 4K).
- *   A VM that is not contiguous uses nested paging (walkers/nested.c): the
- *   two cohabit on one host, each VM in the mode its contiguity allows.
+ *   A VM that is not contiguous uses nested paging (walkers/nested.c), or
+ *   with [vm] fallback = shadow shadow paging (shadow.c; 003 sec. 5 and
+ *   000 C3 name both "conventional methods"): the modes cohabit on one
+ *   host, each VM in the mode its contiguity allows. Under the shadow
+ *   fallback only non-contiguous VMs' guest table writes, CR3 writes and
+ *   INVLPGs exit; a contiguous VM updates its tables directly.
  *   MMIO holes ([vm] mmio_hole, vm.h): the extent spans the hole, so one
  *   gBA serves both sides (the host frames behind the hole are returned),
  *   and the bounds check (vm_gpa_is_ram) refuses gPAs inside the hole as it
  *   refuses those beyond gMS.
- *   Not modelled: gBA/gMS reload cost on VM entry.
+ *   Escape filter ([segment] vmm_escape_pages; shared/seeds 001 sec. 6, a
+ *   VMM-segment mechanism that the seed 000 design lacks): guest pages
+ *   whose host page has a permanent hard fault are listed by gPA in a
+ *   Bloom filter checked with the bounds check; a listed page (table or
+ *   data) is translated through the EPT. The same filter serves bpo,
+ *   vmm-direct and dual-direct, since gBA is the VMM segment's offset.
+ *   gBA/gMS are loaded on each VM switch ([vmm] base_load_cycles, charged
+ *   by the simulation loop; walker_ops.base_regs).
+ *   Not modelled: a VM with holes other than the one MMIO hole.
  */
-#include "radix.h"
-#include "../mmu/machine/machine.h"
-#include "mmu.h"
+#include "shadow_pt.h"
 
 #include <errno.h>
 
@@ -55,14 +65,69 @@ bool bpo_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *
 	struct mmu *u = p->arg;
 	if (!bpo_check(u, table, f))
 		return false;
+	if (vm_escaped(&u->m->vm, table))      /* escape filter: through the EPT */
+		return nested_table_hpa(p, table, out, f);
 	*out = mk_hpa(table + (u->m->vm.base_hfn << PAGE_SHIFT));
 	return true;
 }
 
-static int bpo_init(struct walker *w, const struct cfg *cfg)
+/* With an escape filter in use, translations are cached at 4K (a larger
+ * guest page may hold an escaped page) and an escaped page's frame comes
+ * from the EPT. */
+static bool bpo_escape(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+		       struct walk_fault *fault)
 {
-	(void)cfg;
-	return w->m->vm.on ? 0 : -EINVAL;
+	u64 hpa;
+	u8 hperms;
+	enum psize hps;
+
+	out->ps = PS_4K;
+	if (!vm_escaped(&w->m->vm, out->gpa.v))
+		return true;
+	if (!nested_gpa_hpa(w->mmu, out->gpa.v, in->acc, &hpa, &hperms, &hps, fault))
+		return false;
+	out->pa = mk_hpa(hpa);
+	out->perms &= hperms;
+	return true;
+}
+
+/* [vm] fallback = shadow: the walker keeps shadow tables (shadow_pt.c) for
+ * the VMs that are not contiguous; their guest table writes, CR3 writes
+ * and INVLPGs exit as under the shadow walker, a contiguous VM's do not. */
+int bpo_init(struct walker *w, const struct cfg *cfg)
+{
+	if (!w->m->vm.on)
+		return -EINVAL;
+	if (cfg->vm.fallback != FALLBACK_SHADOW)
+		return 0;
+	/* the VMs that could take EPT violations (lazily backed, so not
+	 * contiguous) are shadowed: their first touches are shadow fills */
+	w->mmu->ept_faults = false;
+	return shadow_init(w, cfg);
+}
+
+bool bpo_fallback(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+		  struct walk_fault *fault)
+{
+	return w->priv ? shadow_translate(w, in, out, fault) : nested_translate(w, in, out, fault);
+}
+
+void bpo_fb_pt_write(struct walker *w, const struct pt_update *pu)
+{
+	if (w->priv && !w->m->vm.contiguous)
+		mmu_vmm_charge(w->mmu, VMM_PT_WRITE, sh_pt_sync(w, pu));
+}
+
+void bpo_fb_invalidate(struct walker *w, enum inv_scope s, u32 ctx, gva_t va)
+{
+	if (w->priv && (s == INV_ALL || !w->m->vm.contiguous))
+		shadow_invalidate(w, s, ctx, va);
+}
+
+void bpo_fb_cr3(struct walker *w, u32 ctx, gpa_t root)
+{
+	if (w->priv && !w->m->vm.contiguous)
+		shadow_cr3(w, ctx, root);
 }
 
 bool bpo_walk(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
@@ -83,6 +148,8 @@ bool bpo_walk(struct walker *w, const struct xlate_in *in, struct xlate_out *out
 	out->ps = psize_aligned(res.ps, w->m->vm.base_hfn << PAGE_SHIFT);
 	out->perms = res.perms;
 	out->dirty = res.dirty;
+	if (w->m->vm.escaped)
+		return bpo_escape(w, in, out, fault);
 	return true;
 }
 
@@ -90,16 +157,21 @@ static bool bpo_translate(struct walker *w, const struct xlate_in *in,
 			  struct xlate_out *out, struct walk_fault *fault)
 {
 	if (!w->m->vm.contiguous)
-		return nested_translate(w, in, out, fault);
+		return bpo_fallback(w, in, out, fault);
 	return bpo_walk(w, in, out, fault);
 }
 
 const struct walker_ops bpo_walker_ops = {
 	.name = "bpo",
-	.summary = "base-plus-offset for contiguous VMs (hPA = gPA + gBA, bounds-checked); nested otherwise",
+	.summary = "base-plus-offset for contiguous VMs (hPA = gPA + gBA, bounds-checked); nested ([vm] fallback) otherwise",
 	.needs_vm = true,
 	.ept_faults = true,
 	.guest_size_when_contig = true,
+	.base_regs = true,
 	.init = bpo_init,
 	.translate = bpo_translate,
+	.pt_write = bpo_fb_pt_write,
+	.invalidate = bpo_fb_invalidate,
+	.cr3 = bpo_fb_cr3,
+	.destroy = shadow_destroy,
 };

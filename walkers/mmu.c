@@ -53,6 +53,7 @@ int mmu_init(struct mmu *u, struct machine *m, const char *walker_name, const st
 	u->w.ops = ops;
 	u->w.mmu = u;
 	u->w.m = m;
+	u->ept_faults = ops->ept_faults;     /* a walker's init may turn it off */
 	if ((r = ops->init(&u->w, c)))
 		goto out_port;
 	u->notifier.ops = &mmu_notifier_ops;
@@ -350,7 +351,7 @@ static void on_ept_violation(struct mmu_notifier *n, u64 gpa, int level, u32 ent
 	struct mmu *u = notifier_mmu(n);
 	(void)gpa;
 	(void)level;
-	if (u->w.ops->ept_faults)
+	if (u->ept_faults)
 		mmu_vmm_charge(u, VMM_EPT_VIOLATION, entries);
 }
 static const struct mmu_notifier_ops mmu_notifier_ops = {

@@ -54,6 +54,7 @@ struct mmu_stats {
 	u64 ntlb_hits, ntlb_misses;
 	u64 vmm[VMM_CAUSE_NR];    /* VMM interventions by cause */
 	u64 vmm_cycles;
+	u64 base_loads;           /* gBA/gMS loads on VM switches ([vmm] base_load_cycles) */
 	u64 vmm_pages, vmm_pages_peak; /* host pages of the walker's own tables */
 	/* agile paging */
 	u64 agile_full_shadow;    /* translations served entirely in shadow mode */
@@ -125,6 +126,7 @@ struct mmu {
 	u32 exit_cycles, pte_cycles;
 	u32 access_cycles;        /* [cpu] access_cycles: pace of simulated time */
 	bool invlpg_exits;        /* [vmm] invlpg_exits */
+	bool ept_faults;          /* walker_ops.ept_faults, unless its init turned it off */
 	struct walk_log log;
 	u32 ctx;                  /* current TLB tag (PCID) */
 	gpa_t root;               /* current CR3 */

@@ -120,6 +120,15 @@ bool bpo_table_hpa(struct pt_port *p, u64 table, hpa_t *out, struct walk_fault *
 /* The guest walk of a contiguous VM with every gPA by base-plus-offset. */
 bool bpo_walk(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
 	      struct walk_fault *fault);
+/* bpo.c: [vm] fallback for VMs that are not contiguous (nested, or shadow
+ * paging with its tables in w->priv), shared by bpo and vmm-direct. */
+int bpo_init(struct walker *w, const struct cfg *cfg);
+bool bpo_fallback(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
+		  struct walk_fault *fault);
+void bpo_fb_pt_write(struct walker *w, const struct pt_update *pu);
+void bpo_fb_invalidate(struct walker *w, enum inv_scope s, u32 ctx, gva_t va);
+void bpo_fb_cr3(struct walker *w, u32 ctx, gpa_t root);
+void shadow_destroy(struct walker *w);
 
 /* The whole nested (2D) translation, for walkers that fall back to it. */
 bool nested_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,

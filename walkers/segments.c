@@ -12,7 +12,13 @@
  *     the escape filter (a Bloom filter of pages, bloom.h);
  *   - the VMM segment: all guest-physical memory of a VM whose memory is
  *     one contiguous host extent: hPA = gPA + OFFSET_v (as bpo.c's gBA, with
- *     the same bounds check).
+ *     the same bounds check), unless the guest-physical page is in the
+ *     VMM segment's escape filter ([segment] vmm_escape_pages: bad host
+ *     pages, checked in parallel with the segment, 001 sec. 6), which is
+ *     translated through the EPT.
+ *   The guest segment's filter is keyed by gVA ([segment] escape_pages;
+ *   the escape filter of Basu et al., ISCA 2013, for the guest's direct
+ *   segment); the VMM segment's by gPA (001's placement of the filter).
  *   Walkers, for a TLB miss:
  *   - dual-direct: inside both segments, gVA -> hPA in one base-bound
  *     computation (the two offsets added in advance) and 0 references;
@@ -21,16 +27,18 @@
  *   - vmm-direct: the guest walk, each guest table and the final gPA
  *     translated by the VMM segment: guest-levels references and
  *     guest-levels + 1 base-bound computations (4 and 5 for 4K pages on 4
- *     levels); nested paging when the VM is not contiguous;
+ *     levels); when the VM is not contiguous, [vm] fallback (nested
+ *     paging, or shadow paging as under bpo);
  *   - guest-direct: inside the guest segment, gVA -> gPA by one base-bound
  *     computation, then the nested TLB or an EPT walk (4 references with 4
  *     EPT levels); elsewhere nested paging.
  *   Translations through a segment are cached in the TLB at 4K (the guest
  *   segment maps 4K pages; the paper's segment hits bypass the TLB, which we
  *   do not model). Their permissions are the primary region's: rw-.
- *   Not modelled: the guest OS's self-ballooning and compaction of the
- *   paper (VMs get contiguity from the host allocator and compaction of the
- *   virtualization issue), segments for more than process 0.
+ *   Guest-physical fragmentation and self-ballooning (001 sec. 6) are the
+ *   VMM's and the guest OS's (vm.h, [segment] guest_fragmentation and
+ *   self_balloon); host compaction is the VMM's (vm.c).
+ *   Not modelled: segments for more than process 0.
  */
 #include "radix.h"
 #include "../mmu/machine/machine.h"
@@ -94,6 +102,8 @@ static bool dual_translate(struct walker *w, const struct xlate_in *in, struct x
 			   struct walk_fault *f)
 {
 	bool g = guest_seg(w, in->va.v), v = w->m->vm.contiguous;
+	if (g && v && w->m->vm.escaped && vm_escaped(&w->m->vm, in->va.v + w->m->os.seg.offset))
+		return guest_direct(w, in, out, f);    /* VMM escape filter: the EPT */
 	if (g && v) {
 		u64 gpa = in->va.v + w->m->os.seg.offset;
 		if (!seg_allows(in->acc, f, in->va.v) || !bpo_check(w->mmu, gpa, f))
@@ -115,7 +125,7 @@ static bool dual_translate(struct walker *w, const struct xlate_in *in, struct x
 static bool vmm_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
 			  struct walk_fault *f)
 {
-	return w->m->vm.contiguous ? bpo_walk(w, in, out, f) : nested_translate(w, in, out, f);
+	return w->m->vm.contiguous ? bpo_walk(w, in, out, f) : bpo_fallback(w, in, out, f);
 }
 
 static bool guest_translate(struct walker *w, const struct xlate_in *in, struct xlate_out *out,
@@ -130,6 +140,7 @@ const struct walker_ops dual_direct_walker_ops = {
 	.needs_vm = true,
 	.ept_faults = true,
 	.guest_size_when_contig = true,
+	.base_regs = true,
 	.init = seg_init,
 	.translate = dual_translate,
 };
@@ -140,8 +151,13 @@ const struct walker_ops vmm_direct_walker_ops = {
 	.needs_vm = true,
 	.ept_faults = true,
 	.guest_size_when_contig = true,
-	.init = seg_init,
+	.base_regs = true,
+	.init = bpo_init,                /* and [vm] fallback, as bpo */
 	.translate = vmm_translate,
+	.pt_write = bpo_fb_pt_write,
+	.invalidate = bpo_fb_invalidate,
+	.cr3 = bpo_fb_cr3,
+	.destroy = shadow_destroy,
 };
 
 const struct walker_ops guest_direct_walker_ops = {

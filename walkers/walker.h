@@ -79,6 +79,10 @@ struct walker_ops {
 	 * backs a guest page lazily, its first touch is an EPT violation,
 	 * charged as a VMM exit (VMM_EPT_VIOLATION). */
 	bool ept_faults;
+	/* Loads the gBA/gMS registers from the VMCS on each VM entry of a
+	 * contiguous VM (base-plus-offset, the VMM segment): [vmm]
+	 * base_load_cycles is charged on each VM switch. */
+	bool base_regs;
 	int (*init)(struct walker *w, const struct cfg *cfg);        /* 0 / -errno */
 	bool (*translate)(struct walker *w, const struct xlate_in *in,
 			  struct xlate_out *out, struct walk_fault *fault);

@@ -279,7 +279,11 @@ static void after_event(void *ctx, const struct place_sim *s, const struct place
 
 /* ---- reports ---- */
 
-
+static double delay_mean(const struct place_stats *s)
+{
+	u64 later = s->compacted + s->migrated + s->migrate_local;
+	return later ? s->delay_sum / (double)later : 0;
+}
 
 static void report_json(FILE *f, const struct vmtrace *t, const struct cluster *c,
 			const enum place_algo *al, const struct place_stats *st, int n)
@@ -309,7 +313,7 @@ static void report_json(FILE *f, const struct vmtrace *t, const struct cluster *
 		fprintf(f, "%s\n  {\"name\": \"%s\", \"vms\": %llu, \"placed\": %llu, \"rejected\": %llu, "
 			"\"contiguous\": %llu, \"contiguous_pct\": %.12g, \"scattered_extents\": %llu, "
 			"\"peak_powered\": %llu, \"mean_powered\": %.12g, \"ever_powered\": %llu, \"power_ons\": %llu, "
-			"\"consolidation_rate\": %.12g, \"peak_vms\": %llu, \"start\": %llu, \"end\": %llu}",
+			"\"consolidation_rate\": %.12g, \"peak_vms\": %llu, \"start\": %llu, \"end\": %llu",
 			i ? "," : "", place_algo_name(al[i]), (unsigned long long)s->vms,
 			(unsigned long long)s->placed, (unsigned long long)s->rejected,
 			(unsigned long long)s->contiguous, s->contiguous_pct,
@@ -317,6 +321,17 @@ static void report_json(FILE *f, const struct vmtrace *t, const struct cluster *
 			s->mean_powered, (unsigned long long)s->ever_powered,
 			(unsigned long long)s->power_ons, s->consolidation,
 			(unsigned long long)s->peak_vms, (unsigned long long)s->start, (unsigned long long)s->end);
+		if (c->compaction || c->migrate_interval)   /* only then: default reports unchanged */
+			fprintf(f, ", \"over_time\": {\"compacted\": %llu, \"compact_failed\": %llu, "
+				"\"compact_pages\": %llu, \"migrated\": %llu, \"migrate_local\": %llu, "
+				"\"migrate_pages\": %llu, \"passes\": %llu, \"eventually\": %llu, "
+				"\"eventually_pct\": %.12g, \"delay_mean\": %.12g, \"delay_max\": %llu}",
+				(unsigned long long)s->compacted, (unsigned long long)s->compact_failed,
+				(unsigned long long)s->compact_pages, (unsigned long long)s->migrated,
+				(unsigned long long)s->migrate_local, (unsigned long long)s->migrate_pages,
+				(unsigned long long)s->passes, (unsigned long long)s->eventually, s->eventually_pct,
+				delay_mean(s), (unsigned long long)s->delay_max);
+		fputc('}', f);
 	}
 	fprintf(f, "\n]}\n");
 }
@@ -354,6 +369,23 @@ static void report_text(FILE *f, const struct vmtrace *t, const struct cluster *
 	}
 	fprintf(f, "\ncontig%%: VMs given one run of host memory at creation (kept for life) / placed VMs;\n"
 		   "consol.: peak powered servers / servers; mean-on: powered servers averaged over the span.\n");
+	if (!c->compaction && !c->migrate_interval)
+		return;
+	fprintf(f, "\n%-13s %9s %8s %9s %8s %10s %8s %12s %12s %10s %10s\n", "algorithm", "compacted", "failed",
+		"migrated", "local", "eventually", "event%", "compact-pg", "migrate-pg", "delay-s", "max-delay");
+	for (i = 0; i < n; i++) {
+		const struct place_stats *s = &st[i];
+		fprintf(f, "%-13s %9llu %8llu %9llu %8llu %10llu %8.3f %12llu %12llu %10.1f %10llu\n",
+			place_algo_name(al[i]), (unsigned long long)s->compacted,
+			(unsigned long long)s->compact_failed, (unsigned long long)s->migrated,
+			(unsigned long long)s->migrate_local, (unsigned long long)s->eventually, s->eventually_pct,
+			(unsigned long long)s->compact_pages, (unsigned long long)s->migrate_pages, delay_mean(s),
+			(unsigned long long)s->delay_max);
+	}
+	fprintf(f, "\ncompacted: made contiguous by compaction on their server when placed scattered;\n"
+		   "migrated / local: made contiguous by a migration pass, to another server / on their own;\n"
+		   "event%%: contiguous at creation or later / placed VMs; -pg: 4K pages moved;\n"
+		   "delay-s: mean seconds from creation to contiguity of the VMs made contiguous later.\n");
 }
 
 /* ---- the command ---- */

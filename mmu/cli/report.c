@@ -301,7 +301,10 @@ static void json_walker_body(const struct sim *s, int wi, const struct sim_view 
 	fprintf(f, ",\"vmm\":{\"interventions\":%" PRIu64 ",\"cycles\":%" PRIu64 ",\"by_cause\":", vmm_all,
 		st->vmm_cycles);
 	json_causes(f, st->vmm);
-	fprintf(f, ",\"pages\":%" PRIu64 ",\"pages_peak\":%" PRIu64 "}", st->vmm_pages, st->vmm_pages_peak);
+	fprintf(f, ",\"pages\":%" PRIu64 ",\"pages_peak\":%" PRIu64, st->vmm_pages, st->vmm_pages_peak);
+	if (s->m.cfg.vmm.base_load_cycles)     /* only when charged: default reports unchanged */
+		fprintf(f, ",\"base_loads\":%" PRIu64, st->base_loads);
+	fputc('}', f);
 	fprintf(f, ",\"total_cycles\":%" PRIu64, st->l2_cycles + st->walk_cycles + st->vmm_cycles);
 	fprintf(f, ",\"compulsory\":{\"accesses\":%" PRIu64 ",\"walks\":%" PRIu64 ",\"walk_refs\":%" PRIu64
 		",\"walk_cycles\":%" PRIu64 ",\"l2_tlb_cycles\":%" PRIu64 ",\"vmm\":{\"interventions\":%" PRIu64
@@ -494,13 +497,21 @@ void sim_report_json(const struct sim *s, const struct sim_prov *p, FILE *f)
 			fprintf(f, "%s{\"id\":%u,\"vpid\":%u,\"memory\":%" PRIu64 ",\"host_levels\":%d,"
 				"\"host_thp\":%s,\"backing\":\"%s\",\"contiguous\":%s,\"base\":%" PRIu64
 				",\"contiguous_at_start\":%s,\"bpo_mode\":\"%s\",\"processes\":%u,\"ept_pages\":%" PRIu64 ",\"ept_writes\":%" PRIu64
-				",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}}",
+				",\"backed\":{\"4K\":%" PRIu64 ",\"2M\":%" PRIu64 "}",
 				k ? "," : "", vm->id, vm->vpid, (vm->gframes - (vm->hole_hi - vm->hole_lo)) << PAGE_SHIFT, vm->host_levels,
 				vm->host_thp ? "true" : "false", vm->backing == BACK_CONTIGUOUS ? "contiguous" : "scattered",
 				vm->contiguous ? "true" : "false", vm->contiguous ? vm->base_hfn << PAGE_SHIFT : 0,
 				vm->contiguous_at_start ? "true" : "false",
 				vm->contiguous ? "base-plus-offset" : "nested", mv.vms[k].nprocs, vm->st.ept_pages, vm->st.ept_writes, vm->st.backed[PS_4K],
 				vm->st.backed[PS_2M]);
+			if (s->m.cfg.segment.guest_fragmentation > 0 || s->m.cfg.segment.self_balloon)
+				fprintf(f, ",\"guest_pins\":%" PRIu64 ",\"self_balloon\":{\"ballooned\":%" PRIu64
+					",\"hot_added\":%" PRIu64 ",\"interventions\":%" PRIu64 ",\"cycles\":%" PRIu64 "}",
+					vm->st.guest_pins, vm->st.ballooned, vm->st.hot_added, vm->st.balloon_exits,
+					vm->st.balloon_cycles);
+			if (s->m.cfg.segment.vmm_escape_pages)
+				fprintf(f, ",\"vmm_escaped\":%" PRIu64, vm->escaped);
+			fputc('}', f);
 		}
 		fprintf(f, "],\"compaction\":{\"runs\":%" PRIu64 ",\"failed\":%" PRIu64 ",\"pages\":%" PRIu64
 			",\"pins_moved\":%" PRIu64 ",\"cycles\":%" PRIu64 "},\"fragmentation_pins\":%" PRIu64
@@ -680,6 +691,8 @@ void sim_report_text(const struct sim *s, const struct sim_prov *p, FILE *f)
 		}
 		ROW("steady interventions per walk", 1, rpt_ratio(rpt_c_vmm_total(st->vmm) - rpt_c_vmm_total(st->comp_vmm),
 							       st->walks - st->comp_walks));
+		if (s->m.cfg.vmm.base_load_cycles)
+			ROW("gBA/gMS loads (VM switches)", 0, st->base_loads);
 		ROW("VMM cycles", 0, st->vmm_cycles);
 		ROW("  of which on first touch", 0, st->comp_vmm_cycles);
 		ROW("VMM table pages (peak)", 0, st->vmm_pages_peak);

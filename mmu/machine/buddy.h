@@ -102,6 +102,11 @@ bool buddy_is_free(const struct buddy *b, u64 frame);
 int buddy_largest_free(const struct buddy *b);
 
 /*
+ * "Contiguous", the one definition used by the VMM model (vm.c, [host]
+ * contig_align) and the placement simulator (place.c, [cluster]
+ * contig_align): a VM's memory is one run of consecutive frames whose
+ * first frame is a multiple of the alignment, so that hPA = gPA + gBA.
+ *
  * Contiguous extents: nframes consecutive frames, any count (not only a
  * power of two, possibly far more than 2^max_order). The extent is carved
  * into aligned blocks (the largest that fit, at most 2^max_order), so the
@@ -124,6 +129,19 @@ bool buddy_alloc_contig_at(struct buddy *b, u64 frame, u64 nframes);
  * it was allocated (an extent, part of one, adjacent blocks). Freeing a
  * frame that is free is a bug (SIM_BUG_ON). */
 void buddy_free_contig(struct buddy *b, u64 frame, u64 nframes);
+
+/*
+ * The seed paper's modified Xen heap allocator (shared/seeds 003 sec. 9,
+ * Algorithm 4): nframes as the domain builder's extents (order `order`,
+ * clamped to max_order, while that many frames remain, then smaller), the
+ * first one where buddy_alloc puts it, every later one only at next_mfn,
+ * the frame after the previous extent. Returns the first frame, or
+ * BUDDY_NONE with nothing allocated when an extent at next_mfn is not
+ * free or the first frame is not a multiple of 2^align_order (the caller
+ * then backs the VM scattered, as the paper's Xen falls back to its
+ * default allocation).
+ */
+u64 buddy_alloc_xen(struct buddy *b, u64 nframes, u32 order, u32 align_order);
 
 /*
  * Scattered allocation, as Xen's populate_physmap hands a domain extents
@@ -155,6 +173,10 @@ u64 buddy_fragment(struct buddy *b, double f, u64 seed, u64 *pins);
 
 /* Longest run of consecutive free frames (0 when none). */
 u64 buddy_largest_run(struct buddy *b);
+/* Longest run of free frames that starts at a multiple of 2^align_order
+ * (the largest extent buddy_find_contig can place with that alignment).
+ * Cost: O(depth) per free run (0: buddy_largest_run, O(1)). */
+u64 buddy_largest_aligned_run(struct buddy *b, u32 align_order);
 /* Fragmentation figures; free runs shorter than min_run (0 counts as 1)
  * are left out of runs / frames_in_runs. Cost: O(depth) per free run of at
  * least min_run frames. */

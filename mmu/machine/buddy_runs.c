@@ -31,9 +31,20 @@
  *   search that succeeds exactly when a long enough run exists. Xen's
  *   heap also caps an extent at order 20 (4 GiB) in that paper; here the
  *   cap of one block is max_order and an extent has no cap.
+ *   buddy_alloc_xen is that allocator ([host] allocator = xen-heap,
+ *   [cluster] allocator = xen-heap): the extents are those of the domain
+ *   builder (order `order`, usually 1G, while the rest is at least that
+ *   large, then the binary decomposition of the rest); the first comes
+ *   from buddy_alloc (the heap's free-list choice, falling back to smaller
+ *   orders while none of the order is free), every later one must start
+ *   at next_mfn. Our reading of the paper's "uses its default algorithm"
+ *   when an extent at next_mfn is missing: the extents taken are given
+ *   back and the caller backs the VM scattered from scratch (the VM is
+ *   not contiguous either way; only which frames it gets differs).
  *   Not modelled: NUMA nodes and zones (the paper's zone_hi..zone_lo
- *   loop), memory compaction or migrating a VM's frames to make it
- *   contiguous later, the cost of the search.
+ *   loop), the cost of the search. Compaction (making a VM contiguous
+ *   later) is the VMM's (vm.c) and the placement simulator's
+ *   (place_time.c).
  *
  * Scattered allocation (buddy_alloc_scattered)
  *   Modelled: a VM whose memory need not be contiguous, backed as Xen's
@@ -169,6 +180,49 @@ void buddy_free_contig(struct buddy *b, u64 frame, u64 nframes)
 	}
 }
 
+/* ---- Xen heap allocator (Algorithm 4) ---- */
+
+u64 buddy_alloc_xen(struct buddy *b, u64 nframes, u32 order, u32 align_order)
+{
+	u64 base = BUDDY_NONE, next, left = nframes;
+	u32 k = MIN(order, b->max_order);
+
+	if (!nframes || nframes > b->free_frames)
+		return BUDDY_NONE;
+	/* The first extent: the heap's own choice, the builder falling back
+	 * to smaller extents while none of order k is free. */
+	for (;;) {
+		while ((1ull << k) > left)
+			k--;
+		if ((base = buddy_alloc(b, k)) != BUDDY_NONE || !k)
+			break;
+		k--;
+	}
+	if (base == BUDDY_NONE)
+		return BUDDY_NONE;
+	if (base & ((1ull << align_order) - 1)) {
+		buddy_free(b, base, k);
+		return BUDDY_NONE;
+	}
+	next = base + (1ull << k);
+	left -= 1ull << k;
+	/* Every further extent must start at next_mfn. It is aligned to 2^k
+	 * (the earlier extents were of order >= k) and frame next - 1 is
+	 * allocated, so a free block whose first frame is next_mfn, of an
+	 * order >= k, exists exactly when the order-k block at next is free. */
+	while (left) {
+		while ((1ull << k) > left)
+			k--;
+		if (!buddy_alloc_at(b, next, k)) {
+			buddy_free_contig(b, base, next - base);
+			return BUDDY_NONE;
+		}
+		next += 1ull << k;
+		left -= 1ull << k;
+	}
+	return base;
+}
+
 /* ---- Scattered allocation ---- */
 
 int buddy_alloc_scattered(struct buddy *b, u64 nframes, u32 order,
@@ -276,6 +330,28 @@ u64 buddy_fragment(struct buddy *b, double f, u64 seed, u64 *pins)
 u64 buddy_largest_run(struct buddy *b)
 {
 	return ix_ready(b)->sum[1].best;
+}
+
+static void emit_aligned(struct run_walk *w, u64 start, u64 end)
+{
+	u64 a = (start + w->align_mask) & ~w->align_mask;
+
+	if (a < end && end - a > w->found)
+		w->found = end - a;
+}
+
+u64 buddy_largest_aligned_run(struct buddy *b, u32 align_order)
+{
+	struct run_walk w;
+
+	if (!align_order)
+		return buddy_largest_run(b);
+	memset(&w, 0, sizeof w);
+	w.min_len = 1;
+	w.align_mask = (1ull << align_order) - 1;
+	w.emit = emit_aligned;
+	walk_runs(b, &w);
+	return w.found;
 }
 
 static void emit_count(struct run_walk *w, u64 start, u64 end)

@@ -570,6 +570,8 @@ static int seg_setup(struct os *o, const struct cfg *c)
 		return -EINVAL;
 	}
 	g = buddy_alloc_contig(&m->vm.gphys, n, 9, BUDDY_FIT_FIRST);
+	if (g == BUDDY_NONE && c->segment.self_balloon && !vm_self_balloon(m, n))
+		g = buddy_alloc_contig(&m->vm.gphys, n, 9, BUDDY_FIT_FIRST);   /* the hot-added range */
 	if (g == BUDDY_NONE) {
 		cfg_error(cfg_source(c, "segment", "guest_size"), "segment", "guest_size",
 			  "no contiguous guest-physical extent of %llu bytes", (unsigned long long)c->segment.guest_size);

@@ -52,6 +52,50 @@ static int ept_map(struct machine *m, u64 gpa, u64 hpa, int level)
 	return 0;
 }
 
+/* Bad host pages of a contiguous VM ([segment] vmm_escape_pages, shared/
+ * seeds 001 sec. 6): each chosen guest page (seeded, distinct) is moved to
+ * a fresh host frame and listed in the VMM segment's escape filter; the
+ * bad frame stays allocated to the host for good (tag 0: compaction does
+ * not move it). */
+static int vmm_escape(struct machine *m)
+{
+	struct vm *v = &m->vm;
+	u32 want = m->cfg.segment.vmm_escape_pages, i;
+	u64 rng, tries;
+	int r;
+
+	bloom_destroy(&v->esc);
+	v->escaped = 0;
+	if (!want)
+		return 0;
+	if ((r = bloom_init(&v->esc, m->cfg.segment.filter_bits, m->cfg.segment.filter_hashes)))
+		return r;
+	rng = rng_seed(m->cfg.sim.seed ^ 0xe5cull ^ ((u64)v->vpid << 32));
+	for (i = 0, tries = 0; i < want && tries < 64ull * want; tries++) {
+		u64 g = rng_next(&rng) % v->gframes, old, nf, *src, *dst;
+		if (!vm_gpa_is_ram(v, g << PAGE_SHIFT) || g < (RESERVED_LOW >> PAGE_SHIFT) ||
+		    v->g2h[g] - 1 != v->base_hfn + g)
+			continue;          /* distinct pages; the reserved first 1 MiB stays */
+		if ((nf = buddy_alloc(&m->frames, 0)) == BUDDY_NONE)
+			return -ENOMEM;
+		old = v->g2h[g] - 1;
+		if ((src = physmem_page(&m->mem, old))) {
+			if (!(dst = physmem_page_make(&m->mem, nf)))
+				return -ENOMEM;
+			memcpy(dst, src, PAGE_SIZE);
+			physmem_drop(&m->mem, old);
+		}
+		m->tags[old] = 0;
+		v->st.backed[0]--;        /* remapped, not a new page */
+		if ((r = ept_map(m, g << PAGE_SHIFT, nf << PAGE_SHIFT, 1)))
+			return r;
+		bloom_add(&v->esc, g);
+		v->escaped++;
+		i++;
+	}
+	return 0;
+}
+
 /* Maps all guest memory onto the host extent starting at frame base (2M
  * EPT pages with host_thp when aligned) and makes the VM contiguous. */
 static int map_extent(struct machine *m, u64 base)
@@ -71,7 +115,7 @@ static int map_extent(struct machine *m, u64 base)
 		buddy_free_contig(&m->frames, base + v->hole_lo, v->hole_hi - v->hole_lo);
 	v->contiguous = true;
 	v->base_hfn = base;
-	return 0;
+	return vmm_escape(m);
 }
 
 /* Backs guest memory with the host extents a placement run chose: guest
@@ -96,6 +140,73 @@ static int back_as_placed(struct machine *m, const struct backing_rec *b)
 		g += n;
 	}
 	return 0;
+}
+
+/* [segment] guest_fragmentation: one guest frame pinned (guest kernel
+ * data, never freed) at a random offset of each 2M guest-physical chunk of
+ * RAM with probability f, seeded; the hot-add range is not RAM yet. */
+static void guest_fragment(struct vm *v, const struct cfg *c)
+{
+	double f = c->segment.guest_fragmentation;
+	u64 rng = rng_seed(c->sim.seed ^ 0x9f7a9ull ^ ((u64)v->vpid << 32)), ch, top = v->hot_n ? v->hot_lo : v->gframes;
+
+	if (f <= 0)
+		return;
+	for (ch = 0; ch + 512 <= top; ch += 512) {
+		u64 g = ch + rng_next(&rng) % 512;
+		if (rng_unit(&rng) < f && buddy_is_free(&v->gphys, g)) {
+			SIM_BUG_ON(!buddy_alloc_at(&v->gphys, g, 0));
+			v->st.guest_pins++;
+		}
+	}
+}
+
+#define BALLOON_BATCH 256   /* frames per balloon request (virtio-balloon's PFN array) */
+
+int vm_self_balloon(struct machine *m, u64 n)
+{
+	struct vm *v = &m->vm;
+	const struct cfg_vmm *k = &m->cfg.vmm;
+	u64 i, f;
+
+	if (!v->hot_n || v->hot_added || n > v->hot_n || v->gphys.free_frames < n)
+		return -ENOSPC;
+	/* inflate: the guest hands n free 4K frames to the VMM, batch by
+	 * batch; each batch is one exit, each frame one P2M/EPT update */
+	for (i = 0; i < n; i++) {
+		f = buddy_alloc(&v->gphys, 0);
+		SIM_BUG_ON(f == BUDDY_NONE);
+	}
+	v->st.ballooned += n;
+	v->st.balloon_exits += (n + BALLOON_BATCH - 1) / BALLOON_BATCH;
+	v->st.balloon_cycles += (n + BALLOON_BATCH - 1) / BALLOON_BATCH * k->exit_cycles + n * k->pte_cycles;
+	/* hot-add: one exit (the memory-device notification); the range is
+	 * backed as the guest uses it (scattered) or already is (contiguous) */
+	buddy_free_contig(&v->gphys, v->hot_lo, v->hot_n);
+	v->hot_added = true;
+	v->st.hot_added += v->hot_n;
+	v->st.balloon_exits++;
+	v->st.balloon_cycles += k->exit_cycles;
+	return 0;
+}
+
+u32 vm_contig_align_order(const struct cfg *c)
+{
+	/* the loader refuses an alignment above the largest block; a
+	 * configuration built in code may lower max_order alone: the largest
+	 * block is then the alignment, as before the key existed */
+	return MIN((u32)__builtin_ctzll(c->host.contig_align >> PAGE_SHIFT), c->host.max_order);
+}
+
+u64 vm_alloc_extent(struct machine *m, u64 nframes)
+{
+	const struct cfg *c = &m->cfg;
+	u32 align = vm_contig_align_order(c);
+
+	if (c->host.allocator == ALLOC_XEN_HEAP)       /* the builder's 1G extents */
+		return buddy_alloc_xen(&m->frames, nframes, 18, align);
+	/* lowest run of free frames starting on a contig_align boundary */
+	return buddy_alloc_contig(&m->frames, nframes, align, BUDDY_FIT_FIRST);
 }
 
 int vm_init(struct machine *m, const struct cfg *c, u32 id)
@@ -123,6 +234,11 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 		v->hole_hi = (4ull << 30) >> PAGE_SHIFT;
 		v->gframes += v->hole_hi - v->hole_lo;
 	}
+	if (c->segment.self_balloon && c->segment.guest_size && id >= m->nbacking) {
+		v->hot_lo = (v->gframes + 511) & ~511ull;   /* 2M-aligned, above guest RAM */
+		v->hot_n = ((c->segment.guest_size >> PAGE_SHIFT) + 511) & ~511ull;
+		v->gframes = v->hot_lo + v->hot_n;
+	}
 	if (v->gframes > UINT32_MAX || (m->frames.nframes >> 32)) {
 		cfg_error(cfg_source(c, "vm", "memory"), "vm", "memory",
 			  "%llu bytes: at most 16 TiB of guest memory (with the MMIO hole)",
@@ -139,6 +255,9 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 		SIM_BUG_ON(!buddy_alloc_at(&v->gphys, f, 0));
 	for (f = v->hole_lo; f < v->hole_hi; f++)     /* the guest never gets the hole */
 		SIM_BUG_ON(!buddy_alloc_at(&v->gphys, f, 0));
+	if (v->hot_n)                         /* nor the range until hot-added */
+		SIM_BUG_ON(!buddy_alloc_contig_at(&v->gphys, v->hot_lo, v->hot_n));
+	guest_fragment(v, c);
 	v->ept_root = machine_host_pt_alloc(m);
 	if (!v->ept_root.v)
 		return -ENOMEM;
@@ -149,8 +268,7 @@ int vm_init(struct machine *m, const struct cfg *c, u32 id)
 		return r;
 	}
 	if (v->backing == BACK_CONTIGUOUS) {
-		/* lowest run of free frames starting on a max-order boundary */
-		u64 base = buddy_alloc_contig(&m->frames, v->gframes, m->frames.max_order, BUDDY_FIT_FIRST);
+		u64 base = vm_alloc_extent(m, v->gframes);
 		if (base != BUDDY_NONE && (r = map_extent(m, base)))
 			return r;
 	}
@@ -164,6 +282,7 @@ void vm_destroy(struct machine *m)
 	if (!v->on)
 		return;
 	buddy_destroy(&v->gphys);
+	bloom_destroy(&v->esc);
 	free(v->g2h);
 	memset(v, 0, sizeof *v);
 }
@@ -368,7 +487,7 @@ int vm_compact(struct machine *m, struct vm_compaction *out)
 	struct vm *v = &m->vm;
 	struct buddy *b = &m->frames;
 	struct compact_ctx c = { 0 };
-	u64 blk = 1ull << b->max_order, f, g;
+	u64 blk = 1ull << vm_contig_align_order(&m->cfg), f, g;
 	int r = 0;
 
 	memset(out, 0, sizeof *out);
@@ -381,7 +500,7 @@ int vm_compact(struct machine *m, struct vm_compaction *out)
 	if (!c.contig_vpid)
 		return -ENOMEM;
 	machine_foreach_vm(m, note_contig, &c);
-	/* the lowest window, on a max-order boundary, of movable frames */
+	/* the lowest window, on a contig_align boundary, of movable frames */
 	for (c.start = 0; c.start + c.n <= b->nframes; c.start += blk) {
 		for (f = c.start; f < c.start + c.n; f++)
 			if (!movable(m, &c, f))

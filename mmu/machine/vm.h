@@ -36,12 +36,29 @@
  *   mapped in the EPT. A contiguous VM's extent spans the hole, and the
  *   host frames behind the hole go back to the host allocator, so that
  *   hPA = gPA + gBA holds on both sides; the bounds check refuses the hole.
- *   Not modelled: MMIO itself, ballooning, host swapping, EPT misconfig.
+ *   Contiguous extents ([host] allocator, contig_align: buddy.h's one
+ *   definition) and compaction (vm_compact) are the VMM's. Bad host pages
+ *   of a contiguous VM ([segment] vmm_escape_pages, shared/seeds 001 sec.
+ *   6): each is moved to another host frame (the bad one stays allocated
+ *   for good) and its gPA listed in the VMM segment's escape filter.
+ *   Guest-physical fragmentation ([segment] guest_fragmentation: a pinned
+ *   guest frame in a fraction of the 2M chunks) and self-ballooning
+ *   ([segment] self_balloon, 001 sec. 6): the VM reserves a contiguous
+ *   guest-physical range of the guest segment's size above its RAM at
+ *   creation; when the guest segment finds no contiguous extent the guest
+ *   balloons out as many free frames (one exit per 256, virtio-balloon's
+ *   PFN array, and [vmm] pte_cycles per frame) and the VMM hot-adds the
+ *   range (one exit). Ballooned frames keep their host backing (at
+ *   start-up none is backed under scattered backing; a contiguous VM's
+ *   cannot be given back without a hole in the bounds check).
+ *   Not modelled: MMIO itself, ballooning for memory overcommit, host
+ *   swapping, EPT misconfig.
  */
 #ifndef MMUSIM_VM_H
 #define MMUSIM_VM_H
 
 #include "buddy.h"
+#include "../util/bloom.h"
 #include "../util/cfg.h"
 
 struct machine;
@@ -61,10 +78,16 @@ struct vm {
 	struct buddy gphys;         /* guest-physical frame allocator */
 	hpa_t ept_root;
 	u32 *g2h;                   /* gfn -> hfn + 1 (0: not backed) */
+	u64 hot_lo, hot_n;          /* self-ballooning: hot-add range [lo, lo + n) frames */
+	bool hot_added;
+	struct bloom esc;           /* VMM segment's escape filter, by gfn */
+	u64 escaped;                /* guest pages in it (bad host pages remapped) */
 	struct {
 		u64 ept_pages, ept_writes;
 		u64 backed[PS_NR];      /* host pages backing guest memory, by size */
 		u64 compactions, migrated;
+		u64 guest_pins;         /* [segment] guest_fragmentation */
+		u64 ballooned, hot_added, balloon_exits, balloon_cycles;
 	} st;
 };
 
@@ -73,8 +96,27 @@ struct vm {
  * host extents are those of the record. 0 or -errno (message printed). */
 int vm_init(struct machine *m, const struct cfg *c, u32 id);
 void vm_destroy(struct machine *m);
+/* Self-ballooning ([segment] self_balloon; shared/seeds 001 sec. 6): the
+ * guest balloons out n free guest frames (its fragmented memory) and the
+ * VMM hot-adds the VM's reserved contiguous range of n frames. 0, or
+ * -ENOSPC (no reserve, already used, or fewer than n frames free). */
+int vm_self_balloon(struct machine *m, u64 n);
+/* The alignment of a contiguous extent, as an order of 4K frames. */
+u32 vm_contig_align_order(const struct cfg *c);
+/* One contiguous extent of nframes host frames for a VM, as [host]
+ * allocator and contig_align say (buddy.h: the definition of contiguous);
+ * BUDDY_NONE when the host cannot give one. */
+u64 vm_alloc_extent(struct machine *m, u64 nframes);
 /* Backs guest frames [gfn, gfn + 2^order) with host memory. 0 / -ENOMEM. */
 int vm_back(struct machine *m, u64 gfn, u32 order);
+/* Is gpa in the VMM segment's escape filter (shared/seeds 001 sec. 6: a
+ * host page with a permanent hard fault, remapped by the VMM; such pages
+ * are translated through the EPT, the filter being checked in parallel
+ * with the segment)? False positives escape too. */
+static inline bool vm_escaped(const struct vm *v, u64 gpa)
+{
+	return v->escaped && bloom_test(&v->esc, gpa >> PAGE_SHIFT);
+}
 /* Is gpa guest RAM (below the top, outside the MMIO hole)? This is the
  * bounds check of base-plus-offset's security module and of the VMM
  * segment. */

@@ -139,7 +139,7 @@ struct kind_src {
 struct loader {
 	struct cluster *c;
 	struct kind_src ks[CLUSTER_KINDS_MAX];
-	const char *servers_src, *granule_src, *ratio_src;
+	const char *servers_src, *granule_src, *ratio_src, *align_src;
 };
 
 static int set_cluster_key(struct loader *L, const char *src, const char *key, const char *val)
@@ -196,9 +196,31 @@ static int set_cluster_key(struct loader *L, const char *src, const char *key, c
 		}
 	} else if (!strcmp(key, "power_off")) {
 		e = p_bool(val, &c->power_off);
+	} else if (!strcmp(key, "contig_align")) {
+		if (!(e = p_size(val, &u))) {
+			if (u > GRANULE_MAX || (u & (u - 1)))
+				e = "must be 0 (one granule) or a power of two up to 1G";
+			else {
+				c->contig_align = u;
+				L->align_src = src;
+			}
+		}
+	} else if (!strcmp(key, "allocator")) {
+		if (!strcasecmp(val, "search"))
+			c->xen_heap = false;
+		else if (!strcasecmp(val, "xen-heap"))
+			c->xen_heap = true;
+		else
+			e = "must be search or xen-heap";
+	} else if (!strcmp(key, "compaction")) {
+		e = p_bool(val, &c->compaction);
+	} else if (!strcmp(key, "migrate_interval")) {
+		if (!(e = p_uint(val, 0, 1ull << 53, &u, why, sizeof why)))
+			c->migrate_interval = u;
 	} else {
 		return cfg_error(src, "cluster", key, "unknown key (keys: servers, granule, contig_fit, "
-				"order, fragmentation, seed, cpu_ratio, power_off)");
+				"order, fragmentation, seed, cpu_ratio, power_off, contig_align, allocator, "
+				"compaction, migrate_interval)");
 	}
 	if (e)
 		return cfg_error(src, "cluster", key, "%s (got '%.48s')", e, val);
@@ -392,6 +414,13 @@ static int finish(struct loader *L)
 	c->max_order = 0;
 	while ((c->granule << c->max_order) < GRANULE_MAX)
 		c->max_order++;
+	if (c->contig_align && c->contig_align < c->granule)
+		return cfg_error(L->align_src, "cluster", "contig_align", "%llu bytes is less than one granule "
+				"(%llu bytes, [cluster] granule)", (unsigned long long)c->contig_align,
+				(unsigned long long)c->granule);
+	c->align_order = 0;
+	while (c->contig_align && (c->granule << c->align_order) < c->contig_align)
+		c->align_order++;
 	for (k = 0; k < c->nkinds; k++) {
 		struct cluster_kind *kd = &c->kind[k];
 		const struct kind_src *ks = &L->ks[k];

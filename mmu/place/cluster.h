@@ -53,6 +53,15 @@ struct cluster {
 	u64 seed;                      /* seed of the pins */
 	double cpu_ratio;              /* vCPUs per physical core */
 	bool power_off;                /* an empty server is powered off */
+	/* Contiguity (docs/placement.md): the alignment of a contiguous VM's
+	 * run (bytes; 0: one granule) and its order in granules; how the run
+	 * is looked for; compaction when a VM is placed scattered; a
+	 * migration pass every migrate_interval seconds (0: none). */
+	u64 contig_align;
+	u32 align_order;
+	bool xen_heap;                 /* allocator = xen-heap (else search) */
+	bool compaction;
+	u64 migrate_interval;
 	u32 nkinds;
 	struct cluster_kind kind[CLUSTER_KINDS_MAX];
 	u8 *server_kind;               /* kind of each server, in server order */

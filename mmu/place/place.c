@@ -16,10 +16,9 @@
  *   granules (buddy_alloc_contig, [cluster] contig_fit first or best); when
  *   no free run is long enough it is backed scattered (buddy_alloc_
  *   scattered with 1G blocks first, as Xen's domain builder falls back from
- *   1G to 2M to 4K extents). A VM never moves and never changes size, so a
- *   VM contiguous at creation is contiguous for its lifetime: the two are
- *   the same count here (the seed paper counts VMs "allocated contiguous
- *   memory during their lifetime").
+ *   1G to 2M to 4K extents). A VM never changes size and a contiguous VM
+ *   never moves: contiguous at creation is contiguous for life (the seed
+ *   paper counts VMs "allocated contiguous memory during their lifetime").
  *   Servers: all start powered off. A server is powered on when a VM is
  *   placed on it while off, and (with [cluster] power_off, the default)
  *   powered off when its last VM leaves; its allocator is then freed and a
@@ -74,12 +73,14 @@
  *   powered / servers in the cluster (the seed paper's "servers used over
  *   the servers in the data center"; with servers never powered off, peak
  *   powered is also the number of servers used).
- *   Not modelled: migration or compaction (a scattered VM never becomes
- *   contiguous; the seed paper's slides mention making it contiguous later),
- *   memory overcommit, ballooning, VM resizes, NUMA, placement latency and
- *   failures, anti-affinity, the Xen heap's real choice of extents (see
- *   buddy.c: the allocator searches for a run; the paper's modified Xen
- *   extends greedily from its first extent).
+ *   Contiguity: one run of granules starting at a multiple of [cluster]
+ *   contig_align (default one granule; buddy.h has the one definition),
+ *   found by a search of the free runs (allocator = search) or by the
+ *   paper's Xen heap (allocator = xen-heap, Algorithm 4: buddy.c). With
+ *   [cluster] compaction or migrate_interval a scattered VM can become
+ *   contiguous later (place_time.c); without them it never does.
+ *   Not modelled: memory overcommit, ballooning, VM resizes, NUMA,
+ *   placement latency and failures, anti-affinity.
  *   Search: a tree over the servers in order (struct place_node) holds,
  *   for each subtree, the largest free vCPUs, free granules and free run of
  *   its powered servers, the range of their scores and the largest
@@ -91,7 +92,7 @@
  *   Tables 3-4, sec. 7-8); Xen's populate_physmap and the domain builder
  *   for scattered backing (see buddy.c).
  */
-#include "place.h"
+#include "place_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -206,7 +207,7 @@ void place_events_free(struct place_events *ev)
 
 /* ---- the search tree ---- */
 
-static const struct cluster_kind *kind_of(const struct place_sim *s, u32 i)
+const struct cluster_kind *place_kind_of(const struct place_sim *s, u32 i)
 {
 	return &s->c->kind[s->srv[i].kind];
 }
@@ -240,7 +241,7 @@ static void leaf_set(struct place_sim *s, u32 i)
 			n->smax[j] = in ? sc : -INFINITY;
 		}
 	} else {
-		const struct cluster_kind *k = kind_of(s, i);
+		const struct cluster_kind *k = place_kind_of(s, i);
 		*n = (struct place_node){ .uf = k->cap_frames, .uc = k->cap_vcpus };
 		no_scores(n);
 	}
@@ -259,7 +260,7 @@ static void node_join(struct place_node *p, const struct place_node *l, const st
 	}
 }
 
-static void tree_update(struct place_sim *s, u32 i)
+void place_tree_update(struct place_sim *s, u32 i)
 {
 	u64 x = s->leaves + i;
 
@@ -353,6 +354,11 @@ static u32 best_of(const struct place_sim *s, u32 c, u64 f, bool max)
 	return q.idx;
 }
 
+u32 place_first_run(const struct place_sim *s, u32 c, u64 f)
+{
+	return leftmost(s, 1, W_RUN, c, f);
+}
+
 u32 place_choose(const struct place_sim *s, u32 i, bool *power_on)
 {
 	const struct vm_rec *r = &s->t->v[i];
@@ -397,7 +403,7 @@ u32 place_choose(const struct place_sim *s, u32 i, bool *power_on)
 static int power_on(struct place_sim *s, u32 i)
 {
 	struct place_server *v = &s->srv[i];
-	const struct cluster_kind *k = kind_of(s, i);
+	const struct cluster_kind *k = place_kind_of(s, i);
 	u64 rf = (k->reserved + s->c->granule - 1) / s->c->granule;
 
 	SIM_BUG_ON(v->powered || v->b);
@@ -411,12 +417,21 @@ static int power_on(struct place_sim *s, u32 i)
 	}
 	if (rf)
 		SIM_BUG_ON(!buddy_alloc_contig_at(v->b, 0, rf));
-	buddy_fragment(v->b, s->c->fragmentation, rng_seed(s->c->seed) ^ rng_seed(i), NULL);
+	if (s->c->compaction) {             /* compaction must not move the pins */
+		v->pins = malloc(((k->frames >> s->c->max_order) + 1) * sizeof *v->pins);
+		if (!v->pins) {
+			fprintf(stderr, "mmusim: out of memory powering on server %u\n", i);
+			return -ENOMEM;
+		}
+	}
+	v->npins = (u32)buddy_fragment(v->b, s->c->fragmentation, rng_seed(s->c->seed) ^ rng_seed(i), v->pins);
+	if (v->pins)
+		v->pin_gap = place_pin_gap(s, i);
 	SIM_BUG_ON(v->b->free_frames != k->cap_frames);
 	v->powered = true;
 	v->free_frames = v->b->free_frames;
 	v->free_vcpus = k->cap_vcpus;
-	v->run = buddy_largest_run(v->b);
+	v->run = buddy_largest_aligned_run(v->b, s->c->align_order);
 	v->nvms = 0;
 	if (!v->ever) {
 		v->ever = true;
@@ -428,7 +443,7 @@ static int power_on(struct place_sim *s, u32 i)
 	return 0;
 }
 
-static void power_off(struct place_sim *s, u32 i)
+void place_power_off(struct place_sim *s, u32 i)
 {
 	struct place_server *v = &s->srv[i];
 
@@ -436,6 +451,9 @@ static void power_off(struct place_sim *s, u32 i)
 	buddy_destroy(v->b);
 	free(v->b);
 	v->b = NULL;
+	free(v->pins);
+	v->pins = NULL;
+	v->npins = 0;
 	v->powered = false;
 	v->free_frames = 0;
 	v->free_vcpus = 0;
@@ -462,8 +480,11 @@ int place_init(struct place_sim *s, const struct cluster *c, const struct vmtrac
 			(unsigned long long)t->n, c->servers);
 		return -ENOMEM;
 	}
-	for (i = 0; i < c->servers; i++)
+	for (i = 0; i < c->servers; i++) {
 		s->srv[i].kind = c->server_kind[i];
+		s->srv[i].head = PLACE_NONE;
+	}
+	s->xhead = s->xtail = PLACE_NONE;
 	for (i = 0; i < c->nkinds; i++) {
 		if (!c->kind[i].servers)
 			continue;
@@ -498,6 +519,7 @@ void place_destroy(struct place_sim *s)
 			if (s->srv[i].b) {
 				buddy_destroy(s->srv[i].b);
 				free(s->srv[i].b);
+				free(s->srv[i].pins);
 			}
 	free(s->srv);
 	free(s->vm);
@@ -529,13 +551,13 @@ static int arrive(struct place_sim *s, u32 i)
 	SIM_BUG_ON(v->free_vcpus < r->vcpus || v->free_frames < m->frames);
 	m->server = idx;
 	m->powered_on = on;
-	m->base = buddy_alloc_contig(v->b, m->frames, 0, s->c->contig_fit);
+	m->base = place_alloc_run(s, v->b, m->frames);
 	if (m->base != BUDDY_NONE) {
 		m->contiguous = 1;
 		s->st.contiguous++;
 		s->alive_contig++;
 	} else {
-		SIM_BUG_ON(v->run >= m->frames);
+		SIM_BUG_ON(v->run >= m->frames && !s->c->xen_heap);
 		if (buddy_alloc_scattered(v->b, m->frames, s->c->max_order, &m->ext, &m->next)) {
 			fprintf(stderr, "mmusim: out of memory backing VM %u\n", i);
 			return -ENOMEM;
@@ -543,16 +565,21 @@ static int arrive(struct place_sim *s, u32 i)
 		s->st.scattered_extents += m->next;
 	}
 	m->state = PVM_ALIVE;
+	place_srv_link(s, i);
+	if (!m->contiguous && s->c->compaction && (rc = place_compact(s, i)))
+		return rc;
+	if (!m->contiguous)
+		place_x_link(s, i);
 	v->free_vcpus -= r->vcpus;
 	v->free_frames -= m->frames;
-	v->run = buddy_largest_run(v->b);
+	v->run = buddy_largest_aligned_run(v->b, s->c->align_order);
 	v->nvms++;
 	s->st.placed++;
 	s->alive++;
 	s->used_vcpus += r->vcpus;
 	s->used_frames += m->frames;
 	s->st.peak_vms = MAX(s->st.peak_vms, s->alive);
-	tree_update(s, idx);
+	place_tree_update(s, idx);
 	return 0;
 }
 
@@ -566,10 +593,12 @@ static void depart(struct place_sim *s, u32 i)
 		return;
 	SIM_BUG_ON(m->state != PVM_ALIVE);
 	v = &s->srv[m->server];
+	place_srv_unlink(s, i);
 	if (m->contiguous) {
 		buddy_free_contig(v->b, m->base, m->frames);
 		s->alive_contig--;
 	} else {
+		place_x_unlink(s, i);
 		buddy_free_extents(v->b, m->ext, m->next);
 		free(m->ext);
 		m->ext = NULL;
@@ -582,10 +611,10 @@ static void depart(struct place_sim *s, u32 i)
 	s->used_vcpus -= r->vcpus;
 	s->used_frames -= m->frames;
 	if (!v->nvms && s->c->power_off)
-		power_off(s, m->server);
+		place_power_off(s, m->server);
 	else
-		v->run = buddy_largest_run(v->b);
-	tree_update(s, m->server);
+		v->run = buddy_largest_aligned_run(v->b, s->c->align_order);
+	place_tree_update(s, m->server);
 }
 
 static void sample_row(struct place_sim *s, u64 t)
@@ -598,7 +627,7 @@ static void sample_row(struct place_sim *s, u64 t)
 
 /* Accounts for the time from s->now to t, with the state of s->now;
  * emits the samples that fall in [now, t). */
-static void advance(struct place_sim *s, u64 t)
+void place_advance(struct place_sim *s, u64 t)
 {
 	if (!s->started) {
 		s->started = true;
@@ -615,9 +644,12 @@ static void advance(struct place_sim *s, u64 t)
 
 int place_step(struct place_sim *s, const struct place_ev *e)
 {
-	int rc = 0;
+	u64 t = place_ev_time(e);
+	int rc = s->c->migrate_interval ? place_passes_until(s, t) : 0;
 
-	advance(s, place_ev_time(e));
+	if (rc)
+		return rc;
+	place_advance(s, t);
 	if (place_ev_arrival(e))
 		rc = arrive(s, e->vm);
 	else
@@ -638,6 +670,8 @@ void place_finish(struct place_sim *s)
 	st->mean_powered = st->end > st->start ? st->powered_seconds / (double)(st->end - st->start) : 0;
 	st->consolidation = (double)st->peak_powered / (double)s->c->servers;
 	st->contiguous_pct = st->placed ? 100.0 * (double)st->contiguous / (double)st->placed : 0;
+	st->eventually = st->contiguous + st->compacted + st->migrated + st->migrate_local;
+	st->eventually_pct = st->placed ? 100.0 * (double)st->eventually / (double)st->placed : 0;
 }
 
 int place_run(struct place_sim *s, const struct place_events *ev)

@@ -61,8 +61,12 @@ struct place_server {
 	bool powered;
 	bool ever;               /* powered at some time */
 	u64 free_frames;         /* granules */
-	u64 run;                 /* longest run of free granules */
+	u64 run;                 /* longest run of free granules at [cluster] contig_align */
 	struct buddy *b;         /* its memory while powered, else NULL */
+	u32 head;                /* its alive VMs (place_vm.snext), PLACE_NONE: none */
+	u32 npins;
+	u64 *pins;               /* [cluster] compaction: its pinned granules, ascending */
+	u64 pin_gap;             /* ... the longest aligned run between them */
 };
 
 enum place_vm_state { PVM_PENDING, PVM_ALIVE, PVM_GONE, PVM_REJECTED };
@@ -72,11 +76,13 @@ struct place_vm {
 	u8 state;                /* enum place_vm_state */
 	u8 contiguous;           /* got one run of granules at creation */
 	u8 powered_on;           /* its arrival powered the server on */
-	u8 pad;
+	u8 made;                 /* made contiguous later: 1 compaction, 2 migration, 3 local move */
 	u64 frames;              /* granules */
 	u64 base;                /* contiguous: its first granule */
-	struct buddy_extent *ext;/* scattered, while alive: its blocks */
+	struct buddy_extent *ext;/* scattered, while alive: its blocks, in guest-physical order */
 	u64 next;
+	u32 snext, sprev;        /* the alive VMs of its server */
+	u32 xnext, xprev;        /* the alive scattered VMs, in arrival order */
 };
 
 struct place_stats {
@@ -93,6 +99,18 @@ struct place_stats {
 	double mean_powered;     /* powered_seconds / (end - start); 0 when end == start */
 	double consolidation;    /* peak_powered / servers */
 	double contiguous_pct;   /* 100 * contiguous / placed (0 when none placed) */
+	/* Contiguity over time ([cluster] compaction, migrate_interval). */
+	u64 compacted;           /* VMs made contiguous by compaction on their server */
+	u64 compact_failed;      /* compactions that found no window */
+	u64 compact_pages;       /* 4K pages moved by compaction (the VM's and others') */
+	u64 migrated;            /* VMs made contiguous by migration to another server */
+	u64 migrate_local;       /* ... by a migration pass on their own server */
+	u64 migrate_pages;       /* 4K pages moved by migration passes */
+	u64 passes;              /* migration passes run */
+	double delay_sum;        /* seconds from creation to contiguity, summed over those VMs */
+	u64 delay_max;
+	u64 eventually;          /* contiguous + compacted + migrated + migrate_local */
+	double eventually_pct;
 };
 
 struct place_sim;
@@ -120,6 +138,8 @@ struct place_sim {
 	place_hook after;
 	void *hook_ctx;
 	bool started;
+	u32 xhead, xtail;            /* alive scattered VMs */
+	u64 next_pass;               /* time of the next migration pass */
 };
 
 /* 0, or -ENOMEM (message printed). */

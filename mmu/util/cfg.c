@@ -99,12 +99,20 @@ static const char *const repl_names[] = {
 static const char *const backing_names[] = {
 	[BACK_SCATTERED] = "scattered", [BACK_CONTIGUOUS] = "contiguous", NULL
 };
+static const char *const alloc_names[] = {
+	[ALLOC_SEARCH] = "search", [ALLOC_XEN_HEAP] = "xen-heap", NULL
+};
+static const char *const fallback_names[] = {
+	[FALLBACK_NESTED] = "nested", [FALLBACK_SHADOW] = "shadow", NULL
+};
 static const char *const thp_names[] = {
 	[THP_NEVER] = "never", [THP_ALWAYS] = "always", NULL
 };
 _Static_assert(sizeof(enum repl) == sizeof(unsigned), "enum repl is stored as unsigned");
 _Static_assert(sizeof(enum thp_mode) == sizeof(unsigned), "enum thp_mode is stored as unsigned");
 _Static_assert(sizeof(enum vm_backing) == sizeof(unsigned), "enum vm_backing is stored as unsigned");
+_Static_assert(sizeof(enum host_alloc) == sizeof(unsigned), "enum host_alloc is stored as unsigned");
+_Static_assert(sizeof(enum vm_fallback) == sizeof(unsigned), "enum vm_fallback is stored as unsigned");
 
 #define ENTRIES_MAX (1u << 24)   /* a 16M-entry table is already absurd */
 #define LAT_MAX 100000u
@@ -198,6 +206,8 @@ static const struct cfg_key cfg_keys[] = {
 	K_U32("host", "max_order", c.host.max_order, 9, 30),
 	K_FRAC("host", "fragmentation", c.host.fragmentation),
 	K_FRAC("host", "movable_pins", c.host.movable_pins),
+	K_ENUM("host", "allocator", c.host.allocator, alloc_names),
+	K_SIZE("host", "contig_align", c.host.contig_align, PAGE_SIZE, 1ull << 42, check_pow2),
 
 	K_BOOL("vm", "enabled", c.vm.enabled),
 	K_SIZE("vm", "memory", c.vm.memory, RAM_MIN, RAM_MAX, check_page_multiple),
@@ -206,6 +216,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_ENUM("vm", "backing", c.vm.backing, backing_names),
 	K_U64("vm", "compact_after", c.vm.compact_after),
 	K_BOOL("vm", "mmio_hole", c.vm.mmio_hole),
+	K_ENUM("vm", "fallback", c.vm.fallback, fallback_names),
 
 	K_BOOL("ntlb", "enabled", c.ntlb.enabled),
 	K_ENTRIES("ntlb", "entries", c.ntlb.g.entries),
@@ -217,6 +228,7 @@ static const struct cfg_key cfg_keys[] = {
 	K_LAT("vmm", "pte_cycles", c.vmm.pte_cycles),
 	K_BOOL("vmm", "invlpg_exits", c.vmm.invlpg_exits),
 	K_LAT("vmm", "migrate_cycles", c.vmm.migrate_cycles),
+	K_LAT("vmm", "base_load_cycles", c.vmm.base_load_cycles),
 
 	K_U64("sim", "seed", c.sim.seed),
 	K_U64("sim", "check_inject", c.sim.check_inject),
@@ -233,6 +245,9 @@ static const struct cfg_key cfg_keys[] = {
 	K_SIZE("segment", "guest_base", c.segment.guest_base, 0, (1ull << 56) - 1, check_page_multiple),
 	K_SIZE("segment", "guest_size", c.segment.guest_size, 0, 1ull << 46, check_page_multiple),
 	K_U32("segment", "escape_pages", c.segment.escape_pages, 0, 1u << 20),
+	K_U32("segment", "vmm_escape_pages", c.segment.vmm_escape_pages, 0, 1u << 20),
+	K_FRAC("segment", "guest_fragmentation", c.segment.guest_fragmentation),
+	K_BOOL("segment", "self_balloon", c.segment.self_balloon),
 	K_U32C("segment", "filter_bits", c.segment.filter_bits, 64, 1u << 24, check_pow2),
 	K_U32("segment", "filter_hashes", c.segment.filter_hashes, 1, 16),
 	K_LAT("tpt", "tag_check_cycles", c.tpt.tag_check_cycles),
@@ -1080,6 +1095,12 @@ static int finalize(struct loader *L)
 		if (rc)
 			return rc;
 	}
+	if (L->b.c.host.contig_align > (PAGE_SIZE << L->b.c.host.max_order))
+		return blame(L, (int[]){ must_find_key("host", "contig_align"), must_find_key("host", "max_order") },
+			     2, 0, "larger than the largest buddy block (4K << max_order)", NULL);
+	if (L->b.c.segment.vmm_escape_pages && L->b.c.vm.host_thp)
+		return blame(L, (int[]){ must_find_key("segment", "vmm_escape_pages"), must_find_key("vm", "host_thp") },
+			     2, 0, "bad host pages are remapped at 4K: needs 4K EPT pages", NULL);
 	/* The unused PWC slots [0] and [1] carry the shared policy/latency
 	 * too, so that every slot reads alike. */
 	for (l = 0; l < 2; l++) {

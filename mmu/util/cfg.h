@@ -62,14 +62,24 @@ struct cfg_os {
 	bool pcid;             /* CR3 writes keep TLB entries of other PCIDs */
 };
 
+/* How the VMM looks for a VM's contiguous host extent (buddy.h). */
+enum host_alloc {
+	ALLOC_SEARCH = 0,      /* any free run that can hold it (buddy_alloc_contig) */
+	ALLOC_XEN_HEAP = 1,    /* extend greedily at next_mfn (buddy_alloc_xen) */
+};
+
 struct cfg_host {
 	u64 ram;               /* bytes of simulated physical memory */
 	u32 max_order;         /* buddy allocator: largest block 2^max_order pages */
 	double fragmentation;  /* 0..1: pre-existing fragmentation of host memory */
 	double movable_pins;   /* 0..1: share of the fragmentation pins compaction can move */
+	enum host_alloc allocator; /* how a contiguous extent is looked for */
+	u64 contig_align;      /* bytes: a contiguous extent starts at a multiple of this */
 };
 
 enum vm_backing { BACK_SCATTERED = 0, BACK_CONTIGUOUS = 1 };
+/* What a VM that is not contiguous uses under base-plus-offset. */
+enum vm_fallback { FALLBACK_NESTED = 0, FALLBACK_SHADOW = 1 };
 
 /* [vm]: one virtual machine whose guest-physical memory is backed by host
  * frames through an EPT. Walkers that need a VM (nested, shadow, ...)
@@ -82,6 +92,7 @@ struct cfg_vm {
 	enum vm_backing backing;
 	u64 compact_after;     /* accesses after which scattered VMs are compacted (0: never) */
 	bool mmio_hole;        /* guest-physical [3G, 4G) is an MMIO hole (memory > 3G) */
+	enum vm_fallback fallback; /* bpo, vmm-direct: non-contiguous VMs use this */
 };
 
 /* [ntlb]: the nested TLB (gPA -> hPA), Bhargava et al., ASPLOS 2008. */
@@ -96,6 +107,7 @@ struct cfg_vmm {
 	u32 pte_cycles;        /* VMM software work per page-table entry handled */
 	bool invlpg_exits;     /* guest INVLPG and PCID flushes exit (shadow, agile) */
 	u32 migrate_cycles;    /* compaction: cycles to move one 4K page */
+	u32 base_load_cycles;  /* gBA/gMS loaded on each VM switch (base-plus-offset walkers) */
 };
 
 #define CFG_KEYS_MAX 160
@@ -131,6 +143,9 @@ struct cfg {
 		u64 guest_base;        /* gVA of the primary region */
 		u64 guest_size;        /* bytes; 0: no guest segment */
 		u32 escape_pages;      /* pages remapped by paging at start-up */
+		u32 vmm_escape_pages;  /* bad host pages of a contiguous VM, escaped by gPA */
+		double guest_fragmentation; /* fraction of guest-physical 2M chunks with a pinned frame */
+		bool self_balloon;     /* no contiguous gPA extent: balloon out, hot-add one */
 		u32 filter_bits;       /* escape filter size (power of two) */
 		u32 filter_hashes;
 	} segment;

@@ -17,6 +17,9 @@
  *   record   : test/bench/record.sh: the recorder against valgrind lackey
  *              on xz -9 of 1 MB and sort of 100k lines (slow: lackey takes
  *              minutes), events/s, slowdowns and the agreement of counts
+ *   place-time: the same with contiguity over time ([cluster] compaction
+ *              and hourly migration passes) on fragmented servers with 4
+ *              vCPUs per core, the costly case (mmu/place/place_time.c)
  * Traces are generated once into the binary format in a temporary
  * directory and read back from it, as a user's recorded trace would be.
  */
@@ -189,7 +192,7 @@ static void walk_bench(const char *dir, const char *label, const char *walker, u
 }
 
 /* Replays a million-VM trace with each algorithm; VMs/s per algorithm. */
-static void place_bench(const char *cluster_file, const char *spec)
+static void place_bench(const char *cluster_file, const char *spec, const char *const *ov, int nov)
 {
 	static const enum place_algo algos[] = { PLACE_FIRST, PLACE_MIN, PLACE_MAX, PLACE_CONTIG };
 	struct cluster c;
@@ -198,7 +201,7 @@ static void place_bench(const char *cluster_file, const char *spec)
 	double t0, tg;
 	unsigned i;
 
-	if (cluster_load(&c, cluster_file, NULL, 0)) {
+	if (cluster_load(&c, cluster_file, ov, nov)) {
 		printf("place      (skipped: %s not found; run from the source tree)\n", cluster_file);
 		return;
 	}
@@ -208,6 +211,8 @@ static void place_bench(const char *cluster_file, const char *spec)
 	tg = now() - t0;
 	printf("place      %s over %s (%u servers); generate + sort %.1f s\n", spec, cluster_file,
 	       c.servers, tg);
+	for (i = 0; i < (unsigned)nov; i++)
+		printf("place      -s %s\n", ov[i]);
 	for (i = 0; i < ARRAY_SIZE(algos); i++) {
 		struct place_sim s;
 		double ts;
@@ -217,9 +222,14 @@ static void place_bench(const char *cluster_file, const char *spec)
 		if (place_run(&s, &ev))
 			exit(1);
 		ts = now() - t0;
-		printf("place      %-7s %6.2f s = %7.0f k VMs/s   (contiguous %.3f%%, peak %llu servers on)\n",
+		printf("place      %-7s %6.2f s = %7.0f k VMs/s   (contiguous %.3f%%, peak %llu servers on",
 		       place_algo_name(algos[i]), ts, (double)s.st.vms / ts / 1e3, s.st.contiguous_pct,
 		       (unsigned long long)s.st.peak_powered);
+		if (nov)
+			printf("; eventually %.3f%%, %llu compacted, %llu migrated",
+			       s.st.eventually_pct, (unsigned long long)s.st.compacted,
+			       (unsigned long long)(s.st.migrated + s.st.migrate_local));
+		printf(")\n");
 		place_destroy(&s);
 	}
 	place_events_free(&ev);
@@ -261,7 +271,7 @@ static int count_trace(const char *path)
 
 int main(int argc, char **argv)
 {
-	const char *only = argc > 1 ? argv[1] : NULL;   /* hit | seq | walk | nested | shadow | place | record */
+	const char *only = argc > 1 ? argv[1] : NULL;   /* hit | seq | walk | nested | shadow | place | place-time | record */
 	char dir[] = "/tmp/mmusim-bench.XXXXXX", cmd[600];
 	static const char *const direct[] = { "bpo", "dual-direct", "vmm-direct", "guest-direct", "tpt" };
 	size_t k;
@@ -290,7 +300,14 @@ int main(int argc, char **argv)
 			walk_bench(dir, label, direct[k], 16ull << 30, 2000000);
 		}
 	if (!only || !strcmp(only, "place"))
-		place_bench("configs/cluster-azure.ini", "azure:n=1000000,seed=1");
+		place_bench("configs/cluster-azure.ini", "azure:n=1000000,seed=1", NULL, 0);
+	if (!only || !strcmp(only, "place-time")) {
+		/* contiguity over time: compaction and hourly migration passes on
+		 * fragmented servers with memory binding (the costly case) */
+		static const char *const ov[] = { "cluster.fragmentation=0.5", "cluster.cpu_ratio=4",
+						  "cluster.compaction=true", "cluster.migrate_interval=3600" };
+		place_bench("configs/cluster-azure.ini", "azure:n=1000000,seed=1", ov, (int)ARRAY_SIZE(ov));
+	}
 	if (!only && system("sh test/bench/record.sh"))
 		fprintf(stderr, "mmusim bench: the recorder bench failed\n");
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -29,7 +29,7 @@ static bool fits(const struct place_sim *s, u32 j, u32 c, u64 f)
 static bool has_run(const struct place_sim *s, u32 j, u32 c, u64 f)
 {
 	const struct place_server *v = &s->srv[j];
-	return v->powered && v->free_vcpus >= c && buddy_largest_run(v->b) >= f;
+	return v->powered && v->free_vcpus >= c && buddy_largest_aligned_run(v->b, s->c->align_order) >= f;
 }
 
 static bool off_fits(const struct place_sim *s, u32 j, u32 c, u64 f)
@@ -189,9 +189,10 @@ void pu_check_server(const struct place_sim *s, u32 i, const char *file, int lin
 	if (v->b->free_frames != v->free_frames)
 		test_fail(file, line, "server %u: allocator has %llu free granules, cache %llu", i,
 			  (unsigned long long)v->b->free_frames, (unsigned long long)v->free_frames);
-	if (buddy_largest_run(v->b) != v->run)
+	if (buddy_largest_aligned_run(v->b, s->c->align_order) != v->run)
 		test_fail(file, line, "server %u: longest run %llu, cache %llu", i,
-			  (unsigned long long)buddy_largest_run(v->b), (unsigned long long)v->run);
+			  (unsigned long long)buddy_largest_aligned_run(v->b, s->c->align_order),
+			  (unsigned long long)v->run);
 	if ((why = buddy_audit(v->b)))
 		test_fail(file, line, "server %u: buddy_audit: %s", i, why);
 }
