@@ -279,10 +279,7 @@ static const char plot_usage[] =
 
 static int plot_usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "mmusim: plot: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'mmusim help plot')\n");
-	return EXIT_USAGE;
+	return cli_usage_error("plot", fmt, arg);
 }
 
 /* The figure's x values (strings, in first-seen order) and walkers; value

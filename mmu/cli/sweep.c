@@ -722,12 +722,17 @@ static const char sweep_usage[] =
 	"  --gather       write RESULTS/results.csv from the finished points\n"
 	"  --point N      run point N only (what the engines call)\n";
 
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mmusim: %s: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see 'mmusim help %s')\n", cmd);
+	return EXIT_USAGE;
+}
+
 static int sweep_usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "mmusim: sweep: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'mmusim help sweep')\n");
-	return EXIT_USAGE;
+	return cli_usage_error("sweep", fmt, arg);
 }
 
 int cmd_sweep(int argc, char **argv)

@@ -10,5 +10,8 @@
 /* Exit statuses: 0, 1 (runtime error, message printed), 2 (usage). */
 int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+/* "mmusim: CMD: " + fmt (with arg) + " (see 'mmusim help CMD')" on
+ * standard error; returns the usage status 2. */
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg);
 
 #endif

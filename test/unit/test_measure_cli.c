@@ -8,33 +8,13 @@
  * sizes, an FNV-1a computed here, `mmusim config`), not from runs.
  */
 #include "test.h"
+#include "trace_util.h"
 #include "json.h"
 #include "cli_util.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static char *slurp_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long n;
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	b = malloc((size_t)n + 1);
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	if (b)
-		b[n] = 0;
-	fclose(f);
-	return b;
-}
 
 /* FNV-1a 64 of a file, written from the published definition. */
 static unsigned long long fnv_file(const char *path)
@@ -150,7 +130,7 @@ TEST(measure_csv_and_intervals)
 	snprintf(args, sizeof args, "compare -w native,nested --json --csv %s --gen 'zipf:footprint=64M,n=10000,seed=1'",
 		 csvp);
 	j = run_ok(args);
-	csv = slurp_file(csvp);
+	csv = read_whole(csvp, NULL);
 	REQUIRE(j && csv);
 	for (line = strtok_r(csv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		int cols = 1;
@@ -179,7 +159,7 @@ TEST(measure_csv_and_intervals)
 	snprintf(args, sizeof args,
 		 "compare -w native,nested --json --interval 3K --csv %s --gen 'zipf:footprint=64M,n=10000,seed=1'", csvp);
 	j = run_ok(args);
-	csv = slurp_file(csvp);
+	csv = read_whole(csvp, NULL);
 	REQUIRE(j && csv);
 	for (i = 0; i < 4; i++) {
 		char p[80];

@@ -8,33 +8,13 @@
  * computed by hand from a CSV the test writes.
  */
 #include "test.h"
+#include "trace_util.h"
 #include "../../mmu/cli/jsonflat.h"
 
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char *readall(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long n;
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	if (b)
-		b[n] = 0;
-	fclose(f);
-	return b;
-}
 
 /* ---- the flattener ---- */
 
@@ -86,7 +66,7 @@ static void tcsv_load(struct tcsv *t, const char *path)
 	char *o;
 	int cap = 0, n = 0, c = 0;
 	memset(t, 0, sizeof *t);
-	if (!(t->text = readall(path)))
+	if (!(t->text = read_whole(path, NULL)))
 		return;
 	p = t->text;
 	o = t->text;                      /* cells are written back in place */
@@ -336,8 +316,8 @@ TEST(sweep_slurm_equals_parallel)
 	CHECK_EQ(test_run(cmd, NULL, NULL), 0);
 	snprintf(a, sizeof a, "%s/results.csv", res);
 	snprintf(b, sizeof b, "%s/slurm-par.d/results.csv", dir);
-	ca = readall(a);
-	cb = readall(b);
+	ca = read_whole(a, NULL);
+	cb = read_whole(b, NULL);
 	REQUIRE(ca && cb);
 	CHECK(strlen(ca) > 1000 && !strcmp(ca, cb));
 	free(ca);
@@ -445,7 +425,7 @@ static char *plot_dat(const char *args, const char *fig)
 		snprintf(cmd, sizeof cmd, "%s/%s", test_tmpdir(), fig);
 		CHECK(stat(cmd, &s) == 0 && s.st_size > 1000);       /* gnuplot drew it */
 	}
-	return readall(dat);
+	return read_whole(dat, NULL);
 }
 
 TEST(plot_kinds_data)
@@ -470,12 +450,12 @@ TEST(plot_kinds_data)
 	d = plot_dat("--kind series --x point --where workload=uni --where tlb.l2.entries=1536", "series.svg");
 	CHECK(d && !strcmp(d, "\"point\" \"native\" \"nested\"\n1 10 40\n"));
 	free(d);
-	d = readall(strcat(strcpy((char[700]){ 0 }, test_tmpdir()), "/lines.gp"));
+	d = read_whole(strcat(strcpy((char[700]){ 0 }, test_tmpdir()), "/lines.gp"), NULL);
 	CHECK_STR_CONTAINS(d, "set xtics (768, 1536)\n");       /* ticks at the swept values */
 	CHECK(d && !strstr(d, "logscale x"));                  /* two points: no geometric axis */
 	free(d);
 	/* the script names the data and sets labels with units */
-	d = readall(strcat(strcpy((char[700]){ 0 }, test_tmpdir()), "/rel.gp"));
+	d = read_whole(strcat(strcpy((char[700]){ 0 }, test_tmpdir()), "/rel.gp"), NULL);
 	CHECK_STR_CONTAINS(d, "set ylabel 'cycles per page walk, relative to native'");
 	CHECK_STR_CONTAINS(d, "set linetype 1 lc rgb '#0072B2'");
 	CHECK_STR_CONTAINS(d, "rel.dat' using i:xtic(1)");
@@ -516,8 +496,8 @@ TEST(figures_readme_current)
 		 "--title x -o %s/walkers.svg >/dev/null", test_mmusim(), d, test_mmusim(), d, d);
 	REQUIRE(test_run(cmd, NULL, NULL) == 0);
 	snprintf(dat, sizeof dat, "%s/walkers.dat", d);
-	want = readall("docs/figures/walkers.dat");
-	got = readall(dat);
+	want = read_whole("docs/figures/walkers.dat", NULL);
+	got = read_whole(dat, NULL);
 	REQUIRE(want && got);
 	if (strcmp(want, got))
 		test_fail(__FILE__, __LINE__, "docs/figures/walkers.dat is stale: run make figures\n%s\nnow:\n%s", want, got);
@@ -532,7 +512,7 @@ TEST(figures_readme_current)
  * rewriting the committed figure). */
 TEST(docs_studies_commands)
 {
-	char *doc = readall("docs/studies.md"), *p, *line, *save = NULL, cmd[4000], sdir[600], *err = NULL;
+	char *doc = read_whole("docs/studies.md", NULL), *p, *line, *save = NULL, cmd[4000], sdir[600], *err = NULL;
 	char bindir[600];
 	const char *d = test_tmpdir();
 	FILE *plan;
