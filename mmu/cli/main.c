@@ -533,6 +533,7 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 	struct trace *t = NULL;
 	FILE *csv = NULL;
 	bool interrupted;
+	long top = 20;              /* --attribute rows */
 	int n, r;
 
 	if ((r = load_cfg(o, &c)))
@@ -541,6 +542,14 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 		return r;
 	if (o->progress && o->quiet)
 		return usage_error(cmd, "%s", "give --progress or --quiet, not both");
+	if (o->top) {
+		char *end;
+		if (!o->attribute)
+			return usage_error(cmd, "%s", "--top goes with --attribute");
+		top = strtol(o->top, &end, 10);
+		if (*end || top < 1 || top > 1000000)
+			return usage_error(cmd, "bad --top '%s' (a count of rows, 1 or more)", o->top);
+	}
 	if (o->walkers) {
 		n = sim_parse_walkers(o->walkers, names, SIM_WALKERS_MAX);
 		if (n < 0)
@@ -613,23 +622,8 @@ static int run_sim(const char *cmd, const struct opts *o, bool many)
 		s.progress_arg = &pg;
 	}
 	r = 0;
-	if (o->attribute) {
-		char *end;
-		long top = o->top ? strtol(o->top, &end, 10) : 20;
-		if (o->top && (*end || top < 1 || top > 1000000)) {
-			trace_close(t);
-			sim_destroy(&s);
-			backing_free(recs, nrecs);
-			return usage_error(cmd, "bad --top '%s' (a count of rows, 1 or more)", o->top);
-		}
-		if (sim_attribute(&s, (int)top))
-			r = -ENOMEM;
-	} else if (o->top) {
-		trace_close(t);
-		sim_destroy(&s);
-		backing_free(recs, nrecs);
-		return usage_error(cmd, "%s", "--top goes with --attribute");
-	}
+	if (o->attribute && sim_attribute(&s, (int)top))
+		r = -ENOMEM;
 	if (o->elf && !r)
 		r = elf_events_sim(o->elf, t, &s);
 	if (!r)
