@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define EXIT_RUNTIME 1
@@ -242,26 +241,6 @@ static bool row_selected(const struct csv *t, size_t r, const long *wc, char *co
 		if (strcmp(cell(t, r, wc[i]), wv[i]))
 			return false;
 	return true;
-}
-
-static int run_gnuplot(const char *gp)
-{
-	pid_t pid;
-	int st;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		execlp("gnuplot", "gnuplot", gp, (char *)NULL);
-		fprintf(stderr, "mmusim: plot: gnuplot: %s (Debian package gnuplot-nox; make deps installs it)\n",
-			strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static const char plot_usage[] =
@@ -686,7 +665,11 @@ int cmd_plot(int argc, char **argv)
 		fprintf(stderr, "mmusim: %s: %s\n", gp, strerror(errno));
 		goto out;
 	}
-	i = run_gnuplot(gp);
+	i = spawn_wait((char *const[]){ "gnuplot", gp, NULL }, NULL, NULL);
+	if (i == 127) {
+		fprintf(stderr, "mmusim: plot: gnuplot could not run (Debian package gnuplot-nox; make deps installs it)\n");
+		goto out;
+	}
 	if (i) {
 		fprintf(stderr, "mmusim: plot: gnuplot %s failed (status %d)\n", gp, i);
 		goto out;

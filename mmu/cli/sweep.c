@@ -156,9 +156,7 @@ static void put_cmd(FILE *f, char **av)
 	fputc('\n', f);
 }
 
-/* Runs argv (searched in PATH), its standard output to file out and its
- * standard error to file err when given; waits. Its exit status, or -1. */
-static int spawn_wait(char *const *av, const char *out, const char *err)
+int spawn_wait(char *const *av, const char *out, const char *err)
 {
 	pid_t pid;
 	int st;

@@ -13,5 +13,9 @@ int cmd_plot(int argc, char **argv);
 /* "mmusim: CMD: " + fmt (with arg) + " (see 'mmusim help CMD')" on
  * standard error; returns the usage status 2. */
 int cli_usage_error(const char *cmd, const char *fmt, const char *arg);
+/* Runs argv (searched in PATH), its standard output to file out and its
+ * standard error to file err when given; waits. Its exit status (127: it
+ * could not run), or -1. */
+int spawn_wait(char *const *av, const char *out, const char *err);
 
 #endif
